@@ -1,0 +1,359 @@
+//! The command line: clap arguments resolved into one command, and the glue that runs it.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::exit;
+use crate::plan::{self, PlanOptions, Timeline};
+use crate::render::SoundBank;
+use crate::routine::{self, LoadError, Routine};
+use crate::show;
+use crate::voice::{PhraseCache, StandIn};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hipvoice",
+    version,
+    about = "Physiotherapy routines, played by ear.",
+    long_about = "Physiotherapy routines, played by ear.\n\nType `hipvoice stretch`, lie down on the mat and listen: hipvoice says how to get into position, when to start each hold, counts the last seconds, says which rep of how many, when to switch sides, when to rest, and when you are done.",
+    allow_external_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Play a routine: a built-in name (stretch, strengthen), one of yours, or a .toml file.
+    Play {
+        routine: String,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// List the routines: built-in ones and yours.
+    List,
+    /// Print the whole session as plain text, one line per cue with its time.
+    Show {
+        routine: String,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// Check routine files and report every problem as file:line:col.
+    Check {
+        /// Routine files (or built-in names).
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// Print the timeline: every cue at its exact frame.
+    Plan {
+        routine: String,
+        /// JSON, the format other programs read (see README); without it, tab-separated values.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// `hipvoice ROUTINE` plays it.
+    #[command(external_subcommand)]
+    External(Vec<String>),
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct SessionArgs {
+    /// Seconds to get into place after the command, before the first exercise.
+    #[arg(long, value_name = "SECS", value_parser = parse_lead_in)]
+    pub lead_in: Option<f64>,
+}
+
+fn parse_lead_in(s: &str) -> Result<f64, String> {
+    let x: f64 = s
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a number of seconds"))?;
+    if !(0.0..=routine::limits::MAX_LEAD_IN_SECS).contains(&x) {
+        return Err(format!(
+            "must be from 0 to {} seconds",
+            routine::limits::MAX_LEAD_IN_SECS
+        ));
+    }
+    Ok(x)
+}
+
+/// An error that ends the program, with its exit code. Printed as one plain line.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            code: exit::USAGE_OR_IO,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<LoadError> for Failure {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::Invalid(d) => Failure {
+                code: exit::INVALID_ROUTINE,
+                message: d.to_string(),
+            },
+            io @ LoadError::Io { .. } => Failure::usage(io.to_string()),
+        }
+    }
+}
+
+/// The whole program: arguments in, exit code out. `main` only calls this.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE_OR_IO
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return exit::code(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => exit::code(code),
+        Err(f) => {
+            for line in f.message.lines() {
+                if line.contains(": ")
+                    && line
+                        .split(':')
+                        .nth(1)
+                        .is_some_and(|n| n.parse::<u32>().is_ok())
+                {
+                    eprintln!("{line}");
+                } else {
+                    eprintln!("hipvoice: {line}");
+                }
+            }
+            exit::code(f.code)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<u8, Failure> {
+    let Some(command) = cli.command else {
+        let mut out = std::io::stdout();
+        let _ = writeln!(
+            out,
+            "hipvoice plays physiotherapy routines by ear.\nTry: hipvoice stretch, hipvoice strengthen, or hipvoice list.\nMore: hipvoice --help"
+        );
+        return Ok(exit::OK);
+    };
+    match command {
+        Command::List => list(),
+        Command::Show { routine, session } => {
+            let r = resolve(&routine)?;
+            let (t, voice) = timeline(&r, &session)?;
+            let colour = show::use_colour(std::io::stdout().is_terminal());
+            print(&show::show(&r, &t, &voice, colour))
+        }
+        Command::Plan {
+            routine,
+            json,
+            session,
+        } => {
+            let r = resolve(&routine)?;
+            let (t, _) = timeline(&r, &session)?;
+            if json {
+                print(&(t.to_json() + "\n"))
+            } else {
+                print(&show::tsv(&t))
+            }
+        }
+        Command::Check { files } => check(&files),
+        Command::Play { routine, session } => play(&routine, &session),
+        Command::External(args) => {
+            let name = &args[0];
+            if args.len() > 1 {
+                return Err(Failure::usage(format!(
+                    "unexpected words after the routine name: {}. hint: options go before the name in `hipvoice play {name} OPTIONS`",
+                    args[1..].join(" ")
+                )));
+            }
+            play(name, &SessionArgs::default())
+        }
+    }
+}
+
+fn print(s: &str) -> Result<u8, Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(exit::OK),
+        // A closed pipe (`hipvoice show stretch | head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
+        Err(e) => Err(Failure::usage(format!("cannot write the output: {e}"))),
+    }
+}
+
+fn play(name: &str, session: &SessionArgs) -> Result<u8, Failure> {
+    let r = resolve(name)?;
+    let _ = timeline(&r, session)?;
+    Err(Failure::usage(format!(
+        "audio playback is not there yet, so \"{}\" cannot be played. hint: `hipvoice show {}` prints the whole session",
+        r.id, r.id
+    )))
+}
+
+/// The folder of the user's own routines: `$XDG_CONFIG_HOME/hipvoice/routines`.
+pub fn user_routines_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "hipvoice").map(|d| d.config_dir().join("routines"))
+}
+
+fn user_routine_files() -> Vec<PathBuf> {
+    let Some(dir) = user_routines_dir() else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// A routine by built-in name, by the name of one of the user's, or by path.
+pub fn resolve(name: &str) -> Result<Routine, Failure> {
+    let path = Path::new(name);
+    let looks_like_path =
+        name.ends_with(".toml") || name.contains(std::path::MAIN_SEPARATOR) || name.contains('/');
+    if looks_like_path || path.is_file() {
+        return Ok(routine::load_file(path)?);
+    }
+    if let Some(b) = routine::builtin_source(name) {
+        return b.load().map_err(|d| Failure {
+            code: exit::INVALID_ROUTINE,
+            message: d.to_string(),
+        });
+    }
+    if let Some(dir) = user_routines_dir() {
+        let file = dir.join(format!("{name}.toml"));
+        if file.is_file() {
+            return Ok(routine::load_file(&file)?);
+        }
+    }
+    let mut known: Vec<String> = routine::BUILTIN.iter().map(|b| b.id.to_owned()).collect();
+    known.extend(
+        user_routine_files()
+            .iter()
+            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())),
+    );
+    let refs: Vec<&str> = known.iter().map(String::as_str).collect();
+    let hint = match routine::nearest(name, &refs) {
+        Some(best) => format!("did you mean \"{best}\"? `hipvoice list` shows them all"),
+        None => {
+            "`hipvoice list` shows the routines; a file needs its path, like ./mine.toml".to_owned()
+        }
+    };
+    Err(Failure::usage(format!(
+        "there is no routine called \"{name}\". hint: {hint}"
+    )))
+}
+
+/// The sample rate of the timeline: the voice's.
+pub const RATE: u32 = 22050;
+
+/// Plans a routine with the session's voice. Returns the timeline and the voice's description.
+pub fn timeline(r: &Routine, session: &SessionArgs) -> Result<(Timeline, String), Failure> {
+    let bank = SoundBank::load(r, RATE).map_err(|e| Failure {
+        code: exit::INVALID_ROUTINE,
+        message: e.to_string(),
+    })?;
+    let mut cache = PhraseCache::new(Box::new(StandIn::new(RATE)));
+    let mut options = PlanOptions::new(cache.sample_rate());
+    options.lead_in_secs = session.lead_in;
+    let t = plan::plan(r, &mut cache, &|s| bank.frames(s), &options).map_err(|e| Failure {
+        code: exit::INVALID_ROUTINE,
+        message: format!(
+            "{}:1:1: {e}. hint: use fewer reps or sets, or split the routine",
+            r.source_name
+        ),
+    })?;
+    Ok((t, cache.describe()))
+}
+
+fn list() -> Result<u8, Failure> {
+    let mut out = String::new();
+    let mut line = |r: &Routine, whose: &str| {
+        let summary = match timeline(r, &SessionArgs::default()) {
+            Ok((t, _)) => show::length(t.frames, t.sample_rate),
+            Err(_) => "length unknown".to_owned(),
+        };
+        out.push_str(&format!(
+            "{}: {}. {} exercises, {}.{whose}\n",
+            r.id,
+            r.title,
+            r.exercises.len(),
+            summary
+        ));
+    };
+    for b in routine::BUILTIN {
+        match b.load() {
+            Ok(r) => line(&r, ""),
+            Err(d) => {
+                return Err(Failure {
+                    code: exit::INVALID_ROUTINE,
+                    message: d.to_string(),
+                });
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for file in user_routine_files() {
+        match routine::load_file(&file) {
+            Ok(r) => line(&r, " Yours."),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    print(&out)?;
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    Ok(exit::OK)
+}
+
+fn check(files: &[String]) -> Result<u8, Failure> {
+    let mut worst = exit::OK;
+    for name in files {
+        let loaded = if !Path::new(name).exists() && routine::builtin_source(name).is_some() {
+            resolve(name)
+        } else {
+            routine::load_file(Path::new(name)).map_err(Failure::from)
+        };
+        let outcome =
+            loaded.and_then(|r| timeline(&r, &SessionArgs::default()).map(|(t, _)| (r, t)));
+        match outcome {
+            Ok((r, t)) => {
+                print(&format!(
+                    "{}: ok. {} exercises, {}.\n",
+                    r.source_name,
+                    r.exercises.len(),
+                    show::length(t.frames, t.sample_rate)
+                ))?;
+            }
+            Err(f) => {
+                for line in f.message.lines() {
+                    eprintln!("{line}");
+                }
+                worst = worst.max(f.code);
+            }
+        }
+    }
+    Ok(worst)
+}

@@ -1,0 +1,156 @@
+//! Diagnostics that point into a routine file: `file:line:col: message. hint: ...`.
+//!
+//! One problem is one line, gcc-style, so editors jump to it and a screen reader reads it whole.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// A position in a routine source, 1-based line and column (columns count characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loc {
+    pub file: Arc<str>,
+    pub line: usize,
+    pub col: usize,
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+/// One problem found in a routine, with where it is and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub loc: Loc,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(loc: Loc, message: impl Into<String>) -> Self {
+        Diagnostic {
+            loc,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.loc, self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, ". hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// All the problems found in one source, in the order they appear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+/// Maps byte offsets of one source text to line and column.
+#[derive(Debug, Clone)]
+pub struct SourceMap {
+    file: Arc<str>,
+    text: Arc<str>,
+    line_starts: Vec<usize>,
+}
+
+impl SourceMap {
+    pub fn new(file: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceMap {
+            file: file.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    pub fn source(&self) -> &str {
+        &self.text
+    }
+
+    pub fn file(&self) -> &Arc<str> {
+        &self.file
+    }
+
+    /// The location of a byte offset (clamped to the text).
+    pub fn loc(&self, offset: usize) -> Loc {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let mut end = offset;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let col = self.text[start..end].chars().count() + 1;
+        Loc {
+            file: self.file.clone(),
+            line: line + 1,
+            col,
+        }
+    }
+
+    pub fn span_loc(&self, span: &Range<usize>) -> Loc {
+        self.loc(span.start)
+    }
+
+    /// The start of the file, for problems that belong to the whole routine.
+    pub fn top(&self) -> Loc {
+        Loc {
+            file: self.file.clone(),
+            line: 1,
+            col: 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_map_to_lines_and_character_columns() {
+        let map = SourceMap::new("r.toml", "a = 1\nname = \"é x\"\n");
+        assert_eq!(map.loc(0).to_string(), "r.toml:1:1");
+        assert_eq!(map.loc(6).to_string(), "r.toml:2:1");
+        // 'x' sits after a two-byte character: byte 16, character column 11.
+        let x = "a = 1\nname = \"é x\"\n".find('x').unwrap();
+        assert_eq!(map.loc(x).to_string(), "r.toml:2:11");
+    }
+
+    #[test]
+    fn a_diagnostic_is_one_plain_line() {
+        let map = SourceMap::new("r.toml", "x");
+        let d = Diagnostic::new(map.top(), "reps must be at least 1").hint("write reps = 10");
+        assert_eq!(
+            d.to_string(),
+            "r.toml:1:1: reps must be at least 1. hint: write reps = 10"
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! Built-in phrases, one table per language: numbers, "rep 4 of 10", "switch to your right leg".
+//!
+//! The sequencer never writes English itself; a routine in another language needs only a new table.
+
+/// Languages with a phrase table.
+pub const LANGUAGES: [&str; 1] = ["en"];
+
+/// The words the sequencer speaks around a routine's own lines. `{name}` marks a value.
+#[derive(Debug)]
+pub struct Phrases {
+    pub language: &'static str,
+    pub left: &'static str,
+    pub right: &'static str,
+    /// Words for 0 to 19.
+    pub small: [&'static str; 20],
+    /// Words for 20, 30 ... 90.
+    pub tens: [&'static str; 8],
+    pub tens_join: &'static str,
+    pub point: &'static str,
+    pub second: &'static str,
+    pub seconds: &'static str,
+    pub minute: &'static str,
+    pub minutes: &'static str,
+    pub exercise_of: &'static str,
+    pub dose_sides: &'static str,
+    pub dose_sides_once: &'static str,
+    pub dose: &'static str,
+    pub dose_once: &'static str,
+    pub rep_of: &'static str,
+    pub last_one: &'static str,
+    pub round_of: &'static str,
+    pub last_round: &'static str,
+    pub set_of: &'static str,
+    pub switch: &'static str,
+    pub hold_for: &'static str,
+    pub hold: &'static str,
+    pub halfway: &'static str,
+    pub rest_for: &'static str,
+    pub lead_in: &'static str,
+    pub begin: &'static str,
+    pub complete: &'static str,
+    pub summary: &'static str,
+    pub summary_one: &'static str,
+    pub well_done: &'static str,
+}
+
+pub static EN: Phrases = Phrases {
+    language: "en",
+    left: "left",
+    right: "right",
+    small: [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+    ],
+    tens: [
+        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    ],
+    tens_join: "-",
+    point: "point",
+    second: "second",
+    seconds: "seconds",
+    minute: "minute",
+    minutes: "minutes",
+    exercise_of: "Exercise {n} of {total}: {name}.",
+    dose_sides: "{reps} on each side.",
+    dose_sides_once: "Once on each side.",
+    dose: "{reps} times.",
+    dose_once: "Just once.",
+    rep_of: "Rep {n} of {total}.",
+    last_one: "Last one.",
+    round_of: "Round {n} of {total}.",
+    last_round: "Last round.",
+    set_of: "Set {n} of {total}.",
+    switch: "Switch to your {side} leg.",
+    hold_for: "Hold for {duration}.",
+    hold: "Hold.",
+    halfway: "Halfway.",
+    rest_for: "Rest for {duration}.",
+    lead_in: "You have {duration} to get ready.",
+    begin: "Let's begin.",
+    complete: "{title} complete.",
+    summary: "{exercises} exercises in {duration}.",
+    summary_one: "One exercise in {duration}.",
+    well_done: "Well done.",
+};
+
+/// The phrase table for a language tag such as "en" or "en-GB".
+pub fn for_language(tag: &str) -> Option<&'static Phrases> {
+    let primary = tag
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match primary.as_str() {
+        "en" => Some(&EN),
+        _ => None,
+    }
+}
+
+/// Fills `{name}` markers in a phrase.
+pub fn fill(phrase: &str, values: &[(&str, &str)]) -> String {
+    let mut out = phrase.to_owned();
+    for (k, v) in values {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+/// Capitalises the first letter, for numbers that open a sentence.
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+impl Phrases {
+    pub fn side(&self, side: crate::routine::Side) -> &'static str {
+        match side {
+            crate::routine::Side::Left => self.left,
+            crate::routine::Side::Right => self.right,
+        }
+    }
+
+    /// A whole number as words ("twenty-five"); digits from 100 on.
+    pub fn number(&self, n: u64) -> String {
+        match n {
+            0..=19 => self.small[n as usize].to_owned(),
+            20..=99 => {
+                let tens = self.tens[(n / 10 - 2) as usize];
+                match n % 10 {
+                    0 => tens.to_owned(),
+                    u => format!("{tens}{}{}", self.tens_join, self.small[u as usize]),
+                }
+            }
+            _ => n.to_string(),
+        }
+    }
+
+    /// A count-down number as its own sentence: "Three."
+    pub fn count(&self, n: u64) -> String {
+        format!("{}.", capitalise(&self.number(n)))
+    }
+
+    /// A decimal number of seconds as words: "ten", "one point five".
+    fn decimal(&self, x: f64) -> String {
+        let tenths = (x * 10.0).round() as u64;
+        if tenths % 10 == 0 {
+            self.number(tenths / 10)
+        } else {
+            format!(
+                "{} {} {}",
+                self.number(tenths / 10),
+                self.point,
+                self.number(tenths % 10)
+            )
+        }
+    }
+
+    /// A length of time for the ear: "ten seconds", "one minute", "two minutes thirty seconds".
+    pub fn duration(&self, secs: f64) -> String {
+        if secs < 60.0 || (secs < 120.0 && secs.fract() != 0.0) {
+            let unit = if (secs - 1.0).abs() < 1e-9 {
+                self.second
+            } else {
+                self.seconds
+            };
+            return format!("{} {unit}", self.decimal(secs));
+        }
+        let total = secs.round() as u64;
+        let (m, s) = (total / 60, total % 60);
+        let munit = if m == 1 { self.minute } else { self.minutes };
+        if s == 0 {
+            format!("{} {munit}", self.number(m))
+        } else {
+            let sunit = if s == 1 { self.second } else { self.seconds };
+            format!("{} {munit} {} {sunit}", self.number(m), self.number(s))
+        }
+    }
+
+    /// A whole number as words with a capital, for a phrase that starts with it.
+    pub fn number_capitalised(&self, n: u64) -> String {
+        capitalise(&self.number(n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_words() {
+        assert_eq!(EN.number(0), "zero");
+        assert_eq!(EN.number(13), "thirteen");
+        assert_eq!(EN.number(20), "twenty");
+        assert_eq!(EN.number(45), "forty-five");
+        assert_eq!(EN.number(100), "100");
+        assert_eq!(EN.count(3), "Three.");
+    }
+
+    #[test]
+    fn durations_read_for_the_ear() {
+        assert_eq!(EN.duration(1.0), "one second");
+        assert_eq!(EN.duration(10.0), "ten seconds");
+        assert_eq!(EN.duration(1.5), "one point five seconds");
+        assert_eq!(EN.duration(60.0), "one minute");
+        assert_eq!(EN.duration(150.0), "two minutes thirty seconds");
+    }
+
+    #[test]
+    fn language_tags_pick_a_table() {
+        assert!(for_language("en").is_some());
+        assert!(for_language("en-GB").is_some());
+        assert!(for_language("de").is_none());
+        assert_eq!(
+            fill("Rep {n} of {total}.", &[("n", "four"), ("total", "ten")]),
+            "Rep four of ten."
+        );
+    }
+}

@@ -1,0 +1,149 @@
+//! The timeline: a routine turned into cues at exact frames at one sample rate. Pure: no I/O, no
+//! clock. Live playback and file export both play these frames.
+//!
+//! Invariants of a [`Timeline`] (checked by tests and property tests):
+//! - cues are sorted by `start`; `end` is exclusive; every cue ends by `frames`;
+//! - speech never overlaps speech, and never overlaps a sound;
+//! - every hold has a sound cue starting at its `start` frame and one at its `end` frame;
+//! - `step` cues tile `0..frames` with no gap and no overlap: the session is the sum of its steps.
+
+mod sequencer;
+
+use serde::Serialize;
+
+pub use sequencer::{Pacing, PlanError, PlanOptions, SpeechTimer, plan};
+
+use crate::routine::Side;
+
+/// Frames from seconds at a rate, rounded to the nearest frame. The only place seconds become frames.
+pub fn frames(secs: f64, rate: u32) -> u64 {
+    (secs * f64::from(rate)).round().max(0.0) as u64
+}
+
+/// Seconds from frames, for display only.
+pub fn secs(frames: u64, rate: u32) -> f64 {
+    frames as f64 / f64::from(rate)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum CueKind {
+    /// A span over the steps of one exercise (a chapter).
+    Exercise,
+    /// A part of the session that next, back and repeat move between; steps tile the timeline.
+    Step,
+    /// Time to get into position (the lead-in and each exercise's setup).
+    Prepare,
+    /// Time to move into the position before a hold, or back after it.
+    Move,
+    Hold,
+    Rest,
+    Sound,
+    Speech,
+}
+
+impl CueKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CueKind::Exercise => "exercise",
+            CueKind::Step => "step",
+            CueKind::Prepare => "prepare",
+            CueKind::Move => "move",
+            CueKind::Hold => "hold",
+            CueKind::Rest => "rest",
+            CueKind::Sound => "sound",
+            CueKind::Speech => "speech",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SideName {
+    Left,
+    Right,
+}
+
+impl SideName {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SideName::Left => "left",
+            SideName::Right => "right",
+        }
+    }
+}
+
+impl From<Side> for SideName {
+    fn from(s: Side) -> Self {
+        match s {
+            Side::Left => SideName::Left,
+            Side::Right => SideName::Right,
+        }
+    }
+}
+
+/// One cue: `start..end` in frames.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cue {
+    pub kind: CueKind,
+    pub start: u64,
+    pub end: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sound: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exercise: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<SideName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rep: Option<u32>,
+}
+
+impl Cue {
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    pub fn overlaps(&self, other: &Cue) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+}
+
+/// A whole session at exact frames. See the module doc for its invariants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Timeline {
+    pub routine: String,
+    pub sample_rate: u32,
+    pub frames: u64,
+    pub cues: Vec<Cue>,
+}
+
+impl Timeline {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a timeline always serialises")
+    }
+
+    pub fn of_kind(&self, kind: CueKind) -> impl Iterator<Item = &Cue> {
+        self.cues.iter().filter(move |c| c.kind == kind)
+    }
+
+    pub fn secs(&self) -> f64 {
+        secs(self.frames, self.sample_rate)
+    }
+
+    /// Every text the session speaks, once each, in order of first use.
+    pub fn unique_texts(&self) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
+        self.of_kind(CueKind::Speech)
+            .filter_map(|c| c.text.as_deref())
+            .filter(|t| seen.insert(*t))
+            .collect()
+    }
+}

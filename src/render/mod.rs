@@ -1,0 +1,6 @@
+//! Rendering: the timeline, the speech samples and the sounds become samples, a rodio `Source`
+//! or a file. Never opens a device.
+
+pub mod sounds;
+
+pub use sounds::{SoundBank, SoundError};

@@ -1,0 +1,177 @@
+//! The sound bank: every sound a routine uses, decoded once to mono at the timeline rate.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::routine::{Routine, SoundRef};
+use crate::sounds;
+
+/// The longest sound accepted from a user's file: cues are short.
+pub const MAX_SOUND_SECS: f64 = 10.0;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SoundError {
+    #[error("{loc}: cannot use the sound file {path}: {reason}. hint: {hint}")]
+    File {
+        loc: String,
+        path: String,
+        reason: String,
+        hint: String,
+    },
+    #[error("the built-in sound {0} is damaged: {1}")]
+    Builtin(String, String),
+}
+
+/// Decoded sounds by name, mono, at one rate.
+#[derive(Debug, Clone)]
+pub struct SoundBank {
+    rate: u32,
+    sounds: HashMap<String, Arc<[f32]>>,
+}
+
+impl SoundBank {
+    /// The built-in sounds and every sound file the routine names.
+    pub fn load(routine: &Routine, rate: u32) -> Result<SoundBank, SoundError> {
+        let mut bank = SoundBank::builtin(rate)?;
+        for ex in &routine.exercises {
+            for s in [&ex.start_sound, &ex.release_sound] {
+                if let SoundRef::File { path, loc } = s {
+                    let key = s.name();
+                    if bank.sounds.contains_key(&key) {
+                        continue;
+                    }
+                    let samples =
+                        read_file(path, rate).map_err(|(reason, hint)| SoundError::File {
+                            loc: loc.to_string(),
+                            path: path.display().to_string(),
+                            reason,
+                            hint,
+                        })?;
+                    bank.sounds.insert(key, samples.into());
+                }
+            }
+        }
+        Ok(bank)
+    }
+
+    pub fn builtin(rate: u32) -> Result<SoundBank, SoundError> {
+        let mut sounds = HashMap::new();
+        for (name, bytes) in sounds::BUILTIN {
+            let samples = decode(Cursor::new(bytes), rate)
+                .map_err(|e| SoundError::Builtin(name.to_owned(), e))?;
+            sounds.insert(name.to_owned(), samples.into());
+        }
+        Ok(SoundBank { rate, sounds })
+    }
+
+    pub fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<[f32]>> {
+        self.sounds.get(name)
+    }
+
+    /// The length of a sound in frames (0 for one not in the bank).
+    pub fn frames(&self, sound: &SoundRef) -> u64 {
+        self.sounds.get(&sound.name()).map_or(0, |s| s.len() as u64)
+    }
+}
+
+fn read_file(path: &Path, rate: u32) -> Result<Vec<f32>, (String, String)> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        (
+            e.to_string(),
+            "check the path; it is relative to the routine's folder".to_owned(),
+        )
+    })?;
+    let samples = decode(std::io::BufReader::new(file), rate).map_err(|e| {
+        (
+            e,
+            "use a WAV file (PCM or float, any rate, mono or stereo)".to_owned(),
+        )
+    })?;
+    if samples.len() as f64 > MAX_SOUND_SECS * f64::from(rate) {
+        return Err((
+            format!("it lasts more than {MAX_SOUND_SECS} seconds"),
+            "cue sounds should be short; trim it".to_owned(),
+        ));
+    }
+    if samples.is_empty() {
+        return Err((
+            "it has no samples".to_owned(),
+            "use a WAV file with sound in it".to_owned(),
+        ));
+    }
+    Ok(samples)
+}
+
+/// Decodes a WAV to mono f32 at `rate`.
+fn decode<R: std::io::Read>(reader: R, rate: u32) -> Result<Vec<f32>, String> {
+    let mut wav =
+        hound::WavReader::new(reader).map_err(|e| format!("not a readable WAV file ({e})"))?;
+    let spec = wav.spec();
+    let channels = usize::from(spec.channels.max(1));
+    let interleaved: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => wav.samples::<f32>().collect::<Result<_, _>>(),
+        hound::SampleFormat::Int => {
+            let scale = 1.0 / (1_i64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
+            wav.samples::<i32>()
+                .map(|s| s.map(|v| v as f32 * scale))
+                .collect::<Result<_, _>>()
+        }
+    }
+    .map_err(|e| format!("the WAV data is damaged ({e})"))?;
+    let mono: Vec<f32> = interleaved
+        .chunks(channels)
+        .map(|c| c.iter().sum::<f32>() / channels as f32)
+        .collect();
+    Ok(resample(&mono, spec.sample_rate, rate))
+}
+
+/// Linear-interpolation resampling; adequate for short cue sounds.
+pub fn resample(input: &[f32], from: u32, to: u32) -> Vec<f32> {
+    if from == to || input.is_empty() {
+        return input.to_vec();
+    }
+    let out_len = (input.len() as u64 * u64::from(to)).div_ceil(u64::from(from)) as usize;
+    let step = f64::from(from) / f64::from(to);
+    (0..out_len)
+        .map(|i| {
+            let pos = i as f64 * step;
+            let j = pos.floor() as usize;
+            let frac = (pos - j as f64) as f32;
+            let a = input[j.min(input.len() - 1)];
+            let b = input[(j + 1).min(input.len() - 1)];
+            a + (b - a) * frac
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_sounds_decode_and_start_at_their_first_frames() {
+        let bank = SoundBank::builtin(22050).unwrap();
+        for name in sounds::names() {
+            let s = bank.get(name).unwrap();
+            assert!(s.len() > 22050 / 100, "{name} is too short");
+            let peak = s.iter().fold(0f32, |m, x| m.max(x.abs()));
+            assert!(peak < 0.5 && peak > 0.1, "{name} peak {peak}");
+            // Audible within the first millisecond: onsets in a render land on their frames.
+            let first_ms = s[..23].iter().fold(0f32, |m, x| m.max(x.abs()));
+            assert!(first_ms > 0.001, "{name} starts late");
+        }
+    }
+
+    #[test]
+    fn resampling_keeps_duration() {
+        let x = vec![0.5f32; 44100];
+        assert_eq!(resample(&x, 44100, 22050).len(), 22050);
+        assert_eq!(resample(&x, 22050, 48000).len(), 96000);
+    }
+}

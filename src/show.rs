@@ -1,0 +1,133 @@
+//! Plain-text views of a timeline: `show` (one line per cue, for people and screen readers) and
+//! the tab-separated `plan`. Functions return strings; the caller prints them.
+
+use std::fmt::Write;
+
+use crate::plan::{Cue, CueKind, Timeline, secs};
+use crate::routine::Routine;
+
+/// `mm:ss`, or `h:mm:ss` from an hour on.
+pub fn clock(frames: u64, rate: u32) -> String {
+    let total = frames / u64::from(rate);
+    let (h, m, s) = (total / 3600, (total / 60) % 60, total % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m:02}:{s:02}")
+    }
+}
+
+/// A length for reading: "10 seconds", "1.5 seconds", "18 minutes 20 seconds".
+pub fn length(frames: u64, rate: u32) -> String {
+    let x = secs(frames, rate);
+    if x < 60.0 {
+        let t = (x * 10.0).round() / 10.0;
+        let unit = if t == 1.0 { "second" } else { "seconds" };
+        return format!("{t} {unit}");
+    }
+    let total = x.round() as u64;
+    let (m, s) = (total / 60, total % 60);
+    match s {
+        0 => format!("{m} minutes"),
+        _ => format!("{m} minutes {s} seconds"),
+    }
+}
+
+/// Whether to colour: only for a terminal, and never with NO_COLOR set.
+pub fn use_colour(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn describe(cue: &Cue, rate: u32) -> String {
+    let mut d = String::new();
+    match cue.kind {
+        CueKind::Speech => d.push_str(cue.text.as_deref().unwrap_or("")),
+        CueKind::Sound => d.push_str(cue.sound.as_deref().unwrap_or("")),
+        CueKind::Exercise => d.push_str(cue.text.as_deref().unwrap_or("")),
+        _ => d.push_str(&length(cue.len(), rate)),
+    }
+    if matches!(cue.kind, CueKind::Hold) {
+        if let Some(side) = &cue.side {
+            let _ = write!(d, ", {}", side.as_str());
+        }
+        if let Some(set) = cue.set {
+            let _ = write!(d, ", set {set}");
+        }
+        if let Some(rep) = cue.rep {
+            let _ = write!(d, ", rep {rep}");
+        }
+    }
+    d
+}
+
+/// The whole session, one line per cue: `mm:ss kind: what`.
+pub fn show(routine: &Routine, t: &Timeline, voice: &str, colour: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} ({})", routine.title, routine.id);
+    if !routine.description.is_empty() {
+        let _ = writeln!(out, "{}", routine.description);
+    }
+    let holds = t.of_kind(CueKind::Hold).count();
+    let _ = writeln!(
+        out,
+        "{} exercises, {} holds, {} in all, spoken by the {voice}.",
+        routine.exercises.len(),
+        holds,
+        length(t.frames, t.sample_rate)
+    );
+    if let Some(f) = &routine.frequency {
+        let _ = writeln!(out, "How often: {f}");
+    }
+    if let Some(b) = &routine.best_time {
+        let _ = writeln!(out, "Best time: {b}");
+    }
+    let _ = writeln!(out);
+    for cue in t
+        .cues
+        .iter()
+        .filter(|c| !matches!(c.kind, CueKind::Step | CueKind::Move))
+    {
+        let time = clock(cue.start, t.sample_rate);
+        let kind = cue.kind.as_str();
+        let what = describe(cue, t.sample_rate);
+        if colour {
+            let _ = writeln!(out, "\x1b[2m{time}\x1b[0m \x1b[1m{kind}\x1b[0m: {what}");
+        } else {
+            let _ = writeln!(out, "{time} {kind}: {what}");
+        }
+    }
+    let _ = writeln!(out, "{} end", clock(t.frames, t.sample_rate));
+    out
+}
+
+/// The cues as tab-separated values: kind, start, end, then text or sound.
+pub fn tsv(t: &Timeline) -> String {
+    let mut out = String::from("kind\tstart\tend\twhat\n");
+    for c in &t.cues {
+        let what = c.text.as_deref().or(c.sound.as_deref()).unwrap_or("");
+        let _ = writeln!(
+            out,
+            "{}\t{}\t{}\t{}",
+            c.kind.as_str(),
+            c.start,
+            c.end,
+            what.replace('\t', " ")
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_and_length_read_plainly() {
+        assert_eq!(clock(0, 100), "00:00");
+        assert_eq!(clock(6150, 100), "01:01");
+        assert_eq!(clock(366_100, 100), "1:01:01");
+        assert_eq!(length(150, 100), "1.5 seconds");
+        assert_eq!(length(100, 100), "1 second");
+        assert_eq!(length(110_000, 100), "18 minutes 20 seconds");
+    }
+}
