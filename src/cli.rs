@@ -6,12 +6,18 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use crate::config::{self, Config};
 use crate::exit;
+use crate::output::{self, Ended};
 use crate::plan::{self, PlanOptions, Timeline};
-use crate::render::SoundBank;
+use crate::render::export::{self, Format};
+use crate::render::{Program, SoundBank};
 use crate::routine::{self, LoadError, Routine};
 use crate::show;
-use crate::voice::{PhraseCache, StandIn};
+use crate::voice::{Espeak, EspeakSettings, PhraseCache};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -57,6 +63,15 @@ pub enum Command {
         #[command(flatten)]
         session: SessionArgs,
     },
+    /// Write the session to an audio file (.wav or .ogg) with captions (.vtt) and chapters.
+    Render {
+        routine: String,
+        /// The audio file to write; its extension picks the format: .wav or .ogg.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
     /// `hipvoice ROUTINE` plays it.
     #[command(external_subcommand)]
     External(Vec<String>),
@@ -64,9 +79,59 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args, Default)]
 pub struct SessionArgs {
-    /// Seconds to get into place after the command, before the first exercise.
+    /// Seconds to get into place after the command, before the first exercise [default: 10].
     #[arg(long, value_name = "SECS", value_parser = parse_lead_in)]
     pub lead_in: Option<f64>,
+    /// The espeak-ng voice, e.g. en-us, en-gb, en+f3 [default: en-us].
+    #[arg(long, value_name = "NAME")]
+    pub voice: Option<String>,
+    /// The language of the voice when --voice is not given, e.g. en-gb.
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Speaking rate in words per minute, 80 to 450 [default: 155].
+    #[arg(long, value_name = "WPM", value_parser = clap::value_parser!(u32).range(80..=450))]
+    pub rate: Option<u32>,
+    /// Pitch of the voice, 0 to 100 [default: 50].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub pitch: Option<u32>,
+    /// Volume in percent, 0 to 100 [default: 100].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub volume: Option<u32>,
+}
+
+/// Voice and session settings after the command line, the config file and the defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub espeak: EspeakSettings,
+    pub volume: f32,
+    pub lead_in: Option<f64>,
+}
+
+impl SessionArgs {
+    /// Flags win over the config file, the file over the defaults.
+    pub fn resolve(&self) -> Result<Settings, Failure> {
+        let config = match config::path() {
+            Some(p) => config::load(&p).map_err(|d| Failure::usage(d.to_string()))?,
+            None => Config::default(),
+        };
+        let d = EspeakSettings::default();
+        let voice = self
+            .voice
+            .clone()
+            .or(self.lang.clone())
+            .or(config.voice)
+            .or(config.lang)
+            .unwrap_or(d.voice);
+        Ok(Settings {
+            espeak: EspeakSettings {
+                voice,
+                rate_wpm: self.rate.or(config.rate).unwrap_or(d.rate_wpm),
+                pitch: self.pitch.or(config.pitch).unwrap_or(d.pitch),
+            },
+            volume: self.volume.or(config.volume).unwrap_or(100) as f32 / 100.0,
+            lead_in: self.lead_in.or(config.lead_in_secs),
+        })
+    }
 }
 
 fn parse_lead_in(s: &str) -> Result<f64, String> {
@@ -157,9 +222,9 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::List => list(),
         Command::Show { routine, session } => {
             let r = resolve(&routine)?;
-            let (t, voice) = timeline(&r, &session)?;
+            let s = Session::prepare(&r, &session.resolve()?)?;
             let colour = show::use_colour(std::io::stdout().is_terminal());
-            print(&show::show(&r, &t, &voice, colour))
+            print(&show::show(&r, &s.timeline, &s.cache.describe(), colour))
         }
         Command::Plan {
             routine,
@@ -167,13 +232,18 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             session,
         } => {
             let r = resolve(&routine)?;
-            let (t, _) = timeline(&r, &session)?;
+            let t = Session::prepare(&r, &session.resolve()?)?.timeline;
             if json {
                 print(&(t.to_json() + "\n"))
             } else {
                 print(&show::tsv(&t))
             }
         }
+        Command::Render {
+            routine,
+            output,
+            session,
+        } => render(&routine, &output, &session),
         Command::Check { files } => check(&files),
         Command::Play { routine, session } => play(&routine, &session),
         Command::External(args) => {
@@ -188,7 +258,6 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         }
     }
 }
-
 fn print(s: &str) -> Result<u8, Failure> {
     let mut out = std::io::stdout().lock();
     match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
@@ -199,13 +268,65 @@ fn print(s: &str) -> Result<u8, Failure> {
     }
 }
 
+/// Ctrl-C, SIGTERM and SIGHUP set this flag; the session ends cleanly at the next check.
+fn stop_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        // Registration only fails for forbidden signals, which these are not.
+        let _ = signal_hook::flag::register(sig, flag.clone());
+    }
+    flag
+}
+
 fn play(name: &str, session: &SessionArgs) -> Result<u8, Failure> {
+    let stop = stop_flag();
     let r = resolve(name)?;
-    let _ = timeline(&r, session)?;
-    Err(Failure::usage(format!(
-        "audio playback is not there yet, so \"{}\" cannot be played. hint: `hipvoice show {}` prints the whole session",
-        r.id, r.id
-    )))
+    let settings = session.resolve()?;
+    let mut s = Session::prepare(&r, &settings)?;
+    let program = Arc::new(s.program(settings.volume)?);
+    let mut out = std::io::stdout();
+    match output::play(program, &s.timeline, stop, &mut out) {
+        Ok(Ended::Finished) => Ok(exit::OK),
+        Ok(Ended::Interrupted(at)) => {
+            eprintln!(
+                "hipvoice: stopped at {} of {}.",
+                show::clock(at, s.timeline.sample_rate),
+                show::clock(s.timeline.frames, s.timeline.sample_rate)
+            );
+            Ok(exit::INTERRUPTED)
+        }
+        Err(e) => Err(Failure::usage(e.to_string().replace("ROUTINE", &r.id))),
+    }
+}
+
+fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Failure> {
+    let Some(format) = Format::from_path(path) else {
+        return Err(Failure::usage(format!(
+            "cannot tell the format of {} from its name. hint: end it in .wav or .ogg",
+            path.display()
+        )));
+    };
+    let r = resolve(name)?;
+    let settings = session.resolve()?;
+    let mut s = Session::prepare(&r, &settings)?;
+    let program = s.program(settings.volume)?;
+    let written = export::write(&program, &s.timeline, path, format)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let mut also = vec![format!("captions {}", written.captions.display())];
+    if let Some(c) = &written.chapters {
+        also.push(format!("chapters {}", c.display()));
+    }
+    eprintln!(
+        "hipvoice: wrote {} ({}), {}.",
+        written.audio.display(),
+        show::length(s.timeline.frames, s.timeline.sample_rate),
+        also.join(", ")
+    );
+    Ok(exit::OK)
 }
 
 /// The folder of the user's own routines: `$XDG_CONFIG_HOME/hipvoice/routines`.
@@ -266,33 +387,58 @@ pub fn resolve(name: &str) -> Result<Routine, Failure> {
     )))
 }
 
-/// The sample rate of the timeline: the voice's.
-pub const RATE: u32 = 22050;
+/// A routine planned with a voice: the timeline, the synthesised lines, the sounds.
+pub struct Session {
+    pub timeline: Timeline,
+    pub cache: PhraseCache,
+    pub bank: SoundBank,
+}
 
-/// Plans a routine with the session's voice. Returns the timeline and the voice's description.
-pub fn timeline(r: &Routine, session: &SessionArgs) -> Result<(Timeline, String), Failure> {
-    let bank = SoundBank::load(r, RATE).map_err(|e| Failure {
-        code: exit::INVALID_ROUTINE,
-        message: e.to_string(),
-    })?;
-    let mut cache = PhraseCache::new(Box::new(StandIn::new(RATE)));
-    let mut options = PlanOptions::new(cache.sample_rate());
-    options.lead_in_secs = session.lead_in;
-    let t = plan::plan(r, &mut cache, &|s| bank.frames(s), &options).map_err(|e| Failure {
-        code: exit::INVALID_ROUTINE,
-        message: format!(
-            "{}:1:1: {e}. hint: use fewer reps or sets, or split the routine",
-            r.source_name
-        ),
-    })?;
-    Ok((t, cache.describe()))
+impl Session {
+    pub fn prepare(r: &Routine, settings: &Settings) -> Result<Session, Failure> {
+        let voice =
+            Espeak::new(settings.espeak.clone()).map_err(|e| Failure::usage(e.to_string()))?;
+        let mut cache = PhraseCache::new(Box::new(voice));
+        let bank = SoundBank::load(r, cache.sample_rate()).map_err(|e| Failure {
+            code: exit::INVALID_ROUTINE,
+            message: e.to_string(),
+        })?;
+        let mut options = PlanOptions::new(cache.sample_rate());
+        options.lead_in_secs = settings.lead_in;
+        let timeline =
+            plan::plan(r, &mut cache, &|s| bank.frames(s), &options).map_err(|e| match e {
+                plan::PlanError::TooLong { .. } => Failure {
+                    code: exit::INVALID_ROUTINE,
+                    message: format!(
+                        "{}:1:1: {e}. hint: use fewer reps or sets, or split the routine",
+                        r.source_name
+                    ),
+                },
+                other => Failure::usage(other.to_string()),
+            })?;
+        Ok(Session {
+            timeline,
+            cache,
+            bank,
+        })
+    }
+
+    pub fn program(&mut self, volume: f32) -> Result<Program, Failure> {
+        Program::new(&self.timeline, &mut self.cache, &self.bank, volume)
+            .map_err(|e| Failure::usage(e.to_string()))
+    }
+}
+
+/// Plans with the user's default settings (for `list` and `check`).
+fn timeline(r: &Routine) -> Result<Timeline, Failure> {
+    Ok(Session::prepare(r, &SessionArgs::default().resolve()?)?.timeline)
 }
 
 fn list() -> Result<u8, Failure> {
     let mut out = String::new();
     let mut line = |r: &Routine, whose: &str| {
-        let summary = match timeline(r, &SessionArgs::default()) {
-            Ok((t, _)) => show::length(t.frames, t.sample_rate),
+        let summary = match timeline(r) {
+            Ok(t) => show::length(t.frames, t.sample_rate),
             Err(_) => "length unknown".to_owned(),
         };
         out.push_str(&format!(
@@ -336,8 +482,7 @@ fn check(files: &[String]) -> Result<u8, Failure> {
         } else {
             routine::load_file(Path::new(name)).map_err(Failure::from)
         };
-        let outcome =
-            loaded.and_then(|r| timeline(&r, &SessionArgs::default()).map(|(t, _)| (r, t)));
+        let outcome = loaded.and_then(|r| timeline(&r).map(|t| (r, t)));
         match outcome {
             Ok((r, t)) => {
                 print(&format!(

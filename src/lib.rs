@@ -6,8 +6,10 @@
 //! `cli` (arguments to a resolved command).
 
 pub mod cli;
+pub mod config;
 pub mod diag;
 pub mod exit;
+pub mod output;
 pub mod phrases;
 pub mod plan;
 pub mod render;

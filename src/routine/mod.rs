@@ -8,7 +8,7 @@ mod builtin;
 mod raw;
 mod validate;
 
-pub use validate::nearest;
+pub use validate::{nearest, toml_error};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

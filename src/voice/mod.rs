@@ -2,6 +2,7 @@
 //! is, the renderer asks for its samples, and both get them from one [`PhraseCache`], so every
 //! line is synthesised once per session however often it is said.
 
+pub mod espeak;
 pub mod standin;
 
 use std::collections::HashMap;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 
 use crate::plan::SpeechTimer;
 
+pub use espeak::{Espeak, EspeakSettings};
 pub use standin::StandIn;
 
 #[derive(Debug, thiserror::Error)]
