@@ -7,9 +7,10 @@
 //! - every hold has a sound cue starting at its `start` frame and one at its `end` frame;
 //! - `step` cues tile `0..frames` with no gap and no overlap: the session is the sum of its steps.
 
+pub mod check;
 mod sequencer;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use sequencer::{Pacing, PlanError, PlanOptions, SpeechTimer, plan};
 
@@ -25,7 +26,7 @@ pub fn secs(frames: u64, rate: u32) -> f64 {
     frames as f64 / f64::from(rate)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum CueKind {
     /// A span over the steps of one exercise (a chapter).
@@ -57,7 +58,7 @@ impl CueKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SideName {
     Left,
@@ -83,22 +84,22 @@ impl From<Side> for SideName {
 }
 
 /// One cue: `start..end` in frames.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cue {
     pub kind: CueKind,
     pub start: u64,
     pub end: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sound: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exercise: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub side: Option<SideName>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub set: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rep: Option<u32>,
 }
 
@@ -117,7 +118,7 @@ impl Cue {
 }
 
 /// A whole session at exact frames. See the module doc for its invariants.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timeline {
     pub routine: String,
     pub sample_rate: u32,

@@ -352,9 +352,6 @@ impl Seq<'_> {
 
         let total = r.exercises.len();
         for (i, ex) in r.exercises.iter().enumerate() {
-            if i > 0 {
-                self.cur += self.f(self.p.between_exercises_secs);
-            }
             self.exercise(ex, i + 1, total)?;
         }
 
@@ -393,8 +390,13 @@ impl Seq<'_> {
             exercise: Some(ex.id.clone()),
             ..Ctx::default()
         };
-        let start = self.cur;
         self.step(format!("{}: setup", ex.name));
+        // The pause between exercises opens the next one's first step, so no side's block of
+        // the previous exercise grows by it.
+        if n > 1 {
+            self.cur += self.f(self.p.between_exercises_secs);
+        }
+        let start = self.cur;
         let ph = self.ph;
         self.say(&phrases::fill(
             ph.exercise_of,
@@ -465,6 +467,7 @@ impl Seq<'_> {
             self.ctx.side = None;
             self.ctx.rep = None;
             if set < ex.sets {
+                self.step(format!("{}: rest after set {set}", ex.name));
                 self.rest(ex.rest_between_sets_secs)?;
             }
         }

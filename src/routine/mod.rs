@@ -233,22 +233,26 @@ pub enum LoadError {
     },
 }
 
+fn too_big(file: &str, len: u64) -> Diagnostics {
+    let map = SourceMap::new(file, "");
+    Diagnostics(vec![
+        Diagnostic::new(
+            map.top(),
+            format!(
+                "the file is {len} bytes; a routine may be at most {} bytes (1 MiB)",
+                limits::MAX_FILE_BYTES
+            ),
+        )
+        .hint("is this the right file? a routine is a short TOML text"),
+    ])
+}
+
 /// Parses and checks routine text. `file` names the source in diagnostics.
 pub fn parse(file: &str, text: &str, origin: Origin) -> Result<Routine, Diagnostics> {
-    let map = SourceMap::new(file, text);
     if text.len() > limits::MAX_FILE_BYTES {
-        return Err(Diagnostics(vec![
-            Diagnostic::new(
-                map.top(),
-                format!(
-                    "the file is {} KiB; a routine may be at most {} KiB",
-                    text.len() / 1024,
-                    limits::MAX_FILE_BYTES / 1024
-                ),
-            )
-            .hint("is this the right file? a routine is a short TOML text"),
-        ]));
+        return Err(too_big(file, text.len() as u64));
     }
+    let map = SourceMap::new(file, text);
     let raw: raw::RawRoutine = toml::from_str(text).map_err(|e| validate::toml_error(&map, &e))?;
     validate::routine(&map, raw, origin)
 }
@@ -261,18 +265,7 @@ pub fn load_file(path: &Path) -> Result<Routine, LoadError> {
         source,
     })?;
     if meta.len() > limits::MAX_FILE_BYTES as u64 {
-        let map = SourceMap::new(shown.as_str(), "");
-        return Err(LoadError::Invalid(Diagnostics(vec![
-            Diagnostic::new(
-                map.top(),
-                format!(
-                    "the file is {} KiB; a routine may be at most {} KiB",
-                    meta.len() / 1024,
-                    limits::MAX_FILE_BYTES / 1024
-                ),
-            )
-            .hint("is this the right file? a routine is a short TOML text"),
-        ])));
+        return Err(LoadError::Invalid(too_big(&shown, meta.len())));
     }
     let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
         path: shown.clone(),

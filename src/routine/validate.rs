@@ -56,7 +56,7 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
         .map_or(0, |i| i + 1);
     let line = &text[start..];
     let eq = line.find('=')?;
-    if start + eq > offset {
+    if start + eq < offset {
         let key = line[..eq].trim().trim_matches('"');
         (!key.is_empty()).then(|| key.to_owned())
     } else {
@@ -95,12 +95,21 @@ pub fn toml_error(map: &SourceMap, err: &toml::de::Error) -> Diagnostics {
                 friendly_type(got)
             ),
         )
-        .hint("numbers are written without quotes (hold_secs = 10), text in quotes")
+        .hint(if want.contains("sequence") {
+            "write a list in brackets, or [[exercise]] tables"
+        } else {
+            "numbers are written without quotes (hold_secs = 10), text in quotes"
+        })
     } else if msg.starts_with("invalid value: ") {
         Diagnostic::new(loc, friendly_type(&msg))
             .hint("whole numbers here, without a decimal point (reps = 10)")
     } else if msg.contains("duplicate key") {
-        Diagnostic::new(loc, msg.clone()).hint("each field may be set once; remove one")
+        let key: String = text[span.start.min(text.len())..]
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        Diagnostic::new(loc, format!("`{key}` is set twice"))
+            .hint("each field may be set once; remove one")
     } else {
         Diagnostic::new(
             loc,
@@ -310,7 +319,11 @@ impl Checker<'_> {
             self.at(
                 &v.span(),
                 format!("`{field}` is {x}; the limit is {max}"),
-                "split the work over more sessions",
+                if field == "countdown" {
+                    "count down only the last few seconds of a hold"
+                } else {
+                    "split the work over more sessions"
+                },
             );
             default
         } else {
@@ -481,7 +494,8 @@ fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin) -> Exercise {
                 format!("unknown sides \"{}\"", s.get_ref()),
                 hint,
             );
-            Sides::None
+            // Check the lines as if the sides were right, so one typo is one problem.
+            Sides::LeftThenRight
         }),
     };
     let sides_known = Some(sides);

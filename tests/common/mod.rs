@@ -1,0 +1,132 @@
+//! Helpers shared by the integration tests: the binary, golden files, WAV reading, onsets.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root; tests run the binary from here so paths in messages are relative.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The hipvoice binary, run from the repository root, with a private empty config folder so the
+/// tester's own defaults never change a result.
+pub fn hipvoice() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_hipvoice"));
+    c.current_dir(root());
+    c.env("XDG_CONFIG_HOME", root().join("tests/fixtures/no-config"));
+    c.env("NO_COLOR", "1");
+    c
+}
+
+pub fn run(args: &[&str]) -> Output {
+    hipvoice().args(args).output().expect("the binary runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Compares `actual` with a golden file. `HIPVOICE_BLESS=1 cargo test` rewrites the golden files;
+/// review them with `git diff` before committing.
+pub fn golden(path: &Path, actual: &str) {
+    let path = root().join(path);
+    if std::env::var_os("HIPVOICE_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no golden file {}; run HIPVOICE_BLESS=1 cargo test",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from the output at line {}:\n  golden: {:?}\n  actual: {:?}\n(HIPVOICE_BLESS=1 cargo test rewrites golden files)",
+            path.display(),
+            first + 1,
+            expected.lines().nth(first),
+            actual.lines().nth(first)
+        );
+    }
+}
+
+/// The plan of a routine, parsed from `hipvoice plan --json`.
+pub fn plan_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["plan", "--json"];
+    all.extend_from_slice(args);
+    let o = run(&all);
+    assert!(o.status.success(), "plan failed: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("plan --json prints JSON")
+}
+
+/// Reads a WAV as mono f32 (the first channel) and its rate.
+pub fn read_wav(path: &Path) -> (Vec<f32>, u32) {
+    let mut r = hound::WavReader::open(path).expect("a readable WAV");
+    let spec = r.spec();
+    let ch = spec.channels as usize;
+    let samples: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Int => {
+            let scale = 1.0 / (1i64 << (spec.bits_per_sample - 1)) as f32;
+            r.samples::<i32>()
+                .map(|s| s.unwrap() as f32 * scale)
+                .collect()
+        }
+        hound::SampleFormat::Float => r.samples::<f32>().map(|s| s.unwrap()).collect(),
+    };
+    (samples.into_iter().step_by(ch).collect(), spec.sample_rate)
+}
+
+pub fn rms(x: &[f32]) -> f32 {
+    if x.is_empty() {
+        return 0.0;
+    }
+    (x.iter().map(|s| s * s).sum::<f32>() / x.len() as f32).sqrt()
+}
+
+pub fn peak(x: &[f32]) -> f32 {
+    x.iter().fold(0.0, |m, s| m.max(s.abs()))
+}
+
+/// Frames where sound begins after at least `quiet` frames below `threshold`.
+pub fn onsets(x: &[f32], threshold: f32, quiet: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut silent_run = quiet;
+    for (i, s) in x.iter().enumerate() {
+        if s.abs() >= threshold {
+            if silent_run >= quiet {
+                out.push(i);
+            }
+            silent_run = 0;
+        } else {
+            silent_run += 1;
+        }
+    }
+    out
+}
+
+/// Every cue of a kind in a plan.
+pub fn cues<'a>(plan: &'a serde_json::Value, kind: &str) -> Vec<&'a serde_json::Value> {
+    plan["cues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == kind)
+        .collect()
+}
+
+pub fn frame(v: &serde_json::Value, key: &str) -> u64 {
+    v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} is not a frame in {v}"))
+}

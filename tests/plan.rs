@@ -1,0 +1,239 @@
+//! The plan of the shipped routines: the article's doses, exact frames, the invariants of the
+//! timeline contract, and the golden `show` output.
+
+mod common;
+
+use common::*;
+use hipvoice::plan::{Timeline, check};
+
+fn timeline(args: &[&str]) -> Timeline {
+    serde_json::from_value(plan_json(args)).expect("plan --json matches the Timeline contract")
+}
+
+fn holds<'a>(t: &'a Timeline, exercise: &str) -> Vec<&'a hipvoice::plan::Cue> {
+    t.cues
+        .iter()
+        .filter(|c| {
+            c.kind == hipvoice::plan::CueKind::Hold && c.exercise.as_deref() == Some(exercise)
+        })
+        .collect()
+}
+
+fn sides(h: &[&hipvoice::plan::Cue]) -> String {
+    h.iter()
+        .map(|c| c.side.as_ref().map_or("-", |s| s.as_str()))
+        .map(|s| &s[..1])
+        .collect()
+}
+
+#[test]
+fn the_json_has_the_contract_fields() {
+    let p = plan_json(&["stretch"]);
+    assert_eq!(p["routine"], "stretch");
+    assert_eq!(p["sample_rate"], 22050);
+    let frames = frame(&p, "frames");
+    let last_end = p["cues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| frame(c, "end"))
+        .max()
+        .unwrap();
+    assert_eq!(frames, last_end, "the session ends with its last cue");
+    for c in p["cues"].as_array().unwrap() {
+        let kind = c["kind"].as_str().unwrap();
+        assert!(
+            [
+                "speech", "sound", "hold", "rest", "prepare", "move", "step", "exercise"
+            ]
+            .contains(&kind),
+            "{kind}"
+        );
+        if kind == "speech" {
+            assert!(c["text"].is_string());
+        }
+        if kind == "sound" {
+            assert!(c["sound"].is_string());
+        }
+    }
+}
+
+#[test]
+fn both_routines_keep_every_timeline_invariant() {
+    for r in ["stretch", "strengthen"] {
+        let t = timeline(&[r]);
+        let v = check::violations(&t);
+        assert!(v.is_empty(), "{r}: {v:#?}");
+    }
+}
+
+#[test]
+fn stretch_has_the_articles_doses() {
+    let t = timeline(&["stretch"]);
+    let rate = u64::from(t.sample_rate);
+    let knee = holds(&t, "knee-lifts");
+    assert_eq!(knee.len(), 20, "ten knee lifts per leg");
+    assert!(
+        knee.iter().all(|h| h.len() == 10 * rate),
+        "every knee-lift hold is exactly 10 s"
+    );
+    assert_eq!(sides(&knee), "lr".repeat(10), "legs alternate, left first");
+    let rot = holds(&t, "double-hip-rotation");
+    assert_eq!(rot.len(), 2);
+    assert!(
+        rot.iter().all(|h| h.len() == 30 * rate),
+        "one 30 s hold each way"
+    );
+    assert_eq!(sides(&rot), "lr");
+    let fly = holds(&t, "butterfly");
+    assert_eq!(fly.len(), 3);
+    assert!(fly.iter().all(|h| h.len() == 30 * rate && h.side.is_none()));
+}
+
+#[test]
+fn strengthen_has_the_articles_doses() {
+    let t = timeline(&["strengthen"]);
+    let rate = u64::from(t.sample_rate);
+    let ext = holds(&t, "hip-extensions");
+    assert_eq!(
+        sides(&ext),
+        format!("{}{}", "r".repeat(10), "l".repeat(10)),
+        "right leg first, ten each"
+    );
+    assert!(ext.iter().all(|h| h.len() == 5 * rate));
+    let raise = holds(&t, "knee-raises");
+    assert_eq!(sides(&raise), format!("{}{}", "r".repeat(8), "l".repeat(8)));
+    assert!(
+        raise.iter().all(|h| h.len() == rate * 3 / 2),
+        "1.5 s is exactly 33075 frames"
+    );
+    let squat = holds(&t, "mini-squats");
+    assert_eq!(squat.len(), 8);
+    assert!(
+        squat
+            .iter()
+            .all(|h| h.len() == 3 * rate && h.side.is_none())
+    );
+}
+
+#[test]
+fn count_down_numbers_land_on_their_seconds() {
+    let t = timeline(&["stretch"]);
+    let rate = u64::from(t.sample_rate);
+    let speech_at = |frame: u64| {
+        t.cues
+            .iter()
+            .find(|c| {
+                c.text.is_some() && c.kind == hipvoice::plan::CueKind::Speech && c.start == frame
+            })
+            .and_then(|c| c.text.clone())
+    };
+    for h in holds(&t, "knee-lifts") {
+        assert_eq!(speech_at(h.end - 3 * rate).as_deref(), Some("Three."));
+        assert_eq!(speech_at(h.end - 2 * rate).as_deref(), Some("Two."));
+        assert_eq!(speech_at(h.end - rate).as_deref(), Some("One."));
+    }
+    for h in holds(&t, "double-hip-rotation") {
+        assert_eq!(
+            speech_at(h.end - 5 * rate).as_deref(),
+            Some("Five."),
+            "countdown = 5"
+        );
+    }
+}
+
+#[test]
+fn reps_sides_and_the_end_are_announced() {
+    let t = timeline(&["strengthen"]);
+    let said: Vec<&str> = t
+        .cues
+        .iter()
+        .filter_map(|c| {
+            c.text
+                .as_deref()
+                .filter(|_| c.kind == hipvoice::plan::CueKind::Speech)
+        })
+        .collect();
+    let count = |s: &str| said.iter().filter(|x| **x == s).count();
+    assert_eq!(count("Rep 4 of 10."), 2, "rep 4 of 10 on each leg");
+    assert_eq!(count("Rep 10 of 10."), 0, "the tenth rep is 'last one'");
+    assert_eq!(
+        count("Last one."),
+        5,
+        "extensions and knee raises on two legs, squats once"
+    );
+    assert_eq!(
+        count("Switch to your left leg."),
+        2,
+        "after the right leg, twice"
+    );
+    assert!(
+        said.iter()
+            .any(|s| s.starts_with("Lift your right leg straight back"))
+    );
+    assert_eq!(said[said.len() - 3], "Hip strength complete.");
+    assert_eq!(said[said.len() - 1], "Well done.");
+    let last_sound = t
+        .cues
+        .iter()
+        .rev()
+        .find(|c| c.kind == hipvoice::plan::CueKind::Sound)
+        .unwrap();
+    assert_eq!(last_sound.sound.as_deref(), Some("session-end"));
+}
+
+#[test]
+fn the_lead_in_is_counted_down_and_can_be_changed() {
+    let rate = 22050;
+    let t = timeline(&["stretch"]);
+    let lead = t
+        .cues
+        .iter()
+        .find(|c| c.kind == hipvoice::plan::CueKind::Prepare)
+        .unwrap();
+    assert_eq!(lead.len(), 10 * rate, "a ten-second lead-in by default");
+    let five = t
+        .cues
+        .iter()
+        .find(|c| c.text.as_deref() == Some("Five."))
+        .unwrap();
+    assert_eq!(five.start, lead.end - 5 * rate);
+    let short = timeline(&["stretch", "--lead-in", "3"]);
+    let lead = short
+        .cues
+        .iter()
+        .find(|c| c.kind == hipvoice::plan::CueKind::Prepare)
+        .unwrap();
+    assert_eq!(lead.len(), 3 * rate);
+    assert!(short.frames < t.frames - 6 * rate);
+    assert!(check::violations(&short).is_empty());
+    let none = timeline(&["stretch", "--lead-in", "0"]);
+    assert!(
+        !none
+            .cues
+            .iter()
+            .any(|c| c.text.as_deref() == Some("You have ten seconds to get ready."))
+    );
+}
+
+#[test]
+fn the_plan_is_the_same_on_every_run() {
+    let a = run(&["plan", "--json", "strengthen"]);
+    let b = run(&["plan", "--json", "strengthen"]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn show_prints_the_whole_session_as_plain_lines() {
+    for r in ["stretch", "strengthen"] {
+        let o = run(&["show", r]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = stdout(&o);
+        assert!(!out.contains('\x1b'), "no colour when not a terminal");
+        assert!(!out.contains('\r'));
+        golden(
+            std::path::Path::new(&format!("tests/golden/show-{r}.txt")),
+            &out,
+        );
+    }
+}
