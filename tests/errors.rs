@@ -99,3 +99,30 @@ fn an_unknown_routine_name_suggests_the_nearest() {
         "hipvoice: there is no routine called \"strech\". hint: did you mean \"stretch\"? `hipvoice list` shows them all\n"
     );
 }
+
+#[test]
+fn no_audio_device_is_one_clear_line_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = hipvoice()
+        .args(["play", "stretch"])
+        .env("XDG_RUNTIME_DIR", dir.path())
+        .env(
+            "PULSE_SERVER",
+            format!("unix:{}/none", dir.path().display()),
+        )
+        .env("ALSA_CONFIG_PATH", "/dev/null")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "one line, no ALSA noise: {err}");
+    assert!(err.starts_with("hipvoice: no audio output: "), "{err}");
+    assert!(
+        err.contains("hint: `hipvoice render stretch -o session.wav`"),
+        "{err}"
+    );
+    assert!(
+        stdout(&o).is_empty(),
+        "nothing is said before the device opens"
+    );
+}

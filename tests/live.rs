@@ -1,0 +1,214 @@
+//! Live playback on a real sound server: PulseAudio with a null sink, started by
+//! scripts/with-audio-env (which `scripts/test` and `.ci/run` use). We record the sink's monitor
+//! while `hipvoice play` runs and compare what was really played with the plan.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::*;
+use hipvoice::plan::{CueKind, Timeline};
+
+/// The live tests share one sink: one at a time.
+static SINK: Mutex<()> = Mutex::new(());
+
+/// The sink to record, or None (with a loud reason) outside the audio environment. Under CI a
+/// missing sound server is a failure, never a silent pass.
+fn sink() -> Option<String> {
+    match std::env::var("HIPVOICE_TEST_SINK") {
+        Ok(s) if !s.is_empty() => Some(s),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("no sound server: run the tests through scripts/test (scripts/with-audio-env)")
+        }
+        _ => {
+            eprintln!(
+                "SKIPPED: no sound server. Run `scripts/test` to start PulseAudio with a null sink."
+            );
+            None
+        }
+    }
+}
+
+struct Recorder {
+    child: Child,
+    path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn record(sink: &str) -> Recorder {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rec.wav");
+    let child = Command::new("parecord")
+        .args([
+            "-d",
+            &format!("{sink}.monitor"),
+            "--file-format=wav",
+            "--rate=48000",
+            "--channels=1",
+            "--format=s16le",
+            "--latency-msec=10",
+        ])
+        .arg(&path)
+        .spawn()
+        .expect("parecord runs (pulseaudio-utils)");
+    std::thread::sleep(Duration::from_millis(300));
+    Recorder {
+        child,
+        path,
+        _dir: dir,
+    }
+}
+
+impl Recorder {
+    fn stop(mut self) -> (Vec<f32>, u32, tempfile::TempDir) {
+        std::thread::sleep(Duration::from_millis(300));
+        // SAFETY: signalling our own child process.
+        unsafe { libc_kill(self.child.id() as i32, 2) };
+        self.child.wait().unwrap();
+        let (x, rate) = read_wav(&self.path);
+        (x, rate, self._dir)
+    }
+}
+
+unsafe extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+fn wait_with_limit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("hipvoice did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Planned onsets (seconds) of audible cues that follow at least `quiet` seconds of silence.
+fn planned_onsets(t: &Timeline, quiet: f64) -> Vec<(f64, CueKind)> {
+    let rate = f64::from(t.sample_rate);
+    let mut audible: Vec<_> = t
+        .cues
+        .iter()
+        .filter(|c| matches!(c.kind, CueKind::Speech | CueKind::Sound))
+        .collect();
+    audible.sort_by_key(|c| c.start);
+    let mut out = Vec::new();
+    let mut last_end = 0u64;
+    for (i, c) in audible.iter().enumerate() {
+        if i == 0 || c.start as f64 - last_end as f64 >= quiet * rate {
+            out.push((c.start as f64 / rate, c.kind));
+        }
+        last_end = last_end.max(c.end);
+    }
+    out
+}
+
+#[test]
+fn a_live_session_plays_at_the_planned_frames() {
+    let Some(sink) = sink() else { return };
+    let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    let t: Timeline = serde_json::from_value(plan_json(&["tests/fixtures/short.toml"])).unwrap();
+
+    let rec = record(&sink);
+    let o = hipvoice()
+        .args(["play", "tests/fixtures/short.toml"])
+        .output()
+        .unwrap();
+    let (x, rate, _dir) = rec.stop();
+    assert!(o.status.success(), "play failed: {}", stderr(&o));
+
+    // The transcript: every spoken line, in order, one per line.
+    let said: Vec<&str> = t
+        .of_kind(CueKind::Speech)
+        .map(|c| c.text.as_deref().unwrap())
+        .collect();
+    assert_eq!(stdout(&o).lines().collect::<Vec<_>>(), said);
+
+    // Onsets in the recording, matched to the plan's onsets after at least 150 ms of silence.
+    let quiet = 0.15;
+    let found: Vec<f64> = onsets(&x, 0.003, (0.1 * f64::from(rate)) as usize)
+        .iter()
+        .map(|&i| i as f64 / f64::from(rate))
+        .collect();
+    let want = planned_onsets(&t, quiet);
+    assert!(!found.is_empty(), "nothing was played (peak {})", peak(&x));
+    // A rough offset from the first onset (a spoken word rises slowly), then the exact one from
+    // the first sound, whose attack is sharp: what is compared is the interval between sounds.
+    let nearest_to = |at: f64, offset: f64| {
+        found
+            .iter()
+            .map(|f| f - offset)
+            .min_by(|a, b| (a - at).abs().total_cmp(&(b - at).abs()))
+            .unwrap()
+    };
+    let rough = found[0] - want[0].0;
+    let first_sound = want
+        .iter()
+        .find(|w| w.1 == CueKind::Sound)
+        .expect("a planned sound")
+        .0;
+    let offset = rough + (nearest_to(first_sound, rough) - first_sound);
+    let mut sounds = 0;
+    for (at, kind) in &want {
+        let nearest = nearest_to(*at, offset);
+        if *kind == CueKind::Sound {
+            sounds += 1;
+            assert!(
+                (nearest - at).abs() <= 0.005,
+                "the {kind:?} planned at {at:.4} s played at {nearest:.4} s (after the first onset)"
+            );
+        } else {
+            assert!(
+                (nearest - at).abs() <= 0.02,
+                "speech planned at {at:.4} s played at {nearest:.4} s"
+            );
+        }
+    }
+    assert!(
+        sounds >= 8,
+        "the recording should hold every hold's two sounds, matched {sounds}"
+    );
+    // And the end: the last sound rang out before the program closed the device.
+    let last_planned =
+        t.cues.iter().map(|c| c.end).max().unwrap() as f64 / f64::from(t.sample_rate);
+    let last_heard = x.iter().rposition(|s| s.abs() > 0.003).unwrap() as f64 / f64::from(rate);
+    assert!(
+        last_heard - offset > last_planned - 0.6,
+        "the session was cut: heard until {last_heard:.2} s of {last_planned:.2} s"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_a_session_cleanly() {
+    let Some(_sink) = sink() else { return };
+    let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    let mut child = hipvoice()
+        .args(["play", "stretch"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(
+        lines.next().unwrap().unwrap(),
+        "Hip stretch.",
+        "the first line is spoken and printed"
+    );
+    // SAFETY: signalling our own child process.
+    unsafe { libc_kill(child.id() as i32, 2) };
+    let status = wait_with_limit(&mut child, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(130));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.starts_with("hipvoice: stopped at 00:0"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

@@ -1,0 +1,184 @@
+//! Render tests read the samples back: frame i of the WAV is frame i of `plan --json`; every sound
+//! starts on its frame; silence where nothing plays; speech where speech is planned; no clipping.
+
+mod common;
+
+use common::*;
+use hipvoice::plan::{CueKind, Timeline};
+
+/// -60 dBFS.
+const SILENT: f32 = 0.001;
+
+fn render(routine: &str, file: &str, extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join(file);
+    let mut args = vec!["render", routine, "-o", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    assert!(o.status.success(), "render failed: {}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "render prints nothing on stdout");
+    (dir, out)
+}
+
+fn plan(routine: &str, extra: &[&str]) -> Timeline {
+    let mut args = vec![routine];
+    args.extend_from_slice(extra);
+    serde_json::from_value(plan_json(&args)).unwrap()
+}
+
+#[test]
+fn a_wav_render_is_the_plan_frame_for_frame() {
+    for routine in ["stretch", "strengthen"] {
+        let t = plan(routine, &[]);
+        let (_dir, wav) = render(routine, "s.wav", &[]);
+        let (x, rate) = read_wav(&wav);
+        assert_eq!(rate, t.sample_rate, "{routine}: same rate");
+        assert_eq!(x.len() as u64, t.frames, "{routine}: same length");
+
+        // Peak at most 0 dBFS and nothing clipped against full scale.
+        assert!(peak(&x) < 0.99, "{routine}: peak {}", peak(&x));
+
+        let tol = (rate / 1000) as u64; // 1 ms
+        let mut covered = vec![false; x.len()];
+        for c in t
+            .cues
+            .iter()
+            .filter(|c| matches!(c.kind, CueKind::Speech | CueKind::Sound))
+        {
+            covered[c.start as usize..c.end as usize].fill(true);
+            let seg = &x[c.start as usize..c.end as usize];
+            if c.kind == CueKind::Sound {
+                // The onset: the first audible frame near the cue, within 1 ms of its start.
+                let from = c.start.saturating_sub(5 * tol) as usize;
+                let onset = x[from..]
+                    .iter()
+                    .position(|s| s.abs() > 0.003)
+                    .map(|i| (from + i) as u64)
+                    .unwrap();
+                assert!(
+                    onset.abs_diff(c.start) <= tol,
+                    "{routine}: {:?} at {} starts at {onset}",
+                    c.sound,
+                    c.start
+                );
+            } else {
+                assert!(
+                    rms(seg) > 0.01,
+                    "{routine}: no speech energy in {:?} at {}",
+                    c.text,
+                    c.start
+                );
+            }
+        }
+        // Silence wherever no speech or sound is planned.
+        let loud = x
+            .iter()
+            .zip(&covered)
+            .enumerate()
+            .find(|(_, (s, c))| !**c && s.abs() > SILENT);
+        assert!(
+            loud.is_none(),
+            "{routine}: sound where nothing is planned at frame {:?}",
+            loud.map(|l| l.0)
+        );
+    }
+}
+
+#[test]
+fn volume_scales_the_whole_mix() {
+    let t = plan("strengthen", &["--lead-in", "0"]);
+    let (_d1, full) = render("strengthen", "full.wav", &["--lead-in", "0"]);
+    let (_d2, half) = render(
+        "strengthen",
+        "half.wav",
+        &["--lead-in", "0", "--volume", "50"],
+    );
+    let (a, _) = read_wav(&full);
+    let (b, _) = read_wav(&half);
+    assert_eq!(a.len() as u64, t.frames);
+    let ratio = rms(&b) / rms(&a);
+    assert!((ratio - 0.5).abs() < 0.01, "ratio {ratio}");
+}
+
+#[test]
+fn captions_and_chapters_follow_the_plan() {
+    let t = plan("stretch", &[]);
+    let (dir, _wav) = render("stretch", "session.wav", &[]);
+    let vtt = std::fs::read_to_string(dir.path().join("session.vtt")).unwrap();
+    assert!(
+        vtt.starts_with("WEBVTT\n\n1\n00:00:00.000 --> "),
+        "{}",
+        &vtt[..60]
+    );
+    let speech: Vec<_> = t.of_kind(CueKind::Speech).collect();
+    assert_eq!(
+        vtt.matches(" --> ").count(),
+        speech.len(),
+        "one caption per spoken line"
+    );
+    let last = speech.last().unwrap();
+    assert!(vtt.trim_end().ends_with(last.text.as_deref().unwrap()));
+    let chapters = std::fs::read_to_string(dir.path().join("session.chapters.vtt")).unwrap();
+    let names: Vec<_> = chapters
+        .lines()
+        .filter(|l| {
+            !l.contains("-->") && !l.starts_with("chapter-") && !l.is_empty() && *l != "WEBVTT"
+        })
+        .collect();
+    assert_eq!(
+        names,
+        ["Knee lifts", "Double hip rotation", "Butterfly stretch"]
+    );
+}
+
+#[test]
+fn an_ogg_render_has_the_plan_length_and_chapter_comments() {
+    let t = plan("strengthen", &["--lead-in", "2"]);
+    let (dir, ogg) = render("strengthen", "s.ogg", &["--lead-in", "2"]);
+    // sox decodes Vorbis to the exact length the granule positions give.
+    let wav = dir.path().join("decoded.wav");
+    let s = std::process::Command::new("sox")
+        .arg(&ogg)
+        .arg(&wav)
+        .status()
+        .expect("sox is installed (scripts/install-deps)");
+    assert!(s.success());
+    let (x, rate) = read_wav(&wav);
+    assert_eq!(rate, t.sample_rate);
+    assert_eq!(x.len() as u64, t.frames, "no leading or trailing padding");
+    // The first hold's start sound is where the plan says (Vorbis is lossy: look for the onset).
+    let first = t.of_kind(CueKind::Hold).next().unwrap().start as usize;
+    let tol = rate as usize / 1000;
+    let onset = x[first - 5 * tol..]
+        .iter()
+        .position(|s| s.abs() > 0.01)
+        .unwrap()
+        + first
+        - 5 * tol;
+    assert!(onset.abs_diff(first) <= tol, "onset {onset} vs {first}");
+    let info = std::process::Command::new("soxi")
+        .arg(&ogg)
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("CHAPTER001NAME=Hip extensions"), "{info}");
+    assert!(info.contains("CHAPTER003NAME=Mini squats"), "{info}");
+    assert!(dir.path().join("s.vtt").exists());
+}
+
+#[test]
+fn render_refuses_an_unknown_format_and_an_unwritable_path() {
+    let o = run(&["render", "stretch", "-o", "session.mp4"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "hipvoice: cannot tell the format of session.mp4 from its name. hint: end it in .wav or .ogg\n"
+    );
+    let o = run(&["render", "stretch", "-o", "/nonexistent-dir/x.wav"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("hipvoice: cannot write /nonexistent-dir/x.wav: "),
+        "{}",
+        stderr(&o)
+    );
+}
