@@ -126,3 +126,21 @@ fn no_audio_device_is_one_clear_line_and_exit_code_2() {
         "nothing is said before the device opens"
     );
 }
+
+#[test]
+fn the_example_in_the_format_documentation_checks_clean() {
+    let doc = std::fs::read_to_string(root().join("routines/README.md")).unwrap();
+    let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("example.toml");
+    std::fs::write(&file, &doc[start..end]).unwrap();
+    let o = run(&["check", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&["show", file.to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("speech: Now the other way."),
+        "{}",
+        stdout(&o)
+    );
+}
