@@ -6,18 +6,21 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, mpsc};
 
 use crate::config::{self, Config};
 use crate::exit;
-use crate::output::{self, Ended};
+use crate::output::{self, Ended, Trace, Update};
 use crate::plan::{self, PlanOptions, Timeline};
 use crate::render::export::{self, Format};
 use crate::render::{Program, SoundBank};
 use crate::routine::{self, LoadError, Routine};
 use crate::show;
 use crate::voice::{Espeak, EspeakSettings, PhraseCache};
+
+/// When `main` started, for `--verbose` timings.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,6 +33,9 @@ use crate::voice::{Espeak, EspeakSettings, PhraseCache};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Say on stderr what happens and how long it takes.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,6 +183,7 @@ impl From<LoadError> for Failure {
 
 /// The whole program: arguments in, exit code out. `main` only calls this.
 pub fn main() -> ExitCode {
+    STARTED.get_or_init(std::time::Instant::now);
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -245,19 +252,34 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             session,
         } => render(&routine, &output, &session),
         Command::Check { files } => check(&files),
-        Command::Play { routine, session } => play(&routine, &session),
+        Command::Play { routine, session } => play(&routine, &session, cli.verbose),
+        // `hipvoice stretch --lead-in 5` is `hipvoice play stretch --lead-in 5`.
         Command::External(args) => {
-            let name = &args[0];
-            if args.len() > 1 {
-                return Err(Failure::usage(format!(
-                    "unexpected words after the routine name: {}. hint: options go before the name in `hipvoice play {name} OPTIONS`",
-                    args[1..].join(" ")
-                )));
+            let argv = ["hipvoice".to_owned(), "play".to_owned()]
+                .into_iter()
+                .chain(args);
+            match Cli::try_parse_from(argv) {
+                Ok(Cli {
+                    command: Some(Command::Play { routine, session }),
+                    verbose,
+                }) => play(&routine, &session, verbose || cli.verbose),
+                Ok(_) => Err(Failure::usage("hipvoice: give one routine to play")),
+                Err(e) => {
+                    let text = e.render().to_string();
+                    let first = text
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .trim_start_matches("error: ");
+                    Err(Failure::usage(format!(
+                        "{first}. hint: `hipvoice play --help` lists the options"
+                    )))
+                }
             }
-            play(name, &SessionArgs::default())
         }
     }
 }
+
 fn print(s: &str) -> Result<u8, Failure> {
     let mut out = std::io::stdout().lock();
     match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
@@ -282,24 +304,41 @@ fn stop_flag() -> Arc<AtomicBool> {
     flag
 }
 
-fn play(name: &str, session: &SessionArgs) -> Result<u8, Failure> {
+fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Failure> {
     let stop = stop_flag();
+    let trace = Trace {
+        since: *STARTED.get_or_init(std::time::Instant::now),
+        verbose,
+    };
     let r = resolve(name)?;
     let settings = session.resolve()?;
-    let mut s = Session::prepare(&r, &settings)?;
-    let program = Arc::new(s.program(settings.volume)?);
+    // Start on the opening; the rest is planned and synthesised while it plays.
+    let mut intro = Session::prepare_part(&r, &settings, true)?;
+    let program = Arc::new(intro.program(settings.volume)?);
+    let first = intro.timeline.clone();
+    let (tx, rx) = mpsc::channel();
+    let volume = settings.volume;
+    std::thread::spawn(move || {
+        let update = intro.complete(&r).and_then(|mut whole| {
+            let program = whole.program(volume)?;
+            Ok(Update::Whole(Arc::new(program), whole.timeline))
+        });
+        let _ = tx.send(update.unwrap_or_else(|f| Update::Failed(f.code, f.message)));
+    });
     let mut out = std::io::stdout();
-    match output::play(program, &s.timeline, stop, &mut out) {
+    let rate = first.sample_rate;
+    match output::play(program, first, Some(rx), stop, &mut out, trace) {
         Ok(Ended::Finished) => Ok(exit::OK),
-        Ok(Ended::Interrupted(at)) => {
+        Ok(Ended::Interrupted { at, of }) => {
             eprintln!(
                 "hipvoice: stopped at {} of {}.",
-                show::clock(at, s.timeline.sample_rate),
-                show::clock(s.timeline.frames, s.timeline.sample_rate)
+                show::clock(at, rate),
+                show::clock(of, rate)
             );
             Ok(exit::INTERRUPTED)
         }
-        Err(e) => Err(Failure::usage(e.to_string().replace("ROUTINE", &r.id))),
+        Ok(Ended::Failed(code, message)) => Err(Failure { code, message }),
+        Err(e) => Err(Failure::usage(e.to_string().replace("ROUTINE", name))),
     }
 }
 
@@ -392,21 +431,52 @@ pub struct Session {
     pub timeline: Timeline,
     pub cache: PhraseCache,
     pub bank: SoundBank,
+    options: PlanOptions,
 }
 
 impl Session {
+    /// The whole session.
     pub fn prepare(r: &Routine, settings: &Settings) -> Result<Session, Failure> {
+        Session::prepare_part(r, settings, false)
+    }
+
+    /// The whole session, or only its opening (see [`PlanOptions::intro_only`]).
+    pub fn prepare_part(
+        r: &Routine,
+        settings: &Settings,
+        intro_only: bool,
+    ) -> Result<Session, Failure> {
         let voice =
             Espeak::new(settings.espeak.clone()).map_err(|e| Failure::usage(e.to_string()))?;
-        let mut cache = PhraseCache::new(Box::new(voice));
+        let cache = PhraseCache::new(Box::new(voice));
         let bank = SoundBank::load(r, cache.sample_rate()).map_err(|e| Failure {
             code: exit::INVALID_ROUTINE,
             message: e.to_string(),
         })?;
         let mut options = PlanOptions::new(cache.sample_rate());
         options.lead_in_secs = settings.lead_in;
-        let timeline =
-            plan::plan(r, &mut cache, &|s| bank.frames(s), &options).map_err(|e| match e {
+        options.intro_only = intro_only;
+        let mut s = Session {
+            timeline: Timeline::default(),
+            cache,
+            bank,
+            options,
+        };
+        s.plan(r)?;
+        Ok(s)
+    }
+
+    /// Plans the whole session after its opening, with the lines already synthesised.
+    pub fn complete(mut self, r: &Routine) -> Result<Session, Failure> {
+        self.options.intro_only = false;
+        self.plan(r)?;
+        Ok(self)
+    }
+
+    fn plan(&mut self, r: &Routine) -> Result<(), Failure> {
+        let bank = &self.bank;
+        self.timeline = plan::plan(r, &mut self.cache, &|s| bank.frames(s), &self.options)
+            .map_err(|e| match e {
                 plan::PlanError::TooLong { .. } => Failure {
                     code: exit::INVALID_ROUTINE,
                     message: format!(
@@ -416,11 +486,7 @@ impl Session {
                 },
                 other => Failure::usage(other.to_string()),
             })?;
-        Ok(Session {
-            timeline,
-            cache,
-            bank,
-        })
+        Ok(())
     }
 
     pub fn program(&mut self, volume: f32) -> Result<Program, Failure> {
@@ -442,10 +508,10 @@ fn list() -> Result<u8, Failure> {
             Err(_) => "length unknown".to_owned(),
         };
         out.push_str(&format!(
-            "{}: {}. {} exercises, {}.{whose}\n",
+            "{}: {}. {}, {}.{whose}\n",
             r.id,
             r.title,
-            r.exercises.len(),
+            show::count(r.exercises.len(), "exercise", "exercises"),
             summary
         ));
     };
@@ -486,9 +552,9 @@ fn check(files: &[String]) -> Result<u8, Failure> {
         match outcome {
             Ok((r, t)) => {
                 print(&format!(
-                    "{}: ok. {} exercises, {}.\n",
+                    "{}: ok. {}, {}.\n",
                     r.source_name,
-                    r.exercises.len(),
+                    show::count(r.exercises.len(), "exercise", "exercises"),
                     show::length(t.frames, t.sample_rate)
                 ))?;
             }

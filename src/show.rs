@@ -33,6 +33,15 @@ pub fn length(frames: u64, rate: u32) -> String {
     }
 }
 
+/// "1 exercise", "3 exercises".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// Whether to colour: only for a terminal, and never with NO_COLOR set.
 pub fn use_colour(is_terminal: bool) -> bool {
     is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
@@ -70,9 +79,9 @@ pub fn show(routine: &Routine, t: &Timeline, voice: &str, colour: bool) -> Strin
     let holds = t.of_kind(CueKind::Hold).count();
     let _ = writeln!(
         out,
-        "{} exercises, {} holds, {} in all, spoken by the {voice}.",
-        routine.exercises.len(),
-        holds,
+        "{}, {}, {} in all, spoken by the {voice}.",
+        count(routine.exercises.len(), "exercise", "exercises"),
+        count(holds, "hold", "holds"),
         length(t.frames, t.sample_rate)
     );
     if let Some(f) = &routine.frequency {

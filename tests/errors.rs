@@ -144,3 +144,125 @@ fn the_example_in_the_format_documentation_checks_clean() {
         stdout(&o)
     );
 }
+
+#[test]
+fn options_after_a_routine_name_are_play_options() {
+    let o = run(&["stretch", "--rate", "20"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "hipvoice: invalid value '20' for '--rate <WPM>': 20 is not in 80..=450. hint: `hipvoice play --help` lists the options\n"
+    );
+    let o = run(&["show", "stretch", "--voice", "xx-nonsense"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("hipvoice: espeak-ng has no voice \"xx-nonsense\". hint: "),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn voice_settings_change_the_plan() {
+    let slow = plan_json(&["strengthen", "--rate", "100"]);
+    let fast = plan_json(&["strengthen", "--rate", "300"]);
+    assert!(
+        frame(&slow, "frames") > frame(&fast, "frames") + 22050 * 60,
+        "a slow voice makes a longer session"
+    );
+    let holds = |p: &serde_json::Value| {
+        cues(p, "hold")
+            .iter()
+            .map(|c| frame(c, "end") - frame(c, "start"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        holds(&slow),
+        holds(&fast),
+        "holds never change with the voice"
+    );
+}
+
+#[test]
+fn the_config_file_sets_defaults_and_flags_win() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("hipvoice")).unwrap();
+    std::fs::write(
+        dir.path().join("hipvoice/config.toml"),
+        "rate = 100\nlead_in_secs = 4\n",
+    )
+    .unwrap();
+    let with_config = |args: &[&str]| {
+        let o = hipvoice()
+            .env("XDG_CONFIG_HOME", dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let cfg = with_config(&["plan", "--json", "strengthen"]);
+    let prepare = cues(&cfg, "prepare")[0];
+    assert_eq!(
+        frame(prepare, "end") - frame(prepare, "start"),
+        4 * 22050,
+        "lead_in_secs from the file"
+    );
+    assert_eq!(
+        frame(&cfg, "frames"),
+        frame(
+            &plan_json(&["strengthen", "--rate", "100", "--lead-in", "4"]),
+            "frames"
+        )
+    );
+    let flag = with_config(&["plan", "--json", "strengthen", "--lead-in", "6"]);
+    let prepare = cues(&flag, "prepare")[0];
+    assert_eq!(
+        frame(prepare, "end") - frame(prepare, "start"),
+        6 * 22050,
+        "the flag wins"
+    );
+
+    std::fs::write(dir.path().join("hipvoice/config.toml"), "rate = 1000\n").unwrap();
+    let o = hipvoice()
+        .env("XDG_CONFIG_HOME", dir.path())
+        .args(["show", "stretch"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("hipvoice/config.toml:1:1: `rate` must be from 80 to 450 (got 1000)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn user_routines_in_the_config_folder_are_found_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let routines = dir.path().join("hipvoice/routines");
+    std::fs::create_dir_all(&routines).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/short.toml"),
+        routines.join("short.toml"),
+    )
+    .unwrap();
+    let o = hipvoice()
+        .env("XDG_CONFIG_HOME", dir.path())
+        .args(["list"])
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert!(out.contains("short: Short test. 1 exercise, "), "{out}");
+    assert!(out.lines().last().unwrap().ends_with("Yours."), "{out}");
+    let o = hipvoice()
+        .env("XDG_CONFIG_HOME", dir.path())
+        .args(["show", "short"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).starts_with("Short test (short)\n"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -116,7 +116,13 @@ proptest! {
         let rate = 22050;
         let bank = SoundBank::builtin(rate).unwrap();
         let mut cache = PhraseCache::new(Box::new(StandIn::new(rate)));
+        let intro = plan::plan(&r, &mut cache, &|s| bank.frames(s), &PlanOptions { intro_only: true, ..PlanOptions::new(rate) }).unwrap();
         let t = plan::plan(&r, &mut cache, &|s| bank.frames(s), &PlanOptions::new(rate)).unwrap();
+
+        // Playback starts on the opening alone: it must be exactly the whole plan's beginning.
+        let head: Vec<_> = t.cues.iter().filter(|c| c.start < intro.frames).cloned().collect();
+        prop_assert_eq!(&intro.cues, &head);
+        prop_assert!(intro.cues.iter().all(|c| c.end <= intro.frames));
 
         let v = check::violations(&t);
         prop_assert!(v.is_empty(), "{:#?}\n{}", v, text);

@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
 use crate::plan::{CueKind, Timeline};
@@ -18,11 +19,31 @@ pub enum OutputError {
 }
 
 /// How a live session ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ended {
     Finished,
-    /// Stopped by a signal (Ctrl-C, SIGTERM, SIGHUP) at this frame.
-    Interrupted(u64),
+    /// Stopped by a signal (Ctrl-C, SIGTERM, SIGHUP) at `at`, of `of` frames.
+    Interrupted {
+        at: u64,
+        of: u64,
+    },
+    /// The rest of the session could not be prepared: the exit code and why.
+    Failed(u8, String),
+}
+
+/// The rest of a session that started playing on its opening.
+pub enum Update {
+    /// The whole program and timeline; their first frames are the playing ones.
+    Whole(Arc<Program>, Timeline),
+    /// The exit code and why.
+    Failed(u8, String),
+}
+
+/// What to tell on stderr with `--verbose`, measured from `since`.
+#[derive(Debug, Clone, Copy)]
+pub struct Trace {
+    pub since: Instant,
+    pub verbose: bool,
 }
 
 /// Frames the device buffer holds: ~23 ms at 44.1 kHz, short enough for pause to feel immediate.
@@ -68,35 +89,83 @@ fn open_device() -> Result<rodio::MixerDeviceSink, OutputError> {
 }
 
 /// Plays a program to the end (or until a signal), printing each spoken line to `transcript`
-/// when its first frame is handed to the device.
+/// when its first frame is handed to the device. With `rest`, the program is a session's
+/// opening and the whole session arrives there while the opening plays.
 pub fn play(
     program: Arc<Program>,
-    t: &Timeline,
+    mut t: Timeline,
+    rest: Option<Receiver<Update>>,
     stop: Arc<AtomicBool>,
     transcript: &mut dyn Write,
+    trace: Trace,
 ) -> Result<Ended, OutputError> {
     let sink = open_device()?;
-    let transport = Transport::new();
+    let transport = if rest.is_some() {
+        Transport::growing()
+    } else {
+        Transport::new()
+    };
     let player = rodio::Player::connect_new(sink.mixer());
-    player.append(TimelineSource::new(program.clone(), transport.clone()));
+    player.append(TimelineSource::new(program, transport.clone()));
 
-    let lines: Vec<(u64, &str)> = t
-        .of_kind(CueKind::Speech)
-        .map(|c| (c.start, c.text.as_deref().unwrap_or("")))
-        .collect();
+    let mut rest = rest;
     let mut next = 0;
+    let mut told_first = false;
     loop {
+        if let Some(rx) = &rest {
+            match rx.try_recv() {
+                Ok(Update::Whole(program, whole)) => {
+                    transport.extend(program);
+                    t = whole;
+                    rest = None;
+                    if trace.verbose {
+                        eprintln!(
+                            "hipvoice: the whole session was ready {} ms after start",
+                            trace.since.elapsed().as_millis()
+                        );
+                    }
+                }
+                Ok(Update::Failed(code, why)) => {
+                    transport.stop();
+                    player.stop();
+                    return Ok(Ended::Failed(code, why));
+                }
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => {
+                    transport.stop();
+                    return Ok(Ended::Failed(
+                        2,
+                        "the session could not be prepared".to_owned(),
+                    ));
+                }
+            }
+        }
+        if trace.verbose
+            && !told_first
+            && let Some(at) = transport.first_frame()
+        {
+            told_first = true;
+            eprintln!(
+                "hipvoice: first audio frame handed to the device {} ms after start",
+                at.saturating_duration_since(trace.since).as_millis()
+            );
+        }
         let pos = transport.position();
-        while next < lines.len() && lines[next].0 <= pos {
-            // A closed stdout must not stop the session: the person is listening, not reading.
-            let _ = writeln!(transcript, "{}", lines[next].1);
-            let _ = transcript.flush();
+        for cue in t.cues[next..].iter().take_while(|c| c.start <= pos) {
             next += 1;
+            if cue.kind == CueKind::Speech {
+                // A closed stdout must not stop the session: the person is listening, not reading.
+                let _ = writeln!(transcript, "{}", cue.text.as_deref().unwrap_or(""));
+                let _ = transcript.flush();
+            }
         }
         if stop.load(Ordering::Acquire) {
             transport.stop();
             player.stop();
-            return Ok(Ended::Interrupted(pos));
+            return Ok(Ended::Interrupted {
+                at: pos,
+                of: t.frames,
+            });
         }
         if transport.is_finished() {
             break;

@@ -118,7 +118,7 @@ impl Cue {
 }
 
 /// A whole session at exact frames. See the module doc for its invariants.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timeline {
     pub routine: String,
     pub sample_rate: u32,

@@ -65,6 +65,10 @@ pub struct PlanOptions {
     /// Overrides the routine's lead-in (and the default).
     pub lead_in_secs: Option<f64>,
     pub pacing: Pacing,
+    /// Plan only the opening (title, safety lines, lead-in, "Let's begin."). Its cues are
+    /// exactly the first cues of the whole plan, so playback can start on it while the rest is
+    /// being synthesised.
+    pub intro_only: bool,
 }
 
 impl PlanOptions {
@@ -73,6 +77,7 @@ impl PlanOptions {
             sample_rate,
             lead_in_secs: None,
             pacing: Pacing::default(),
+            intro_only: false,
         }
     }
 }
@@ -349,6 +354,10 @@ impl Seq<'_> {
             )?;
         }
         self.say(self.ph.begin)?;
+        if o.intro_only {
+            self.close_step();
+            return Ok(());
+        }
 
         let total = r.exercises.len();
         for (i, ex) in r.exercises.iter().enumerate() {

@@ -2,9 +2,9 @@
 //! index that other threads move through atomics (pause, resume, seek, stop), never a lock held
 //! across a buffer, and it publishes how far it has played.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use rodio::{ChannelCount, SampleRate, Source};
 
@@ -21,14 +21,43 @@ pub struct Transport {
     stopped: AtomicBool,
     finished: AtomicBool,
     seek_to: AtomicU64,
+    /// A longer program whose frames begin with the playing one's, to be taken up by the audio
+    /// thread at its next block (with `try_lock`, so it never waits).
+    pending: Mutex<Option<Arc<Program>>>,
+    /// False while a longer program is still coming: at the end of the current one the source
+    /// waits in silence instead of ending.
+    complete: AtomicBool,
+    /// When the first frame was handed to the device.
+    first_frame: OnceLock<Instant>,
 }
 
 impl Transport {
     pub fn new() -> Arc<Transport> {
         Arc::new(Transport {
             seek_to: AtomicU64::new(NO_SEEK),
+            complete: AtomicBool::new(true),
             ..Default::default()
         })
+    }
+
+    /// A transport whose program will be followed by a longer one (see [`Transport::extend`]).
+    pub fn growing() -> Arc<Transport> {
+        let t = Transport::new();
+        t.complete.store(false, Ordering::Release);
+        t
+    }
+
+    /// Hands the audio thread the whole program; its first frames must be the playing ones.
+    pub fn extend(&self, program: Arc<Program>) {
+        if let Ok(mut p) = self.pending.lock() {
+            *p = Some(program);
+        }
+        self.complete.store(true, Ordering::Release);
+    }
+
+    /// When the first frame went to the device, if it has.
+    pub fn first_frame(&self) -> Option<Instant> {
+        self.first_frame.get().copied()
     }
 
     pub fn position(&self) -> u64 {
@@ -103,16 +132,32 @@ impl Iterator for TimelineSource {
             // A paused source keeps the device fed with silence; returning None would end it.
             return Some(0.0);
         }
-        if self.pos >= self.program.frames {
-            t.finished.store(true, Ordering::Release);
-            return None;
-        }
-        if self.block_start == NO_SEEK
+        let mut stale = self.block_start == NO_SEEK
             || self.pos < self.block_start
-            || self.pos >= self.block_start + BLOCK as u64
-        {
+            || self.pos >= self.block_start + BLOCK as u64;
+        if stale || self.pos >= self.program.frames {
+            // A longer program (the whole session after its opening) is taken up here, at a
+            // block edge or at the end of the current one; `try_lock` never makes us wait.
+            if let Ok(mut pending) = t.pending.try_lock()
+                && let Some(p) = pending.take()
+            {
+                self.program = p;
+                stale = true;
+            }
+            if self.pos >= self.program.frames {
+                let more = t.pending.try_lock().map_or(true, |p| p.is_some());
+                if t.complete.load(Ordering::Acquire) && !more {
+                    t.finished.store(true, Ordering::Release);
+                    return None;
+                }
+                // The rest of the session is still being prepared: wait in silence.
+                return Some(0.0);
+            }
+        }
+        if stale {
             self.block_start = self.pos;
             self.program.fill(self.pos, &mut self.block);
+            t.first_frame.get_or_init(Instant::now);
         }
         let s = self.block[(self.pos - self.block_start) as usize];
         self.pos += 1;
@@ -138,5 +183,89 @@ impl Source for TimelineSource {
         Some(Duration::from_secs_f64(
             self.program.frames as f64 / f64::from(self.program.rate),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Cue, CueKind, Timeline};
+    use crate::render::SoundBank;
+    use crate::voice::{PhraseCache, StandIn};
+
+    fn program(frames: u64, speech_at: &[u64]) -> Program {
+        let cues = speech_at
+            .iter()
+            .map(|&s| Cue {
+                kind: CueKind::Speech,
+                start: s,
+                end: s + 100,
+                text: Some("Hi.".into()),
+                sound: None,
+                exercise: None,
+                side: None,
+                set: None,
+                rep: None,
+            })
+            .collect();
+        let t = Timeline {
+            routine: "t".into(),
+            sample_rate: 22050,
+            frames,
+            cues,
+        };
+        let mut cache = PhraseCache::new(Box::new(StandIn::new(22050)));
+        Program::new(&t, &mut cache, &SoundBank::builtin(22050).unwrap(), 1.0).unwrap()
+    }
+
+    #[test]
+    fn the_source_yields_the_programs_frames_then_ends() {
+        let p = Arc::new(program(5000, &[10, 3000]));
+        let t = Transport::new();
+        let got: Vec<f32> = TimelineSource::new(p.clone(), t.clone()).collect();
+        assert_eq!(got, p.render_all());
+        assert!(t.is_finished());
+        assert_eq!(t.position(), 5000);
+    }
+
+    #[test]
+    fn pause_holds_the_cursor_and_seek_moves_it() {
+        let p = Arc::new(program(5000, &[0, 3000]));
+        let t = Transport::new();
+        let mut src = TimelineSource::new(p.clone(), t.clone());
+        let first: Vec<f32> = src.by_ref().take(1000).collect();
+        t.pause(true);
+        assert!(src.by_ref().take(500).all(|s| s == 0.0), "paused: silence");
+        assert_eq!(t.position(), 1000, "paused: the cursor does not move");
+        t.pause(false);
+        let next: Vec<f32> = src.by_ref().take(10).collect();
+        assert_eq!(next, p.render_all()[1000..1010], "resumes where it was");
+        t.seek(3000);
+        let at: Vec<f32> = src.by_ref().take(10).collect();
+        assert_eq!(at, p.render_all()[3000..3010]);
+        assert_eq!(first, p.render_all()[..1000]);
+    }
+
+    #[test]
+    fn a_growing_source_waits_for_the_rest_and_then_plays_it() {
+        let intro = Arc::new(program(2000, &[0]));
+        let whole = Arc::new(program(6000, &[0, 4000]));
+        let t = Transport::growing();
+        let mut src = TimelineSource::new(intro, t.clone());
+        let a: Vec<f32> = src.by_ref().take(2000).collect();
+        assert!(
+            src.by_ref().take(300).all(|s| s == 0.0),
+            "waits in silence at the opening's end"
+        );
+        assert!(!t.is_finished());
+        assert_eq!(t.position(), 2000);
+        t.extend(whole.clone());
+        let b: Vec<f32> = src.by_ref().collect();
+        assert_eq!(
+            [a, b].concat(),
+            whole.render_all(),
+            "no frame lost or repeated"
+        );
+        assert!(t.is_finished());
     }
 }
