@@ -4,6 +4,35 @@
 //! `routine` (TOML to a checked routine) → `plan` (a timeline of cues at exact frames) →
 //! `voice` (text to samples) → `render` (timeline to samples or a file) → `output` (devices) →
 //! `cli` (arguments to a resolved command).
+//!
+//! Planning a routine needs only a voice that tells how long each line is:
+//!
+//! ```
+//! use hipvoice::plan::{self, CueKind, PlanOptions};
+//! use hipvoice::render::SoundBank;
+//! use hipvoice::routine::{self, Origin};
+//! use hipvoice::voice::{PhraseCache, StandIn};
+//!
+//! let text = r#"
+//!     id = "demo"
+//!     title = "Demo"
+//!     [[exercise]]
+//!     id = "lift"
+//!     name = "Leg lift"
+//!     cue = "Lift your {side} leg."
+//!     sides = "left-then-right"
+//!     reps = 2
+//!     hold_secs = 5
+//! "#;
+//! let r = routine::parse("demo.toml", text, Origin::Builtin).unwrap();
+//! let bank = SoundBank::builtin(22050).unwrap();
+//! let mut voice = PhraseCache::new(Box::new(StandIn::new(22050)));
+//! let t = plan::plan(&r, &mut voice, &|s| bank.frames(s), &PlanOptions::new(22050)).unwrap();
+//! let holds: Vec<_> = t.of_kind(CueKind::Hold).collect();
+//! assert_eq!(holds.len(), 4);
+//! assert!(holds.iter().all(|h| h.end - h.start == 5 * 22050));
+//! assert!(plan::check::violations(&t).is_empty());
+//! ```
 
 pub mod cli;
 pub mod config;

@@ -50,13 +50,13 @@ pub fn timestamp(frames: u64, rate: u32) -> String {
     )
 }
 
-/// WebVTT captions: one cue per spoken line, at its frames.
-pub fn captions(t: &Timeline) -> String {
+/// A WebVTT file of the cues of one kind, each with its text; `prefix` names the cue ids.
+fn vtt(t: &Timeline, kind: CueKind, prefix: &str) -> String {
     let mut out = String::from("WEBVTT\n\n");
-    for (i, c) in t.of_kind(CueKind::Speech).enumerate() {
+    for (i, c) in t.of_kind(kind).enumerate() {
         let _ = writeln!(
             out,
-            "{}\n{} --> {}\n{}\n",
+            "{prefix}{}\n{} --> {}\n{}\n",
             i + 1,
             timestamp(c.start, t.sample_rate),
             timestamp(c.end, t.sample_rate),
@@ -66,20 +66,14 @@ pub fn captions(t: &Timeline) -> String {
     out
 }
 
+/// WebVTT captions: one cue per spoken line, at its frames.
+pub fn captions(t: &Timeline) -> String {
+    vtt(t, CueKind::Speech, "")
+}
+
 /// WebVTT chapters: one per exercise.
 pub fn chapters(t: &Timeline) -> String {
-    let mut out = String::from("WEBVTT\n\n");
-    for (i, c) in t.of_kind(CueKind::Exercise).enumerate() {
-        let _ = writeln!(
-            out,
-            "chapter-{}\n{} --> {}\n{}\n",
-            i + 1,
-            timestamp(c.start, t.sample_rate),
-            timestamp(c.end, t.sample_rate),
-            c.text.as_deref().unwrap_or("")
-        );
-    }
-    out
+    vtt(t, CueKind::Exercise, "chapter-")
 }
 
 /// What `write` made.
