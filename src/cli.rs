@@ -14,7 +14,7 @@ use crate::exit;
 use crate::output::{self, Ended, Trace, Update};
 use crate::plan::{self, PlanOptions, Timeline};
 use crate::render::export::{self, Format};
-use crate::render::{Program, SoundBank};
+use crate::render::{Program, SoundBank, SoundError};
 use crate::routine::{self, LoadError, Routine};
 use crate::show;
 use crate::voice::{Espeak, EspeakSettings, PhraseCache};
@@ -449,10 +449,15 @@ impl Session {
         let voice =
             Espeak::new(settings.espeak.clone()).map_err(|e| Failure::usage(e.to_string()))?;
         let cache = PhraseCache::new(Box::new(voice));
-        let bank = SoundBank::load(r, cache.sample_rate()).map_err(|e| Failure {
-            code: exit::INVALID_ROUTINE,
-            message: e.to_string(),
-        })?;
+        let overrides = config::sounds_dir();
+        let bank =
+            SoundBank::load(r, cache.sample_rate(), overrides.as_deref()).map_err(|e| Failure {
+                code: match e {
+                    SoundError::Override { .. } => exit::USAGE_OR_IO,
+                    _ => exit::INVALID_ROUTINE,
+                },
+                message: e.to_string(),
+            })?;
         let mut options = PlanOptions::new(cache.sample_rate());
         options.lead_in_secs = settings.lead_in;
         options.intro_only = intro_only;

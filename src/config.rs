@@ -31,6 +31,11 @@ pub fn path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "hipvoice").map(|d| d.config_dir().join("config.toml"))
 }
 
+/// Where the user's replacements for built-in sounds live: `NAME.wav` replaces sound NAME.
+pub fn sounds_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "hipvoice").map(|d| d.config_dir().join("sounds"))
+}
+
 /// Reads the config file; a missing file is an empty config.
 pub fn load(path: &Path) -> Result<Config, Diagnostics> {
     let text = match std::fs::read_to_string(path) {

@@ -22,6 +22,14 @@ pub enum SoundError {
     },
     #[error("the built-in sound {0} is damaged: {1}")]
     Builtin(String, String),
+    #[error(
+        "{path}: cannot use it in place of the built-in sound \"{name}\": {reason}. hint: fix the file, or remove it to hear the built-in sound"
+    )]
+    Override {
+        path: String,
+        name: String,
+        reason: String,
+    },
 }
 
 /// Decoded sounds by name, mono, at one rate.
@@ -32,9 +40,28 @@ pub struct SoundBank {
 }
 
 impl SoundBank {
-    /// The built-in sounds and every sound file the routine names.
-    pub fn load(routine: &Routine, rate: u32) -> Result<SoundBank, SoundError> {
+    /// The built-in sounds (each replaced by `NAME.wav` in `overrides`, where there is one) and
+    /// every sound file the routine names.
+    pub fn load(
+        routine: &Routine,
+        rate: u32,
+        overrides: Option<&Path>,
+    ) -> Result<SoundBank, SoundError> {
         let mut bank = SoundBank::builtin(rate)?;
+        if let Some(dir) = overrides {
+            for name in sounds::names() {
+                let path = dir.join(format!("{name}.wav"));
+                if path.exists() {
+                    let samples =
+                        read_file(&path, rate).map_err(|(reason, _)| SoundError::Override {
+                            path: path.display().to_string(),
+                            name: name.to_owned(),
+                            reason,
+                        })?;
+                    bank.sounds.insert(name.to_owned(), samples.into());
+                }
+            }
+        }
         for ex in &routine.exercises {
             for s in [&ex.start_sound, &ex.release_sound] {
                 if let SoundRef::File { path, loc } = s {
@@ -166,6 +193,42 @@ mod tests {
             let first_ms = s[..23].iter().fold(0f32, |m, x| m.max(x.abs()));
             assert!(first_ms > 0.001, "{name} starts late");
         }
+    }
+
+    #[test]
+    fn a_users_sound_replaces_the_built_in_one_and_a_bad_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = crate::routine::BUILTIN[0].load().unwrap();
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 44100,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::create(dir.path().join("release.wav"), spec).unwrap();
+        for _ in 0..4410 * 2 {
+            w.write_sample(8000i16).unwrap();
+        }
+        w.finalize().unwrap();
+        let bank = SoundBank::load(&r, 22050, Some(dir.path())).unwrap();
+        assert_eq!(
+            bank.get("release").unwrap().len(),
+            2205,
+            "0.1 s at 44.1 kHz, stereo, is 2205 frames here"
+        );
+        assert_eq!(
+            bank.get("hold-start").unwrap().len(),
+            SoundBank::builtin(22050)
+                .unwrap()
+                .get("hold-start")
+                .unwrap()
+                .len()
+        );
+        std::fs::write(dir.path().join("switch.wav"), b"not a wav").unwrap();
+        let e = SoundBank::load(&r, 22050, Some(dir.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("switch.wav: cannot use it in place of the built-in sound \"switch\": not a readable WAV file"), "{e}");
     }
 
     #[test]

@@ -88,15 +88,18 @@ impl Transport {
     }
 }
 
-/// How many frames are mixed at a time on the audio thread.
-const BLOCK: usize = 256;
+/// How many frames are mixed at a time on the audio thread. Controls are read once a block,
+/// so a command takes effect within 128 frames (6 ms at 22050 Hz) plus the device's buffer.
+const BLOCK: usize = 128;
 
 pub struct TimelineSource {
     program: Arc<Program>,
     transport: Arc<Transport>,
     block: [f32; BLOCK],
-    /// The frame `block[0]` holds, or `NO_SEEK` when the block is stale.
-    block_start: u64,
+    /// How many samples of `block` are valid, and the next one to hand out.
+    len: usize,
+    idx: usize,
+    /// The frame after the last one mixed into `block`.
     pos: u64,
 }
 
@@ -107,61 +110,67 @@ impl TimelineSource {
             program,
             transport,
             block: [0.0; BLOCK],
-            block_start: NO_SEEK,
+            len: 0,
+            idx: 0,
             pos,
         }
+    }
+
+    /// Between blocks: reads the controls, takes up a longer program, and mixes the next block.
+    /// Returns false when the source has ended.
+    fn next_block(&mut self) -> bool {
+        let t = &self.transport;
+        if t.stopped.load(Ordering::Acquire) {
+            t.finished.store(true, Ordering::Release);
+            return false;
+        }
+        let seek = t.seek_to.swap(NO_SEEK, Ordering::AcqRel);
+        if seek != NO_SEEK {
+            self.pos = seek.min(self.program.frames);
+        }
+        t.position.store(self.pos, Ordering::Release);
+        self.idx = 0;
+        self.len = BLOCK;
+        if t.paused.load(Ordering::Acquire) {
+            // A paused source keeps the device fed with silence; ending it would close it.
+            self.block.fill(0.0);
+            return true;
+        }
+        // A longer program (the whole session after its opening) is taken up here; its first
+        // frames are the playing ones. `try_lock` never makes the audio thread wait.
+        if let Ok(mut pending) = t.pending.try_lock()
+            && let Some(p) = pending.take()
+        {
+            self.program = p;
+        }
+        if self.pos >= self.program.frames {
+            let more = t.pending.try_lock().map_or(true, |p| p.is_some());
+            if t.complete.load(Ordering::Acquire) && !more {
+                t.finished.store(true, Ordering::Release);
+                return false;
+            }
+            // The rest of the session is still being prepared: wait in silence.
+            self.block.fill(0.0);
+            return true;
+        }
+        self.len = (self.program.frames - self.pos).min(BLOCK as u64) as usize;
+        self.program.fill(self.pos, &mut self.block[..self.len]);
+        self.pos += self.len as u64;
+        t.first_frame.get_or_init(Instant::now);
+        true
     }
 }
 
 impl Iterator for TimelineSource {
     type Item = rodio::Sample;
 
+    #[inline]
     fn next(&mut self) -> Option<rodio::Sample> {
-        let t = &self.transport;
-        if t.stopped.load(Ordering::Acquire) {
-            t.finished.store(true, Ordering::Release);
+        if self.idx == self.len && !self.next_block() {
             return None;
         }
-        let seek = t.seek_to.swap(NO_SEEK, Ordering::AcqRel);
-        if seek != NO_SEEK {
-            self.pos = seek.min(self.program.frames);
-            self.block_start = NO_SEEK;
-            t.position.store(self.pos, Ordering::Release);
-        }
-        if t.paused.load(Ordering::Acquire) {
-            // A paused source keeps the device fed with silence; returning None would end it.
-            return Some(0.0);
-        }
-        let mut stale = self.block_start == NO_SEEK
-            || self.pos < self.block_start
-            || self.pos >= self.block_start + BLOCK as u64;
-        if stale || self.pos >= self.program.frames {
-            // A longer program (the whole session after its opening) is taken up here, at a
-            // block edge or at the end of the current one; `try_lock` never makes us wait.
-            if let Ok(mut pending) = t.pending.try_lock()
-                && let Some(p) = pending.take()
-            {
-                self.program = p;
-                stale = true;
-            }
-            if self.pos >= self.program.frames {
-                let more = t.pending.try_lock().map_or(true, |p| p.is_some());
-                if t.complete.load(Ordering::Acquire) && !more {
-                    t.finished.store(true, Ordering::Release);
-                    return None;
-                }
-                // The rest of the session is still being prepared: wait in silence.
-                return Some(0.0);
-            }
-        }
-        if stale {
-            self.block_start = self.pos;
-            self.program.fill(self.pos, &mut self.block);
-            t.first_frame.get_or_init(Instant::now);
-        }
-        let s = self.block[(self.pos - self.block_start) as usize];
-        self.pos += 1;
-        t.position.store(self.pos, Ordering::Release);
+        let s = self.block[self.idx];
+        self.idx += 1;
         Some(s)
     }
 }
@@ -225,7 +234,6 @@ mod tests {
         let got: Vec<f32> = TimelineSource::new(p.clone(), t.clone()).collect();
         assert_eq!(got, p.render_all());
         assert!(t.is_finished());
-        assert_eq!(t.position(), 5000);
     }
 
     #[test]
@@ -233,17 +241,29 @@ mod tests {
         let p = Arc::new(program(5000, &[0, 3000]));
         let t = Transport::new();
         let mut src = TimelineSource::new(p.clone(), t.clone());
-        let first: Vec<f32> = src.by_ref().take(1000).collect();
+        // Controls are read between blocks: take whole blocks.
+        let first: Vec<f32> = src.by_ref().take(8 * BLOCK).collect();
         t.pause(true);
-        assert!(src.by_ref().take(500).all(|s| s == 0.0), "paused: silence");
-        assert_eq!(t.position(), 1000, "paused: the cursor does not move");
+        assert!(
+            src.by_ref().take(4 * BLOCK).all(|s| s == 0.0),
+            "paused: silence"
+        );
+        assert_eq!(
+            t.position(),
+            8 * BLOCK as u64,
+            "paused: the cursor does not move"
+        );
         t.pause(false);
-        let next: Vec<f32> = src.by_ref().take(10).collect();
-        assert_eq!(next, p.render_all()[1000..1010], "resumes where it was");
+        let next: Vec<f32> = src.by_ref().take(BLOCK).collect();
+        assert_eq!(
+            next,
+            p.render_all()[8 * BLOCK..9 * BLOCK],
+            "resumes where it was"
+        );
         t.seek(3000);
         let at: Vec<f32> = src.by_ref().take(10).collect();
         assert_eq!(at, p.render_all()[3000..3010]);
-        assert_eq!(first, p.render_all()[..1000]);
+        assert_eq!(first, p.render_all()[..8 * BLOCK]);
     }
 
     #[test]
@@ -254,7 +274,7 @@ mod tests {
         let mut src = TimelineSource::new(intro, t.clone());
         let a: Vec<f32> = src.by_ref().take(2000).collect();
         assert!(
-            src.by_ref().take(300).all(|s| s == 0.0),
+            src.by_ref().take(3 * BLOCK).all(|s| s == 0.0),
             "waits in silence at the opening's end"
         );
         assert!(!t.is_finished());
