@@ -312,22 +312,29 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Failure>
     };
     let r = resolve(name)?;
     let settings = session.resolve()?;
-    // Start on the opening; the rest is planned and synthesised while it plays.
-    let mut intro = Session::prepare_part(&r, &settings, true)?;
-    let program = Arc::new(intro.program(settings.volume)?);
-    let first = intro.timeline.clone();
+    // The session is prepared on another thread while the device opens: first its opening,
+    // which playback starts on, then the whole of it, while the opening plays.
     let (tx, rx) = mpsc::channel();
-    let volume = settings.volume;
     std::thread::spawn(move || {
+        let failed = |f: Failure| Update::Failed(f.code, f.message);
+        let volume = settings.volume;
+        let mut intro = match Session::prepare_part(&r, &settings, true) {
+            Ok(s) => s,
+            Err(f) => return drop(tx.send(failed(f))),
+        };
+        match intro.program(volume) {
+            Ok(p) => drop(tx.send(Update::Opening(Arc::new(p), intro.timeline.clone()))),
+            Err(f) => return drop(tx.send(failed(f))),
+        }
         let update = intro.complete(&r).and_then(|mut whole| {
             let program = whole.program(volume)?;
             Ok(Update::Whole(Arc::new(program), whole.timeline))
         });
-        let _ = tx.send(update.unwrap_or_else(|f| Update::Failed(f.code, f.message)));
+        let _ = tx.send(update.unwrap_or_else(failed));
     });
     let mut out = std::io::stdout();
-    let rate = first.sample_rate;
-    match output::play(program, first, Some(rx), stop, &mut out, trace) {
+    let rate = crate::voice::espeak::RATE;
+    match output::play(rate, rx, stop, &mut out, trace) {
         Ok(Ended::Finished) => Ok(exit::OK),
         Ok(Ended::Interrupted { at, of }) => {
             eprintln!(

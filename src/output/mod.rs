@@ -31,9 +31,11 @@ pub enum Ended {
     Failed(u8, String),
 }
 
-/// The rest of a session that started playing on its opening.
+/// What the thread preparing a session sends while the device is already open.
 pub enum Update {
-    /// The whole program and timeline; their first frames are the playing ones.
+    /// The session's opening: playback starts on it.
+    Opening(Arc<Program>, Timeline),
+    /// The whole program and timeline; their first frames are the opening's.
     Whole(Arc<Program>, Timeline),
     /// The exit code and why.
     Failed(u8, String),
@@ -46,7 +48,9 @@ pub struct Trace {
     pub verbose: bool,
 }
 
-/// Frames the device buffer holds: ~23 ms at 44.1 kHz, short enough for pause to feel immediate.
+/// Frames the device buffer holds: 46 ms at 22050 Hz. Each buffer costs the audio thread a
+/// wake-up: 512 frames doubled the CPU while a hold plays (2.8% of a core against 1.6%,
+/// BENCHMARKS.md), and 46 ms is still quick for pause.
 const DEVICE_BUFFER_FRAMES: u32 = 1024;
 
 /// Runs `f` with the process's stderr pointed at /dev/null, so ALSA's probing noise does not
@@ -68,12 +72,19 @@ fn quiet_stderr<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
-fn open_device() -> Result<rodio::MixerDeviceSink, OutputError> {
+fn open_device(rate: u32) -> Result<rodio::MixerDeviceSink, OutputError> {
     quiet_stderr(|| {
-        let fixed = rodio::DeviceSinkBuilder::from_default_device().and_then(|b| {
+        // Ask for the timeline's own format first: the sound server converts it, and this
+        // process does no resampling while a hold plays.
+        let native = |b: rodio::DeviceSinkBuilder| {
+            let b = match (std::num::NonZero::new(rate), std::num::NonZero::new(1)) {
+                (Some(r), Some(c)) => b.with_sample_rate(r).with_channels(c),
+                _ => b,
+            };
             b.with_buffer_size(rodio::cpal::BufferSize::Fixed(DEVICE_BUFFER_FRAMES))
                 .open_stream()
-        });
+        };
+        let fixed = rodio::DeviceSinkBuilder::from_default_device().and_then(native);
         match fixed {
             Ok(mut sink) => {
                 sink.log_on_drop(false);
@@ -88,34 +99,42 @@ fn open_device() -> Result<rodio::MixerDeviceSink, OutputError> {
     .map_err(|e| OutputError::NoDevice(e.to_string()))
 }
 
-/// Plays a program to the end (or until a signal), printing each spoken line to `transcript`
-/// when its first frame is handed to the device. With `rest`, the program is a session's
-/// opening and the whole session arrives there while the opening plays.
+/// Plays a session to the end (or until a signal), printing each spoken line to `transcript`
+/// when its first frame is handed to the device. The device is opened at once, at `rate`, while
+/// another thread prepares the session and sends its opening, then the whole of it, through
+/// `updates`; until the opening arrives the device plays silence.
 pub fn play(
-    program: Arc<Program>,
-    mut t: Timeline,
-    rest: Option<Receiver<Update>>,
+    rate: u32,
+    updates: Receiver<Update>,
     stop: Arc<AtomicBool>,
     transcript: &mut dyn Write,
     trace: Trace,
 ) -> Result<Ended, OutputError> {
-    let sink = open_device()?;
-    let transport = if rest.is_some() {
-        Transport::growing()
-    } else {
-        Transport::new()
-    };
+    let sink = open_device(rate)?;
+    if trace.verbose {
+        eprintln!(
+            "hipvoice: audio device open {} ms after start",
+            trace.since.elapsed().as_millis()
+        );
+    }
+    let transport = Transport::growing();
+    let mut t = Timeline::default();
+    let empty = Arc::new(Program::silence(rate));
     let player = rodio::Player::connect_new(sink.mixer());
-    player.append(TimelineSource::new(program, transport.clone()));
+    player.append(TimelineSource::new(empty, transport.clone()));
 
-    let mut rest = rest;
+    let mut rest = Some(updates);
     let mut next = 0;
     let mut told_first = false;
     loop {
         if let Some(rx) = &rest {
             match rx.try_recv() {
+                Ok(Update::Opening(program, opening)) => {
+                    transport.offer(program, false);
+                    t = opening;
+                }
                 Ok(Update::Whole(program, whole)) => {
-                    transport.extend(program);
+                    transport.offer(program, true);
                     t = whole;
                     rest = None;
                     if trace.verbose {

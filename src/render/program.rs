@@ -65,6 +65,17 @@ impl Program {
         })
     }
 
+    /// No frames at all: what the device plays while a session is being prepared.
+    pub fn silence(rate: u32) -> Program {
+        Program {
+            rate,
+            frames: 0,
+            clips: Vec::new(),
+            longest: 0,
+            gain: 1.0,
+        }
+    }
+
     /// Mixes frames `from..from + out.len()` into `out` (mono). Frames past the end are silence.
     pub fn fill(&self, from: u64, out: &mut [f32]) {
         out.fill(0.0);

@@ -40,19 +40,20 @@ impl Transport {
         })
     }
 
-    /// A transport whose program will be followed by a longer one (see [`Transport::extend`]).
+    /// A transport whose program will be followed by a longer one (see [`Transport::offer`]).
     pub fn growing() -> Arc<Transport> {
         let t = Transport::new();
         t.complete.store(false, Ordering::Release);
         t
     }
 
-    /// Hands the audio thread the whole program; its first frames must be the playing ones.
-    pub fn extend(&self, program: Arc<Program>) {
+    /// Hands the audio thread a longer program whose first frames are the playing ones;
+    /// `complete` when no longer one will follow.
+    pub fn offer(&self, program: Arc<Program>, complete: bool) {
         if let Ok(mut p) = self.pending.lock() {
             *p = Some(program);
         }
-        self.complete.store(true, Ordering::Release);
+        self.complete.store(complete, Ordering::Release);
     }
 
     /// When the first frame went to the device, if it has.
@@ -279,7 +280,7 @@ mod tests {
         );
         assert!(!t.is_finished());
         assert_eq!(t.position(), 2000);
-        t.extend(whole.clone());
+        t.offer(whole.clone(), true);
         let b: Vec<f32> = src.by_ref().collect();
         assert_eq!(
             [a, b].concat(),

@@ -11,6 +11,9 @@ use espeakng_sys as sys;
 
 use super::{Voice, VoiceError};
 
+/// The rate libespeak-ng synthesises at (its `espeak_Initialize` answer; checked at start).
+pub const RATE: u32 = 22050;
+
 /// Settings of the embedded voice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EspeakSettings {
@@ -48,6 +51,9 @@ fn engine() -> Result<&'static Mutex<Engine>, VoiceError> {
             let rate = unsafe {
                 sys::espeak_Initialize(sys::espeak_AUDIO_OUTPUT_AUDIO_OUTPUT_SYNCHRONOUS, 0, std::ptr::null(), 0)
             };
+            if rate > 0 && rate as u32 != RATE {
+                return Err(format!("espeak-ng speaks at {rate} Hz; hipvoice expects {RATE} Hz"));
+            }
             if rate <= 0 {
                 return Err("espeak-ng could not start: its voice data was not found. hint: install espeak-ng-data (scripts/install-deps)".to_owned());
             }
