@@ -199,6 +199,8 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => exit::code(code),
         Err(f) => {
+            // `file:line:col: ...` diagnostics print as they are, so editors can jump to them;
+            // every other message says it comes from hipvoice.
             for line in f.message.lines() {
                 if line.contains(": ")
                     && line
