@@ -196,11 +196,6 @@ impl Phrases {
             format!("{} {munit} {} {sunit}", self.number(m), self.number(s))
         }
     }
-
-    /// A whole number as words with a capital, for a phrase that starts with it.
-    pub fn number_capitalised(&self, n: u64) -> String {
-        capitalise(&self.number(n))
-    }
 }
 
 #[cfg(test)]

@@ -16,11 +16,6 @@ pub fn builtin_name(name: &str) -> Option<&'static str> {
     BUILTIN.iter().map(|(n, _)| *n).find(|n| *n == name)
 }
 
-/// The bytes of a built-in WAV.
-pub fn builtin_bytes(name: &str) -> Option<&'static [u8]> {
-    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
-}
-
 pub fn names() -> Vec<&'static str> {
     BUILTIN.iter().map(|(n, _)| *n).collect()
 }

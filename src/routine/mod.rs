@@ -99,16 +99,6 @@ pub struct Exercise {
     pub release_sound: SoundRef,
 }
 
-impl Exercise {
-    /// Every alias, lower-cased, with the id and the name.
-    pub fn matches(&self, query: &str) -> bool {
-        let q = query.trim().to_lowercase();
-        self.id == q
-            || self.name.to_lowercase() == q
-            || self.aliases.iter().any(|a| a.to_lowercase() == q)
-    }
-}
-
 /// Which sides an exercise works, and in what order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sides {
@@ -171,11 +161,6 @@ pub struct Text(String);
 
 impl Text {
     pub const PLACEHOLDERS: [&'static str; 2] = ["side", "other_side"];
-
-    /// A line with no placeholders (built-in phrases, already filled in).
-    pub fn plain(s: impl Into<String>) -> Text {
-        Text(s.into())
-    }
 
     pub fn template(&self) -> &str {
         &self.0

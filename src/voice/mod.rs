@@ -72,11 +72,6 @@ impl PhraseCache {
     pub fn is_empty(&self) -> bool {
         self.lines.is_empty()
     }
-
-    /// The cached lines, for the renderer.
-    pub fn lines(&self) -> &HashMap<String, Samples> {
-        &self.lines
-    }
 }
 
 impl SpeechTimer for PhraseCache {
