@@ -318,21 +318,20 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Failure>
     // which playback starts on, then the whole of it, while the opening plays.
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let failed = |f: Failure| Update::Failed(f.code, f.message);
         let volume = settings.volume;
-        let mut intro = match Session::prepare_part(&r, &settings, true) {
-            Ok(s) => s,
-            Err(f) => return drop(tx.send(failed(f))),
-        };
-        match intro.program(volume) {
-            Ok(p) => drop(tx.send(Update::Opening(Arc::new(p), intro.timeline.clone()))),
-            Err(f) => return drop(tx.send(failed(f))),
-        }
-        let update = intro.complete(&r).and_then(|mut whole| {
+        let prepare = || -> Result<(), Failure> {
+            let mut intro = Session::prepare_part(&r, &settings, true)?;
+            let opening = intro.program(volume)?;
+            // A send fails only when playback has already ended; nothing is left to do then.
+            let _ = tx.send(Update::Opening(Arc::new(opening), intro.timeline.clone()));
+            let mut whole = intro.complete(&r)?;
             let program = whole.program(volume)?;
-            Ok(Update::Whole(Arc::new(program), whole.timeline))
-        });
-        let _ = tx.send(update.unwrap_or_else(failed));
+            let _ = tx.send(Update::Whole(Arc::new(program), whole.timeline));
+            Ok(())
+        };
+        if let Err(f) = prepare() {
+            let _ = tx.send(Update::Failed(f.code, f.message));
+        }
     });
     let mut out = std::io::stdout();
     let rate = crate::voice::espeak::RATE;

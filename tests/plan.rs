@@ -214,6 +214,14 @@ fn the_lead_in_is_counted_down_and_can_be_changed() {
             .iter()
             .any(|c| c.text.as_deref() == Some("You have ten seconds to get ready."))
     );
+    // No lead-in window at all: every prepare cue left is an exercise's setup time.
+    assert!(
+        none.cues
+            .iter()
+            .filter(|c| c.kind == hipvoice::plan::CueKind::Prepare)
+            .all(|c| c.exercise.is_some()),
+        "a lead-in window remains with --lead-in 0"
+    );
 }
 
 #[test]

@@ -123,12 +123,12 @@ pub fn play(
     let player = rodio::Player::connect_new(sink.mixer());
     player.append(TimelineSource::new(empty, transport.clone()));
 
-    let mut rest = Some(updates);
+    let mut whole_arrived = false;
     let mut next = 0;
     let mut told_first = false;
     loop {
-        if let Some(rx) = &rest {
-            match rx.try_recv() {
+        if !whole_arrived {
+            match updates.try_recv() {
                 Ok(Update::Opening(program, opening)) => {
                     transport.offer(program, false);
                     t = opening;
@@ -136,7 +136,7 @@ pub fn play(
                 Ok(Update::Whole(program, whole)) => {
                     transport.offer(program, true);
                     t = whole;
-                    rest = None;
+                    whole_arrived = true;
                     if trace.verbose {
                         eprintln!(
                             "hipvoice: the whole session was ready {} ms after start",
@@ -153,7 +153,7 @@ pub fn play(
                 Err(TryRecvError::Disconnected) => {
                     transport.stop();
                     return Ok(Ended::Failed(
-                        2,
+                        crate::exit::USAGE_OR_IO,
                         "the session could not be prepared".to_owned(),
                     ));
                 }

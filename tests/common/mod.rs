@@ -130,3 +130,14 @@ pub fn frame(v: &serde_json::Value, key: &str) -> u64 {
         .as_u64()
         .unwrap_or_else(|| panic!("{key} is not a frame in {v}"))
 }
+
+/// Asserts the exit code and that stderr starts with `prefix`; returns stderr.
+pub fn fails_with(o: &Output, code: i32, prefix: &str) -> String {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "exit code; stderr: {err}");
+    assert!(
+        err.starts_with(prefix),
+        "stderr does not start with {prefix:?}: {err}"
+    );
+    err
+}
