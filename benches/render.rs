@@ -2,8 +2,8 @@
 //! whole session, and the opening that live playback starts on. `cargo bench --bench render`;
 //! figures in BENCHMARKS.md.
 
-use hipvoice::cli::{Session, Settings};
 use hipvoice::routine::BUILTIN;
+use hipvoice::session::{Session, Settings};
 use hipvoice::voice::EspeakSettings;
 
 fn main() {
@@ -36,7 +36,7 @@ fn plan_and_synthesise(id: &str) -> u64 {
 fn mix_whole_session(bencher: divan::Bencher, id: &str) {
     let r = routine(id);
     let mut s = Session::prepare(&r, &settings()).unwrap();
-    let program = s.program(1.0).unwrap();
+    let program = s.program().unwrap();
     bencher
         .counter(divan::counter::ItemsCount::new(program.frames))
         .bench(|| program.render_all().len());
@@ -47,5 +47,5 @@ fn mix_whole_session(bencher: divan::Bencher, id: &str) {
 fn prepare_opening(id: &str) -> u64 {
     let r = routine(id);
     let mut s = Session::prepare_part(&r, &settings(), true).unwrap();
-    s.program(1.0).unwrap().frames
+    s.program().unwrap().frames
 }

@@ -1,4 +1,5 @@
-//! The command line: clap arguments resolved into one command, and the glue that runs it.
+//! The command line: clap arguments, resolved once (routine, settings, saved position) and
+//! dispatched. What a command does lives in its own module (`session`, `live`, `render`, `show`).
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -6,18 +7,22 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, mpsc};
 
 use crate::config::{self, Config};
-use crate::exit;
-use crate::output::{self, Ended, Trace, Update};
-use crate::plan::{self, PlanOptions, Timeline};
+use crate::error::{Error, code, exit};
+use crate::live::{self, Ended, Trace};
+use crate::phrases;
+use crate::plan::Timeline;
 use crate::render::export::{self, Format};
-use crate::render::{Program, SoundBank, SoundError};
-use crate::routine::{self, LoadError, Routine};
+use crate::resume;
+use crate::routine::{self, Routine};
+use crate::session::{Session, Settings, Shape};
 use crate::show;
-use crate::voice::{Espeak, EspeakSettings, PhraseCache};
+use crate::voice::EspeakSettings;
+
+type Failure = Error;
 
 /// When `main` started, for `--verbose` timings.
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
@@ -103,14 +108,9 @@ pub struct SessionArgs {
     /// Volume in percent, 0 to 100 [default: 100].
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100))]
     pub volume: Option<u32>,
-}
-
-/// Voice and session settings after the command line, the config file and the defaults.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
-    pub espeak: EspeakSettings,
-    pub volume: f32,
-    pub lead_in: Option<f64>,
+    /// Go on from the exercise where the last session of this routine stopped.
+    #[arg(long)]
+    pub resume: bool,
 }
 
 impl SessionArgs {
@@ -153,34 +153,6 @@ fn parse_lead_in(s: &str) -> Result<f64, String> {
     Ok(x)
 }
 
-/// An error that ends the program, with its exit code. Printed as one plain line.
-#[derive(Debug)]
-pub struct Failure {
-    pub code: u8,
-    pub message: String,
-}
-
-impl Failure {
-    pub fn usage(message: impl Into<String>) -> Self {
-        Failure {
-            code: exit::USAGE_OR_IO,
-            message: message.into(),
-        }
-    }
-}
-
-impl From<LoadError> for Failure {
-    fn from(e: LoadError) -> Self {
-        match e {
-            LoadError::Invalid(d) => Failure {
-                code: exit::INVALID_ROUTINE,
-                message: d.to_string(),
-            },
-            io @ LoadError::Io { .. } => Failure::usage(io.to_string()),
-        }
-    }
-}
-
 /// The whole program: arguments in, exit code out. `main` only calls this.
 pub fn main() -> ExitCode {
     STARTED.get_or_init(std::time::Instant::now);
@@ -188,20 +160,20 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
-                exit::USAGE_OR_IO
+                code::USAGE_OR_IO
             } else {
-                exit::OK
+                code::OK
             };
             let _ = e.print();
-            return exit::code(code);
+            return exit(code);
         }
     };
     match run(cli) {
-        Ok(code) => exit::code(code),
+        Ok(c) => exit(c),
         Err(f) => {
             // `file:line:col: ...` diagnostics print as they are, so editors can jump to them;
             // every other message says it comes from hipvoice.
-            for line in f.message.lines() {
+            for line in f.message().lines() {
                 if line.contains(": ")
                     && line
                         .split(':')
@@ -213,7 +185,7 @@ pub fn main() -> ExitCode {
                     eprintln!("hipvoice: {line}");
                 }
             }
-            exit::code(f.code)
+            exit(f.exit_code())
         }
     }
 }
@@ -225,13 +197,13 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             out,
             "hipvoice plays physiotherapy routines by ear.\nTry: hipvoice stretch, hipvoice strengthen, or hipvoice list.\nMore: hipvoice --help"
         );
-        return Ok(exit::OK);
+        return Ok(code::OK);
     };
     match command {
         Command::List => list(),
         Command::Show { routine, session } => {
             let r = resolve(&routine)?;
-            let s = Session::prepare(&r, &session.resolve()?)?;
+            let s = Session::prepare_shaped(&r, &session.resolve()?, &session.shape(&r, false)?)?;
             let colour = show::use_colour(std::io::stdout().is_terminal());
             print(&show::show(&r, &s.timeline, &s.cache.describe(), colour))
         }
@@ -241,7 +213,8 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             session,
         } => {
             let r = resolve(&routine)?;
-            let t = Session::prepare(&r, &session.resolve()?)?.timeline;
+            let t = Session::prepare_shaped(&r, &session.resolve()?, &session.shape(&r, false)?)?
+                .timeline;
             if json {
                 print(&(t.to_json() + "\n"))
             } else {
@@ -265,7 +238,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
                     command: Some(Command::Play { routine, session }),
                     verbose,
                 }) => play(&routine, &session, verbose || cli.verbose),
-                Ok(_) => Err(Failure::usage("hipvoice: give one routine to play")),
+                Ok(_) => Err(Failure::usage("give one routine to play")),
                 Err(e) => {
                     let text = e.render().to_string();
                     let first = text
@@ -285,9 +258,9 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
 fn print(s: &str) -> Result<u8, Failure> {
     let mut out = std::io::stdout().lock();
     match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => Ok(exit::OK),
+        Ok(()) => Ok(code::OK),
         // A closed pipe (`hipvoice show stretch | head`) is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code::OK),
         Err(e) => Err(Failure::usage(format!("cannot write the output: {e}"))),
     }
 }
@@ -306,6 +279,42 @@ fn stop_flag() -> Arc<AtomicBool> {
     flag
 }
 
+impl SessionArgs {
+    /// Where the session starts and what its opening says besides the routine's lines:
+    /// the saved place with `--resume`, or (live only) a hint that one exists and which keys
+    /// pause and give help.
+    pub fn shape(&self, r: &Routine, live: bool) -> Result<Shape, Failure> {
+        let ctl = &phrases::for_language(&r.language)
+            .unwrap_or(&phrases::EN)
+            .controls;
+        let mut shape = Shape::default();
+        let saved = resume::load(&r.id).filter(|s| r.exercises.iter().any(|e| e.id == s.exercise));
+        match (self.resume, saved) {
+            (true, Some(s)) => shape.resume_from = Some(s.exercise),
+            (true, None) => {
+                if live {
+                    eprintln!(
+                        "hipvoice: there is no saved place for {}; starting from the beginning.",
+                        r.id
+                    );
+                }
+                shape.notes.push(ctl.nothing_saved.to_owned());
+            }
+            (false, Some(s)) if live => {
+                eprintln!(
+                    "hipvoice: last time you stopped during {}. `hipvoice {} --resume` goes on from there.",
+                    s.name, r.id
+                );
+                shape
+                    .notes
+                    .push(phrases::fill(ctl.saved_hint, &[("name", &s.name)]));
+            }
+            _ => {}
+        }
+        Ok(shape)
+    }
+}
+
 fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Failure> {
     let stop = stop_flag();
     let trace = Trace {
@@ -314,39 +323,44 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Failure>
     };
     let r = resolve(name)?;
     let settings = session.resolve()?;
-    // The session is prepared on another thread while the device opens: first its opening,
-    // which playback starts on, then the whole of it, while the opening plays.
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let volume = settings.volume;
-        let prepare = || -> Result<(), Failure> {
-            let mut intro = Session::prepare_part(&r, &settings, true)?;
-            let opening = intro.program(volume)?;
-            // A send fails only when playback has already ended; nothing is left to do then.
-            let _ = tx.send(Update::Opening(Arc::new(opening), intro.timeline.clone()));
-            let mut whole = intro.complete(&r)?;
-            let program = whole.program(volume)?;
-            let _ = tx.send(Update::Whole(Arc::new(program), whole.timeline));
-            Ok(())
-        };
-        if let Err(f) = prepare() {
-            let _ = tx.send(Update::Failed(f.code, f.message));
-        }
-    });
+    let keys = std::io::stdin().is_terminal();
+    let mut shape = session.shape(&r, true)?;
+    if keys {
+        let ctl = &phrases::for_language(&r.language)
+            .unwrap_or(&phrases::EN)
+            .controls;
+        shape.notes.insert(0, ctl.keys_hint.to_owned());
+    }
+    let id = r.id.clone();
+    let request = live::Request {
+        routine: r,
+        settings,
+        shape,
+        keys,
+        media: true,
+        trace,
+    };
     let mut out = std::io::stdout();
     let rate = crate::voice::espeak::RATE;
-    match output::play(rate, rx, stop, &mut out, trace) {
-        Ok(Ended::Finished) => Ok(exit::OK),
-        Ok(Ended::Interrupted { at, of }) => {
-            eprintln!(
-                "hipvoice: stopped at {} of {}.",
-                show::clock(at, rate),
-                show::clock(of, rate)
-            );
-            Ok(exit::INTERRUPTED)
+    let said = |at: u64, of: u64| {
+        eprintln!(
+            "hipvoice: stopped at {} of {}. `hipvoice {id} --resume` goes on from this exercise.",
+            show::clock(at, rate),
+            show::clock(of, rate)
+        );
+    };
+    match live::run(request, stop, &mut out) {
+        Ok(Ended::Finished) => Ok(code::OK),
+        Ok(Ended::Stopped { at, of }) => {
+            said(at, of);
+            Ok(code::OK)
         }
-        Ok(Ended::Failed(code, message)) => Err(Failure { code, message }),
-        Err(e) => Err(Failure::usage(e.to_string().replace("ROUTINE", name))),
+        Ok(Ended::Interrupted { at, of }) => {
+            said(at, of);
+            Ok(code::INTERRUPTED)
+        }
+        Err(Error::Device(m)) => Err(Error::Device(m.replace("ROUTINE", name))),
+        Err(e) => Err(e),
     }
 }
 
@@ -359,8 +373,8 @@ fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Failure>
     };
     let r = resolve(name)?;
     let settings = session.resolve()?;
-    let mut s = Session::prepare(&r, &settings)?;
-    let program = s.program(settings.volume)?;
+    let mut s = Session::prepare_shaped(&r, &settings, &session.shape(&r, false)?)?;
+    let program = s.program()?.with_gain(settings.volume);
     let written = export::write(&program, &s.timeline, path, format)
         .map_err(|e| Failure::usage(e.to_string()))?;
     let mut also = vec![format!("captions {}", written.captions.display())];
@@ -373,7 +387,7 @@ fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Failure>
         show::length(s.timeline.frames, s.timeline.sample_rate),
         also.join(", ")
     );
-    Ok(exit::OK)
+    Ok(code::OK)
 }
 
 /// The folder of the user's own routines: `$XDG_CONFIG_HOME/hipvoice/routines`.
@@ -405,10 +419,7 @@ pub fn resolve(name: &str) -> Result<Routine, Failure> {
         return Ok(routine::load_file(path)?);
     }
     if let Some(b) = routine::builtin_source(name) {
-        return b.load().map_err(|d| Failure {
-            code: exit::INVALID_ROUTINE,
-            message: d.to_string(),
-        });
+        return b.load().map_err(|d| Error::Invalid(d.to_string()));
     }
     if let Some(dir) = user_routines_dir() {
         let file = dir.join(format!("{name}.toml"));
@@ -434,80 +445,6 @@ pub fn resolve(name: &str) -> Result<Routine, Failure> {
     )))
 }
 
-/// A routine planned with a voice: the timeline, the synthesised lines, the sounds.
-pub struct Session {
-    pub timeline: Timeline,
-    pub cache: PhraseCache,
-    pub bank: SoundBank,
-    options: PlanOptions,
-}
-
-impl Session {
-    /// The whole session.
-    pub fn prepare(r: &Routine, settings: &Settings) -> Result<Session, Failure> {
-        Session::prepare_part(r, settings, false)
-    }
-
-    /// The whole session, or only its opening (see [`PlanOptions::intro_only`]).
-    pub fn prepare_part(
-        r: &Routine,
-        settings: &Settings,
-        intro_only: bool,
-    ) -> Result<Session, Failure> {
-        let voice =
-            Espeak::new(settings.espeak.clone()).map_err(|e| Failure::usage(e.to_string()))?;
-        let cache = PhraseCache::new(Box::new(voice));
-        let overrides = config::sounds_dir();
-        let bank =
-            SoundBank::load(r, cache.sample_rate(), overrides.as_deref()).map_err(|e| Failure {
-                code: match e {
-                    SoundError::Override { .. } => exit::USAGE_OR_IO,
-                    _ => exit::INVALID_ROUTINE,
-                },
-                message: e.to_string(),
-            })?;
-        let mut options = PlanOptions::new(cache.sample_rate());
-        options.lead_in_secs = settings.lead_in;
-        options.intro_only = intro_only;
-        let mut s = Session {
-            timeline: Timeline::default(),
-            cache,
-            bank,
-            options,
-        };
-        s.plan(r)?;
-        Ok(s)
-    }
-
-    /// Plans the whole session after its opening, with the lines already synthesised.
-    pub fn complete(mut self, r: &Routine) -> Result<Session, Failure> {
-        self.options.intro_only = false;
-        self.plan(r)?;
-        Ok(self)
-    }
-
-    fn plan(&mut self, r: &Routine) -> Result<(), Failure> {
-        let bank = &self.bank;
-        self.timeline = plan::plan(r, &mut self.cache, &|s| bank.frames(s), &self.options)
-            .map_err(|e| match e {
-                plan::PlanError::TooLong { .. } => Failure {
-                    code: exit::INVALID_ROUTINE,
-                    message: format!(
-                        "{}:1:1: {e}. hint: use fewer reps or sets, or split the routine",
-                        r.source_name
-                    ),
-                },
-                other => Failure::usage(other.to_string()),
-            })?;
-        Ok(())
-    }
-
-    pub fn program(&mut self, volume: f32) -> Result<Program, Failure> {
-        Program::new(&self.timeline, &mut self.cache, &self.bank, volume)
-            .map_err(|e| Failure::usage(e.to_string()))
-    }
-}
-
 /// Plans with the user's default settings (for `list` and `check`).
 fn timeline(r: &Routine) -> Result<Timeline, Failure> {
     Ok(Session::prepare(r, &SessionArgs::default().resolve()?)?.timeline)
@@ -531,12 +468,7 @@ fn list() -> Result<u8, Failure> {
     for b in routine::BUILTIN {
         match b.load() {
             Ok(r) => line(&r, ""),
-            Err(d) => {
-                return Err(Failure {
-                    code: exit::INVALID_ROUTINE,
-                    message: d.to_string(),
-                });
-            }
+            Err(d) => return Err(Error::Invalid(d.to_string())),
         }
     }
     let mut problems = Vec::new();
@@ -550,11 +482,11 @@ fn list() -> Result<u8, Failure> {
     for p in &problems {
         eprintln!("{p}");
     }
-    Ok(exit::OK)
+    Ok(code::OK)
 }
 
 fn check(files: &[String]) -> Result<u8, Failure> {
-    let mut worst = exit::OK;
+    let mut worst = code::OK;
     for name in files {
         let loaded = if !Path::new(name).exists() && routine::builtin_source(name).is_some() {
             resolve(name)
@@ -572,10 +504,10 @@ fn check(files: &[String]) -> Result<u8, Failure> {
                 ))?;
             }
             Err(f) => {
-                for line in f.message.lines() {
+                for line in f.message().lines() {
                     eprintln!("{line}");
                 }
-                worst = worst.max(f.code);
+                worst = worst.max(f.exit_code());
             }
         }
     }

@@ -2,8 +2,11 @@
 //!
 //! Data flows left to right; a module uses only those to its left:
 //! `routine` (TOML to a checked routine) → `plan` (a timeline of cues at exact frames) →
-//! `voice` (text to samples) → `render` (timeline to samples or a file) → `output` (devices) →
-//! `cli` (arguments to a resolved command).
+//! `voice` (text to samples) → `render` (timeline to samples or a file) → `session` (a routine
+//! prepared with the person's settings) → `live` (the session runtime: conductor, deck, loop) →
+//! `output` (adapters: the audio device, keys, media buttons) → `cli` (parses the arguments,
+//! resolves them once, dispatches). `error` has the one error type and its exit codes; `resume`
+//! the saved positions.
 //!
 //! Planning a routine needs only a voice that tells how long each line is:
 //!
@@ -37,12 +40,15 @@
 pub mod cli;
 pub mod config;
 pub mod diag;
-pub mod exit;
+pub mod error;
+pub mod live;
 pub mod output;
 pub mod phrases;
 pub mod plan;
 pub mod render;
+pub mod resume;
 pub mod routine;
+pub mod session;
 pub mod show;
 pub mod sounds;
 pub mod voice;

@@ -42,6 +42,48 @@ pub struct Phrases {
     pub summary: &'static str,
     pub summary_one: &'static str,
     pub well_done: &'static str,
+    /// Opening of a resumed session.
+    pub continuing_with: &'static str,
+    /// The live controls' answers, spoken over the session (see `live`).
+    pub controls: Controls,
+}
+
+/// What a live session says when the person uses a key or a button. Short: one action each.
+#[derive(Debug)]
+pub struct Controls {
+    /// Said once in the opening of a session played from a terminal.
+    pub keys_hint: &'static str,
+    /// Said in the opening when a saved position exists and the session starts from the top.
+    pub saved_hint: &'static str,
+    /// Said in the opening of `--resume` when there is no saved place.
+    pub nothing_saved: &'static str,
+    pub paused: &'static str,
+    /// Said every few minutes while paused.
+    pub still_paused: &'static str,
+    pub resuming: &'static str,
+    pub next: &'static str,
+    pub back: &'static str,
+    /// `r` with nothing said yet.
+    pub nothing_to_repeat: &'static str,
+    pub faster: &'static str,
+    pub slower: &'static str,
+    pub fastest: &'static str,
+    pub slowest: &'static str,
+    pub volume: &'static str,
+    pub stopping: &'static str,
+    /// The answer to "where am I": pieces joined with spaces.
+    pub where_getting_ready: &'static str,
+    pub where_finishing: &'static str,
+    pub where_side: &'static str,
+    pub where_rep: &'static str,
+    pub where_round: &'static str,
+    pub where_set: &'static str,
+    pub where_switching: &'static str,
+    pub where_resting: &'static str,
+    pub where_left: &'static str,
+    pub where_to_go: &'static str,
+    pub where_under_a_minute: &'static str,
+    pub help: &'static [&'static str],
 }
 
 pub static EN: Phrases = Phrases {
@@ -100,6 +142,43 @@ pub static EN: Phrases = Phrases {
     summary: "{exercises} exercises in {duration}.",
     summary_one: "One exercise in {duration}.",
     well_done: "Well done.",
+    continuing_with: "Continuing with {name}.",
+    controls: Controls {
+        keys_hint: "Press space to pause. Press H for help.",
+        saved_hint: "Last time, you stopped during {name}. To go on from there, start again with dash dash resume.",
+        nothing_saved: "There is no saved place. Starting from the beginning.",
+        paused: "Paused.",
+        still_paused: "Still paused. Press space to go on.",
+        resuming: "Going on.",
+        next: "Next.",
+        back: "Back.",
+        nothing_to_repeat: "Nothing to repeat yet.",
+        faster: "Faster.",
+        slower: "Slower.",
+        fastest: "This is the fastest.",
+        slowest: "This is the slowest.",
+        volume: "Volume {percent} percent.",
+        stopping: "Stopping. Your place is saved.",
+        where_getting_ready: "Getting ready.",
+        where_finishing: "Finishing.",
+        where_side: "{side} leg",
+        where_rep: "rep {n} of {total}",
+        where_round: "round {n} of {total}",
+        where_set: "set {n} of {total}",
+        where_switching: "switching sides",
+        where_resting: "resting",
+        where_left: "{duration} left.",
+        where_to_go: "About {duration} to go.",
+        where_under_a_minute: "Less than a minute to go.",
+        help: &[
+            "Space: pause, or go on.",
+            "N: next exercise. B: back to the start of this one.",
+            "R: repeat. W: where am I.",
+            "Plus and minus: faster or slower speech.",
+            "Up and down arrows: volume.",
+            "Q: stop.",
+        ],
+    },
 };
 
 /// The phrase table for a language tag such as "en" or "en-GB".

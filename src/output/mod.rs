@@ -1,14 +1,9 @@
-//! The only code that touches an audio device and the wall clock: live playback of a program,
-//! with a transcript of each spoken line printed as it is spoken.
+//! Adapters to the world: the audio device, the terminal's keys, media buttons over D-Bus.
+//! They only turn the world into events or carry out actions; the live runtime (`live`)
+//! decides what happens.
 
-use std::io::Write;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError};
-use std::time::{Duration, Instant};
-
-use crate::plan::{CueKind, Timeline};
-use crate::render::{Program, TimelineSource, Transport};
+pub mod keys;
+pub mod media;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -16,36 +11,6 @@ pub enum OutputError {
         "no audio output: {0}. Tried the default output device (PulseAudio, then ALSA). hint: `hipvoice render ROUTINE -o session.wav` writes the session to a file instead"
     )]
     NoDevice(String),
-}
-
-/// How a live session ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ended {
-    Finished,
-    /// Stopped by a signal (Ctrl-C, SIGTERM, SIGHUP) at `at`, of `of` frames.
-    Interrupted {
-        at: u64,
-        of: u64,
-    },
-    /// The rest of the session could not be prepared: the exit code and why.
-    Failed(u8, String),
-}
-
-/// What the thread preparing a session sends while the device is already open.
-pub enum Update {
-    /// The session's opening: playback starts on it.
-    Opening(Arc<Program>, Timeline),
-    /// The whole program and timeline; their first frames are the opening's.
-    Whole(Arc<Program>, Timeline),
-    /// The exit code and why.
-    Failed(u8, String),
-}
-
-/// What to tell on stderr with `--verbose`, measured from `since`.
-#[derive(Debug, Clone, Copy)]
-pub struct Trace {
-    pub since: Instant,
-    pub verbose: bool,
 }
 
 /// Frames the device buffer holds: 46 ms at 22050 Hz. Each buffer costs the audio thread a
@@ -72,7 +37,9 @@ fn quiet_stderr<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
-fn open_device(rate: u32) -> Result<rodio::MixerDeviceSink, OutputError> {
+/// Opens the default output at `rate`, mono, with a 1024-frame buffer (falling back to the
+/// device's own format, which rodio converts). ALSA's probing noise is kept off the terminal.
+pub fn open_device(rate: u32) -> Result<rodio::MixerDeviceSink, OutputError> {
     quiet_stderr(|| {
         // Ask for the timeline's own format first: the sound server converts it, and this
         // process does no resampling while a hold plays.
@@ -97,106 +64,4 @@ fn open_device(rate: u32) -> Result<rodio::MixerDeviceSink, OutputError> {
         }
     })
     .map_err(|e| OutputError::NoDevice(e.to_string()))
-}
-
-/// Plays a session to the end (or until a signal), printing each spoken line to `transcript`
-/// when its first frame is handed to the device. The device is opened at once, at `rate`, while
-/// another thread prepares the session and sends its opening, then the whole of it, through
-/// `updates`; until the opening arrives the device plays silence.
-pub fn play(
-    rate: u32,
-    updates: Receiver<Update>,
-    stop: Arc<AtomicBool>,
-    transcript: &mut dyn Write,
-    trace: Trace,
-) -> Result<Ended, OutputError> {
-    let sink = open_device(rate)?;
-    if trace.verbose {
-        eprintln!(
-            "hipvoice: audio device open {} ms after start",
-            trace.since.elapsed().as_millis()
-        );
-    }
-    let transport = Transport::growing();
-    let mut t = Timeline::default();
-    let empty = Arc::new(Program::silence(rate));
-    let player = rodio::Player::connect_new(sink.mixer());
-    player.append(TimelineSource::new(empty, transport.clone()));
-
-    let mut whole_arrived = false;
-    let mut next = 0;
-    let mut told_first = false;
-    loop {
-        if !whole_arrived {
-            match updates.try_recv() {
-                Ok(Update::Opening(program, opening)) => {
-                    transport.offer(program, false);
-                    t = opening;
-                }
-                Ok(Update::Whole(program, whole)) => {
-                    transport.offer(program, true);
-                    t = whole;
-                    whole_arrived = true;
-                    if trace.verbose {
-                        eprintln!(
-                            "hipvoice: the whole session was ready {} ms after start",
-                            trace.since.elapsed().as_millis()
-                        );
-                    }
-                }
-                Ok(Update::Failed(code, why)) => {
-                    transport.stop();
-                    player.stop();
-                    return Ok(Ended::Failed(code, why));
-                }
-                Err(TryRecvError::Empty) => {}
-                Err(TryRecvError::Disconnected) => {
-                    transport.stop();
-                    return Ok(Ended::Failed(
-                        crate::exit::USAGE_OR_IO,
-                        "the session could not be prepared".to_owned(),
-                    ));
-                }
-            }
-        }
-        if trace.verbose
-            && !told_first
-            && let Some(at) = transport.first_frame()
-        {
-            told_first = true;
-            eprintln!(
-                "hipvoice: first audio frame handed to the device {} ms after start",
-                at.saturating_duration_since(trace.since).as_millis()
-            );
-        }
-        let pos = transport.position();
-        for cue in t.cues[next..].iter().take_while(|c| c.start <= pos) {
-            next += 1;
-            if cue.kind == CueKind::Speech {
-                // A closed stdout must not stop the session: the person is listening, not reading.
-                let _ = writeln!(transcript, "{}", cue.text.as_deref().unwrap_or(""));
-                let _ = transcript.flush();
-            }
-        }
-        if stop.load(Ordering::Acquire) {
-            transport.stop();
-            player.stop();
-            return Ok(Ended::Interrupted {
-                at: pos,
-                of: t.frames,
-            });
-        }
-        if transport.is_finished() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    // The last frames are still in the device's buffer: let them play out before closing it.
-    let drain = Instant::now();
-    while drain.elapsed() < Duration::from_millis(400) && !stop.load(Ordering::Acquire) {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    drop(player);
-    drop(sink);
-    Ok(Ended::Finished)
 }

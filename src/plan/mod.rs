@@ -58,7 +58,7 @@ impl CueKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SideName {
     Left,
@@ -70,6 +70,15 @@ impl SideName {
         match self {
             SideName::Left => "left",
             SideName::Right => "right",
+        }
+    }
+}
+
+impl From<SideName> for Side {
+    fn from(s: SideName) -> Self {
+        match s {
+            SideName::Left => Side::Left,
+            SideName::Right => Side::Right,
         }
     }
 }
@@ -101,6 +110,12 @@ pub struct Cue {
     pub set: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rep: Option<u32>,
+    /// On `step` cues only: the step's stable id, the same at any speech rate and in a
+    /// resumed session: `start`, `end`, `EXERCISE/setup`, `EXERCISE/set-N/rep-R`,
+    /// `EXERCISE/set-N/SIDE/rep-R`, `EXERCISE/set-N/switch-SIDE`, `EXERCISE/set-N/rest`.
+    /// A position survives replanning by this id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
 }
 
 impl Cue {

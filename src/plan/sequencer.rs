@@ -69,6 +69,13 @@ pub struct PlanOptions {
     /// exactly the first cues of the whole plan, so playback can start on it while the rest is
     /// being synthesised.
     pub intro_only: bool,
+    /// Extra lines said in the opening, right after the title (a live session's key hint, a
+    /// saved position). Written by the caller in the routine's language.
+    pub notes: Vec<String>,
+    /// Start at this exercise (its `id`) instead of the first: the opening says "Continuing
+    /// with ..." and the exercises before it are left out. Exercise numbers stay those of the
+    /// whole routine ("Exercise 2 of 3").
+    pub resume_from: Option<String>,
 }
 
 impl PlanOptions {
@@ -78,6 +85,8 @@ impl PlanOptions {
             lead_in_secs: None,
             pacing: Pacing::default(),
             intro_only: false,
+            notes: Vec::new(),
+            resume_from: None,
         }
     }
 }
@@ -94,6 +103,8 @@ pub enum PlanError {
     TooLong { minutes: u64, limit: u64 },
     #[error("there are no built-in phrases for language \"{0}\"")]
     Language(String),
+    #[error("this routine has no exercise \"{0}\" to continue from")]
+    NoSuchExercise(String),
 }
 
 /// Turns a routine into a timeline. `sound_frames` gives each sound's length at the timeline rate.
@@ -158,8 +169,8 @@ struct Seq<'a> {
     cur: u64,
     cues: Vec<Cue>,
     ctx: Ctx,
-    /// The open step: where it started and what it is.
-    step: Option<(u64, Ctx, String)>,
+    /// The open step: where it started, what it belongs to, its id and its label.
+    step: Option<(u64, Ctx, String, String)>,
 }
 
 const SWITCH: SoundRef = SoundRef::Builtin("switch");
@@ -198,19 +209,24 @@ impl Seq<'_> {
             side: self.ctx.side.map(Into::into),
             set: self.ctx.set,
             rep: self.ctx.rep,
+            step: None,
         });
     }
 
-    /// Closes the open step at the cursor and opens a new one.
-    fn step(&mut self, label: String) {
+    /// Closes the open step at the cursor and opens a new one. `id` is the step's stable id
+    /// (see [`Cue::step`]): the same step of the same routine has the same id at any speech rate.
+    fn step(&mut self, id: String, label: String) {
         self.close_step();
-        self.step = Some((self.cur, self.ctx.clone(), label));
+        self.step = Some((self.cur, self.ctx.clone(), id, label));
     }
 
     fn close_step(&mut self) {
-        if let Some((start, ctx, label)) = self.step.take() {
+        if let Some((start, ctx, id, label)) = self.step.take() {
             let here = std::mem::replace(&mut self.ctx, ctx);
             self.push(CueKind::Step, start, self.cur, Some(label), None);
+            if let Some(c) = self.cues.last_mut() {
+                c.step = Some(id);
+            }
             self.ctx = here;
         }
     }
@@ -334,8 +350,23 @@ impl Seq<'_> {
     }
 
     fn session(&mut self, r: &Routine, o: &PlanOptions) -> Result<(), PlanError> {
-        self.step("start".to_owned());
+        self.step("start".to_owned(), "start".to_owned());
         self.say(&format!("{}.", r.title.trim_end_matches('.')))?;
+        for note in &o.notes {
+            self.say(note)?;
+        }
+        let first = match &o.resume_from {
+            Some(id) => r
+                .exercises
+                .iter()
+                .position(|e| &e.id == id)
+                .ok_or_else(|| PlanError::NoSuchExercise(id.clone()))?,
+            None => 0,
+        };
+        if first > 0 {
+            let name = &r.exercises[first].name;
+            self.say(&phrases::fill(self.ph.continuing_with, &[("name", name)]))?;
+        }
         for line in &r.safety {
             self.say_text(line, None)?;
         }
@@ -360,12 +391,13 @@ impl Seq<'_> {
         }
 
         let total = r.exercises.len();
-        for (i, ex) in r.exercises.iter().enumerate() {
-            self.exercise(ex, i + 1, total)?;
+        for (i, ex) in r.exercises.iter().enumerate().skip(first) {
+            self.exercise(ex, i + 1, total, i == first)?;
         }
+        let done = total - first;
 
         self.ctx = Ctx::default();
-        self.step("end".to_owned());
+        self.step("end".to_owned(), "end".to_owned());
         self.sound(&SESSION_END);
         let elapsed = crate::plan::secs(self.cur, self.rate);
         let minutes = (elapsed / 60.0).round();
@@ -378,12 +410,12 @@ impl Seq<'_> {
             self.ph.complete,
             &[("title", r.title.trim_end_matches('.'))],
         ))?;
-        let summary = if total == 1 {
+        let summary = if done == 1 {
             phrases::fill(self.ph.summary_one, &[("duration", &duration)])
         } else {
             phrases::fill(
                 self.ph.summary,
-                &[("exercises", &total.to_string()), ("duration", &duration)],
+                &[("exercises", &done.to_string()), ("duration", &duration)],
             )
         };
         self.say(&summary)?;
@@ -394,15 +426,21 @@ impl Seq<'_> {
         Ok(())
     }
 
-    fn exercise(&mut self, ex: &Exercise, n: usize, total: usize) -> Result<(), PlanError> {
+    fn exercise(
+        &mut self,
+        ex: &Exercise,
+        n: usize,
+        total: usize,
+        first: bool,
+    ) -> Result<(), PlanError> {
         self.ctx = Ctx {
             exercise: Some(ex.id.clone()),
             ..Ctx::default()
         };
-        self.step(format!("{}: setup", ex.name));
+        self.step(format!("{}/setup", ex.id), format!("{}: setup", ex.name));
         // The pause between exercises opens the next one's first step, so no side's block of
         // the previous exercise grows by it.
-        if n > 1 {
+        if !first {
             self.cur += self.f(self.p.between_exercises_secs);
         }
         let start = self.cur;
@@ -433,7 +471,10 @@ impl Seq<'_> {
             // Sets are named only where there is more than one.
             self.ctx.set = (ex.sets > 1).then_some(set);
             if ex.sets > 1 {
-                self.step(format!("{}: set {set}", ex.name));
+                self.step(
+                    format!("{}/set-{set}", ex.id),
+                    format!("{}: set {set}", ex.name),
+                );
                 self.say(&phrases::fill(
                     ph.set_of,
                     &[("n", &set.to_string()), ("total", &ex.sets.to_string())],
@@ -446,7 +487,10 @@ impl Seq<'_> {
                         if i > 0 {
                             self.ctx.side = None;
                             self.ctx.rep = None;
-                            self.step(format!("{}: switch to {}", ex.name, side.as_str()));
+                            self.step(
+                                format!("{}/set-{set}/switch-{}", ex.id, side.as_str()),
+                                format!("{}: switch to {}", ex.name, side.as_str()),
+                            );
                             self.sound(&SWITCH);
                             match &ex.switch {
                                 Some(lines) => {
@@ -476,7 +520,10 @@ impl Seq<'_> {
             self.ctx.side = None;
             self.ctx.rep = None;
             if set < ex.sets {
-                self.step(format!("{}: rest after set {set}", ex.name));
+                self.step(
+                    format!("{}/set-{set}/rest", ex.id),
+                    format!("{}: rest after set {set}", ex.name),
+                );
                 self.rest(ex.rest_between_sets_secs)?;
             }
         }
@@ -507,11 +554,18 @@ impl Seq<'_> {
     ) -> Result<(), PlanError> {
         self.ctx.side = side;
         self.ctx.rep = Some(rep);
-        let label = match side {
-            Some(s) => format!("{}: {} rep {rep}", ex.name, s.as_str()),
-            None => format!("{}: rep {rep}", ex.name),
+        let set = self.ctx.set.unwrap_or(1);
+        let (id, label) = match side {
+            Some(s) => (
+                format!("{}/set-{set}/{}/rep-{rep}", ex.id, s.as_str()),
+                format!("{}: {} rep {rep}", ex.name, s.as_str()),
+            ),
+            None => (
+                format!("{}/set-{set}/rep-{rep}", ex.id),
+                format!("{}: rep {rep}", ex.name),
+            ),
         };
-        self.step(label);
+        self.step(id, label);
         let ph = self.ph;
         if announce {
             let alternating = ex.sides == Sides::Alternating;

@@ -4,8 +4,6 @@
 pub mod export;
 pub mod program;
 pub mod sounds;
-pub mod source;
 
 pub use program::Program;
 pub use sounds::{SoundBank, SoundError};
-pub use source::{TimelineSource, Transport};

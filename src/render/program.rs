@@ -22,7 +22,8 @@ pub struct Program {
     clips: Vec<Clip>,
     /// The longest clip, so a lookup knows how far back a clip may still sound.
     longest: u64,
-    /// Master gain, 0.0 to 1.0.
+    /// Gain for export, 0.0 to 1.0 (1.0 unless [`Program::with_gain`]); live playback keeps
+    /// its volume on the deck instead, where it can change while playing.
     gain: f32,
 }
 
@@ -33,7 +34,6 @@ impl Program {
         t: &Timeline,
         cache: &mut PhraseCache,
         bank: &SoundBank,
-        gain: f32,
     ) -> Result<Program, VoiceError> {
         let mut clips = Vec::new();
         for cue in &t.cues {
@@ -61,8 +61,14 @@ impl Program {
             frames: t.frames,
             clips,
             longest,
-            gain: gain.clamp(0.0, 1.0),
+            gain: 1.0,
         })
+    }
+
+    /// The same program mixed at `gain` (0.0 to 1.0): what `render --volume` writes.
+    pub fn with_gain(mut self, gain: f32) -> Program {
+        self.gain = gain.clamp(0.0, 1.0);
+        self
     }
 
     /// No frames at all: what the device plays while a session is being prepared.

@@ -1,0 +1,1499 @@
+//! The conductor: a pure state machine over the timeline. It is fed [`Event`]s (commands from
+//! keys, media buttons and signals; position reports from the deck; "a program is ready") and
+//! answers with [`Action`]s (seek, pause, gain, gate, overlay speech or sound, a transcript
+//! line, save the position, end). No clock, no I/O, no audio: time arrives with each event, and
+//! tests move frames by hand.
+//!
+//! Invariants (checked by the tests below):
+//! - Two voices never speak at once. An overlay (a spoken answer or a confirmation sound) never
+//!   plays over a planned line or sound: a planned line it would interrupt is said again from
+//!   its start, and the cursor is held by the gate at the next audible cue until the overlay
+//!   has ended.
+//! - A hold is never shortened. It is lengthened only when the person asked for something
+//!   inside it (the gate holds the cursor); pausing inside a hold restarts that rep.
+//! - The transcript prints each planned line once as its first frame is reached; going back
+//!   prints again, skipping ahead never prints the skipped lines.
+//! - A position survives replanning (a new speech rate) by the step's stable id.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::phrases::{self, Phrases};
+use crate::plan::{Cue, CueKind, SideName, Timeline};
+
+/// What the person asked for, from a key, a media button or a signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Space, the headset button: pause if playing, go on if paused.
+    PlayPause,
+    Play,
+    Pause,
+    Next,
+    Back,
+    Repeat,
+    Where,
+    Faster,
+    Slower,
+    Louder,
+    Softer,
+    Help,
+    /// q, Esc, Ctrl-C in the terminal, Stop or Quit from a media client.
+    Quit,
+    /// SIGINT, SIGTERM or SIGHUP: end now, without a spoken answer.
+    Signal,
+    /// A key that means nothing: a soft sound says it was heard.
+    Unknown,
+}
+
+/// What the conductor is told.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Command(Command),
+    /// The deck's position report, a few times per device buffer.
+    Tick {
+        /// The next frame to be mixed.
+        frame: u64,
+        /// The mark of the last load or seek the deck has applied (see [`Action::Mark`]): a
+        /// report from before the conductor's last move is stale and is ignored.
+        mark: u16,
+        /// How many overlays have ended so far (see the deck).
+        overlays_done: u32,
+        /// The cursor is at the end of a complete program.
+        finished: bool,
+    },
+    /// A program is ready to load: the loop holds its samples under `generation`.
+    Ready {
+        generation: u16,
+        timeline: Arc<Timeline>,
+        /// No longer program will follow at this rate (false for the session's opening).
+        complete: bool,
+        /// The speech rate it was made at, words per minute.
+        rate_wpm: u32,
+    },
+}
+
+/// MPRIS playback status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Playback {
+    Playing,
+    Paused,
+    Stopped,
+}
+
+/// How a session ended. Frames are in the timeline that was playing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    Finished,
+    /// The person stopped it (q, Esc, a media client's Stop).
+    Stopped {
+        at: u64,
+        of: u64,
+    },
+    /// A signal stopped it.
+    Interrupted {
+        at: u64,
+        of: u64,
+    },
+}
+
+/// What the conductor asks the loop to do. The deck actions of one [`Conductor::handle`] call
+/// (load, seek, gate, pause, gain, overlay) are applied together, at one frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Play the program of this generation from now on.
+    Load {
+        generation: u16,
+        complete: bool,
+    },
+    Seek(u64),
+    /// Sent with every load and seek: the deck reports it with its position from then on.
+    Mark(u16),
+    /// Hold the cursor at this frame, or release it (`None`).
+    Gate(Option<u64>),
+    Pause(bool),
+    /// 0.0 to 1.0.
+    Gain(f32),
+    /// Say this line on the overlay lane (and print it).
+    Say(String),
+    /// Play this built-in sound on the overlay lane.
+    Sound(&'static str),
+    /// A transcript line: a planned line as its first frame is played.
+    Print(String),
+    /// The media-button status and title ("Knee lifts, left leg").
+    Status(Playback, String),
+    /// Save this exercise (its id and name) as the place to resume from.
+    Save {
+        exercise: String,
+        name: String,
+    },
+    /// The session is done: forget the saved place.
+    ClearSaved,
+    /// Prepare the session again at this speech rate (words per minute).
+    Replan(u32),
+    End(Ended),
+}
+
+/// The slowest and fastest speech rates the keys reach, words per minute (espeak-ng's range
+/// for clear speech is about 80 to 450).
+pub const RATE_RANGE: (u32, u32) = (80, 450);
+/// How much one press of + or − changes the rate, words per minute.
+pub const RATE_STEP: u32 = 20;
+/// Volume in percent that the arrow keys reach: never silent, so the answers stay audible.
+pub const VOLUME_RANGE: (u32, u32) = (10, 100);
+pub const VOLUME_STEP: u32 = 10;
+/// A second press of "back" within this time goes to the previous exercise.
+pub const BACK_AGAIN: Duration = Duration::from_secs(4);
+/// While paused, a reminder is said this often.
+pub const PAUSE_REMINDER: Duration = Duration::from_secs(120);
+/// After "stop", the session ends when its answer has been said, or after this long.
+pub const QUIT_GRACE: Duration = Duration::from_secs(4);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mode {
+    /// Waiting for the session's opening.
+    Starting,
+    Playing,
+    Paused {
+        last_said: Duration,
+    },
+    Quitting {
+        until: Duration,
+    },
+    Ended,
+}
+
+/// Where things are in one timeline, for quick lookups.
+#[derive(Debug, Default)]
+struct Index {
+    steps: Vec<usize>,
+    speech: Vec<usize>,
+    audible: Vec<usize>,
+    /// Holds and rests: windows with time left.
+    windows: Vec<usize>,
+    /// The first step of each exercise (its setup step): start frame and exercise id.
+    exercises: Vec<(u64, String)>,
+    names: HashMap<String, String>,
+    /// Exercises whose sides alternate every rep (their reps are called rounds).
+    alternating: HashSet<String>,
+    /// Reps per (exercise, set, side), the highest rep number seen.
+    reps: HashMap<(String, Option<u32>, Option<SideName>), u32>,
+    sets: HashMap<String, u32>,
+}
+
+impl Index {
+    fn new(t: &Timeline) -> Index {
+        let mut ix = Index::default();
+        let mut last_rep: Option<&Cue> = None;
+        for (i, c) in t.cues.iter().enumerate() {
+            match c.kind {
+                CueKind::Step => {
+                    ix.steps.push(i);
+                    if let (Some(ex), Some(id)) = (&c.exercise, &c.step) {
+                        if id.ends_with("/setup") {
+                            ix.exercises.push((c.start, ex.clone()));
+                        }
+                        if let Some(rep) = c.rep {
+                            let k = (ex.clone(), c.set, c.side);
+                            let e = ix.reps.entry(k).or_default();
+                            *e = (*e).max(rep);
+                            if let Some(prev) = last_rep
+                                && prev.exercise == c.exercise
+                                && prev.rep == c.rep
+                                && prev.set == c.set
+                                && prev.side != c.side
+                            {
+                                ix.alternating.insert(ex.clone());
+                            }
+                            last_rep = Some(c);
+                        }
+                        if let Some(set) = c.set {
+                            let e = ix.sets.entry(ex.clone()).or_default();
+                            *e = (*e).max(set);
+                        }
+                    }
+                }
+                CueKind::Speech => {
+                    ix.speech.push(i);
+                    ix.audible.push(i);
+                }
+                CueKind::Sound => ix.audible.push(i),
+                CueKind::Hold | CueKind::Rest => ix.windows.push(i),
+                CueKind::Exercise => {
+                    if let (Some(ex), Some(name)) = (&c.exercise, &c.text) {
+                        ix.names.insert(ex.clone(), name.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Cues are sorted by start, so each list is too.
+        ix
+    }
+}
+
+/// The live session's state machine. See the module doc.
+pub struct Conductor {
+    ph: &'static Phrases,
+    t: Arc<Timeline>,
+    ix: Index,
+    /// The mark of the conductor's last load or seek.
+    mark: u16,
+    complete: bool,
+    mode: Mode,
+    /// The last reported frame of the current program.
+    pos: u64,
+    /// The next transcript line: an index into `ix.speech`.
+    next_line: usize,
+    /// Overlays sent and ended, to know when the gate may open.
+    overlays_sent: u32,
+    overlays_done: u32,
+    gated: bool,
+    last_back: Option<Duration>,
+    volume: u32,
+    rate_wpm: u32,
+    /// The exercise last saved as the place to resume from.
+    saved: Option<String>,
+    status: Option<(Playback, String)>,
+}
+
+impl Conductor {
+    /// A conductor for a session spoken with `ph`, starting at `volume` percent and
+    /// `rate_wpm` words per minute. It waits for the first [`Event::Ready`].
+    pub fn new(ph: &'static Phrases, volume: u32, rate_wpm: u32) -> Conductor {
+        Conductor {
+            ph,
+            t: Arc::new(Timeline::default()),
+            ix: Index::default(),
+            mark: 0,
+            complete: false,
+            mode: Mode::Starting,
+            pos: 0,
+            next_line: 0,
+            overlays_sent: 0,
+            overlays_done: 0,
+            gated: false,
+            last_back: None,
+            volume: volume.clamp(0, 100),
+            rate_wpm,
+            saved: None,
+            status: None,
+        }
+    }
+
+    /// The timeline now playing.
+    pub fn timeline(&self) -> &Timeline {
+        &self.t
+    }
+
+    /// The last reported frame.
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    pub fn is_paused(&self) -> bool {
+        matches!(self.mode, Mode::Paused { .. })
+    }
+
+    /// Handles one event at `now` (time since the session started) and says what to do.
+    pub fn handle(&mut self, now: Duration, event: Event) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.mode == Mode::Ended {
+            return out;
+        }
+        match event {
+            Event::Ready {
+                generation,
+                timeline,
+                complete,
+                rate_wpm,
+            } => self.ready(generation, timeline, complete, rate_wpm, &mut out),
+            Event::Tick {
+                frame,
+                mark,
+                overlays_done,
+                finished,
+            } => self.tick(now, frame, mark, overlays_done, finished, &mut out),
+            Event::Command(c) => self.command(now, c, &mut out),
+        }
+        out
+    }
+
+    fn ready(
+        &mut self,
+        generation: u16,
+        timeline: Arc<Timeline>,
+        complete: bool,
+        rate_wpm: u32,
+        out: &mut Vec<Action>,
+    ) {
+        if rate_wpm != self.rate_wpm {
+            // Made at a rate the person has already changed again: a newer one is coming.
+            return;
+        }
+        let first = self.mode == Mode::Starting;
+        let same_rate_growth = !first && self.prefix_of(&timeline);
+        let seek = if first || same_rate_growth {
+            None
+        } else {
+            // A new rate: go on from the start of the same step in the new timeline.
+            let id = self.step_at(self.pos).and_then(|c| c.step.clone());
+            let to = id
+                .and_then(|id| {
+                    timeline
+                        .cues
+                        .iter()
+                        .find(|c| c.kind == CueKind::Step && c.step.as_deref() == Some(&id))
+                        .map(|c| c.start)
+                })
+                .unwrap_or(0);
+            Some(to)
+        };
+        self.t = timeline;
+        self.ix = Index::new(&self.t);
+        self.complete = complete;
+        out.push(Action::Load {
+            generation,
+            complete,
+        });
+        self.remark(out);
+        if let Some(to) = seek {
+            self.seek(to, out);
+            if self.overlays_done < self.overlays_sent && !self.is_paused() {
+                let gate = self.next_audible_from(to);
+                self.gated = true;
+                out.push(Action::Gate(Some(gate)));
+            } else if self.gated {
+                // The old gate was a frame of the old program.
+                self.gated = false;
+                out.push(Action::Gate(None));
+            }
+        }
+        if first {
+            self.mode = Mode::Playing;
+            self.pos = 0;
+            self.next_line = 0;
+            self.update_status(out);
+        }
+    }
+
+    /// True when `t` begins with the playing timeline's frames (the whole session after its
+    /// opening, at the same rate).
+    fn prefix_of(&self, t: &Timeline) -> bool {
+        t.sample_rate == self.t.sample_rate
+            && t.frames >= self.t.frames
+            && self
+                .t
+                .cues
+                .iter()
+                .filter(|c| c.kind == CueKind::Speech)
+                .zip(t.cues.iter().filter(|c| c.kind == CueKind::Speech))
+                .all(|(a, b)| a.start == b.start && a.text == b.text)
+    }
+
+    fn tick(
+        &mut self,
+        now: Duration,
+        frame: u64,
+        mark: u16,
+        overlays_done: u32,
+        finished: bool,
+        out: &mut Vec<Action>,
+    ) {
+        self.overlays_done = overlays_done;
+        let overlay_over = self.overlays_done >= self.overlays_sent;
+        let current = mark == self.mark;
+        if current && self.mode != Mode::Starting {
+            self.pos = frame;
+            // The transcript: every planned line whose first frame has been played.
+            while let Some(&i) = self.ix.speech.get(self.next_line) {
+                let c = &self.t.cues[i];
+                if c.start >= frame {
+                    break;
+                }
+                out.push(Action::Print(c.text.clone().unwrap_or_default()));
+                self.next_line += 1;
+            }
+            if matches!(self.mode, Mode::Playing) {
+                self.track_exercise(out);
+                self.update_status(out);
+            }
+        }
+        if self.gated && overlay_over {
+            self.gated = false;
+            out.push(Action::Gate(None));
+        }
+        match self.mode {
+            Mode::Paused { last_said } if now.saturating_sub(last_said) >= PAUSE_REMINDER => {
+                self.mode = Mode::Paused { last_said: now };
+                self.say(self.ph.controls.still_paused.to_owned(), out);
+            }
+            Mode::Playing if finished && self.complete && current && overlay_over => {
+                self.mode = Mode::Ended;
+                out.push(Action::ClearSaved);
+                self.set_status(Playback::Stopped, out);
+                out.push(Action::End(Ended::Finished));
+            }
+            Mode::Quitting { until } if overlay_over || now >= until => {
+                self.mode = Mode::Ended;
+                out.push(Action::End(Ended::Stopped {
+                    at: self.pos,
+                    of: self.t.frames,
+                }));
+            }
+            _ => {}
+        }
+    }
+
+    fn command(&mut self, now: Duration, c: Command, out: &mut Vec<Action>) {
+        let ctl = &self.ph.controls;
+        match (c, self.mode) {
+            (Command::Signal, _) => {
+                self.save_here(out);
+                self.mode = Mode::Ended;
+                out.push(Action::Pause(true));
+                out.push(Action::End(Ended::Interrupted {
+                    at: self.pos,
+                    of: self.t.frames,
+                }));
+            }
+            (_, Mode::Quitting { .. }) => {}
+            (Command::Quit, _) => {
+                self.save_here(out);
+                self.mode = Mode::Quitting {
+                    until: now + QUIT_GRACE,
+                };
+                out.push(Action::Pause(true));
+                self.set_status(Playback::Stopped, out);
+                self.say(ctl.stopping.to_owned(), out);
+            }
+            (Command::PlayPause | Command::Pause, Mode::Playing) => {
+                self.mode = Mode::Paused { last_said: now };
+                out.push(Action::Pause(true));
+                self.set_status(Playback::Paused, out);
+                self.say(ctl.paused.to_owned(), out);
+            }
+            (Command::PlayPause | Command::Play, Mode::Paused { .. }) => self.resume(out),
+            (Command::Play | Command::Pause, _) => {}
+            (_, Mode::Starting) => out.push(Action::Sound(SOFT)),
+            (Command::Next, _) => self.next(out),
+            (Command::Back, _) => self.back(now, out),
+            (Command::Repeat, _) => self.repeat(out),
+            (Command::Where, _) => {
+                let text = self.where_am_i();
+                self.say(text, out);
+            }
+            (Command::Faster | Command::Slower, _) => self.rate(c == Command::Faster, out),
+            (Command::Louder | Command::Softer, _) => {
+                let (lo, hi) = VOLUME_RANGE;
+                let v = if c == Command::Louder {
+                    (self.volume + VOLUME_STEP).min(hi)
+                } else {
+                    self.volume.saturating_sub(VOLUME_STEP).max(lo)
+                };
+                self.volume = v;
+                out.push(Action::Gain(v as f32 / 100.0));
+                let text = phrases::fill(ctl.volume, &[("percent", &self.ph.number(v.into()))]);
+                self.say(text, out);
+            }
+            (Command::Help, _) => self.say(ctl.help.join(" "), out),
+            (Command::Unknown, _) => out.push(Action::Sound(SOFT)),
+            (Command::PlayPause, _) => {}
+        }
+    }
+
+    /// Going on after a pause: inside a hold the rep starts again from its cue (the person let
+    /// go); inside a planned line that line is said again from its start.
+    fn resume(&mut self, out: &mut Vec<Action>) {
+        let p = self.pos;
+        let in_hold = self.ix.windows.iter().map(|&i| &self.t.cues[i]).find(|c| {
+            c.kind == CueKind::Hold && c.start <= p && p < c.end + self.release_len(c.end)
+        });
+        let to = if let Some(h) = in_hold {
+            self.step_at(h.start).map_or(h.start, |s| s.start)
+        } else if let Some(line) = self.audible_at(p).filter(|c| c.kind == CueKind::Speech) {
+            line.start
+        } else {
+            p
+        };
+        self.mode = Mode::Playing;
+        if to != p {
+            self.seek(to, out);
+        }
+        out.push(Action::Pause(false));
+        self.set_status(Playback::Playing, out);
+        self.say(self.ph.controls.resuming.to_owned(), out);
+    }
+
+    /// Frames of the release sound that starts at `end`, if there is one.
+    fn release_len(&self, end: u64) -> u64 {
+        self.ix
+            .audible
+            .iter()
+            .map(|&i| &self.t.cues[i])
+            .find(|c| c.kind == CueKind::Sound && c.start == end)
+            .map_or(0, Cue::len)
+    }
+
+    fn next(&mut self, out: &mut Vec<Action>) {
+        let p = self.pos;
+        let target = self
+            .ix
+            .exercises
+            .iter()
+            .map(|(s, _)| *s)
+            .find(|&s| s > p)
+            .or_else(|| self.end_step().filter(|&s| s > p));
+        match target {
+            Some(to) => self.jump(to, self.ph.controls.next, out),
+            None => out.push(Action::Sound(SOFT)),
+        }
+    }
+
+    fn back(&mut self, now: Duration, out: &mut Vec<Action>) {
+        let p = self.pos;
+        let again = self
+            .last_back
+            .is_some_and(|t| now.saturating_sub(t) <= BACK_AGAIN);
+        self.last_back = Some(now);
+        let here = self.ix.exercises.iter().rposition(|(s, _)| *s <= p);
+        let end = self.end_step().unwrap_or(u64::MAX);
+        let to = match here {
+            // In the closing lines: back to the start of the last exercise.
+            Some(i) if p >= end => self.ix.exercises[i].0,
+            Some(i) if again => match i.checked_sub(1) {
+                Some(j) => self.ix.exercises[j].0,
+                None => 0,
+            },
+            Some(i) => self.ix.exercises[i].0,
+            None => 0,
+        };
+        self.jump(to, self.ph.controls.back, out);
+    }
+
+    /// Moves the cursor to `to` (a step's start) and confirms with a short word.
+    fn jump(&mut self, to: u64, word: &'static str, out: &mut Vec<Action>) {
+        self.seek(to, out);
+        self.say(word.to_owned(), out);
+        self.track_exercise(out);
+        self.update_status(out);
+    }
+
+    fn repeat(&mut self, out: &mut Vec<Action>) {
+        let p = self.pos;
+        if let Some(line) = self.audible_at(p).filter(|c| c.kind == CueKind::Speech) {
+            // The line is being said: say it again from its start.
+            let to = line.start;
+            self.seek(to, out);
+            return;
+        }
+        let counts: Vec<String> = (0..=20).map(|n| self.ph.count(n)).collect();
+        let last = self
+            .ix
+            .speech
+            .iter()
+            .map(|&i| &self.t.cues[i])
+            .take_while(|c| c.start < p)
+            .filter(|c| c.text.as_ref().is_some_and(|t| !counts.contains(t)))
+            .last()
+            .and_then(|c| c.text.clone());
+        match last {
+            Some(text) => self.say(text, out),
+            None => self.say(self.ph.controls.nothing_to_repeat.to_owned(), out),
+        }
+    }
+
+    fn rate(&mut self, faster: bool, out: &mut Vec<Action>) {
+        let (lo, hi) = RATE_RANGE;
+        let ctl = &self.ph.controls;
+        let r = if faster {
+            (self.rate_wpm + RATE_STEP).min(hi)
+        } else {
+            self.rate_wpm.saturating_sub(RATE_STEP).max(lo)
+        };
+        if r == self.rate_wpm {
+            let text = if faster { ctl.fastest } else { ctl.slowest };
+            self.say(text.to_owned(), out);
+            return;
+        }
+        self.rate_wpm = r;
+        out.push(Action::Replan(r));
+        self.say(
+            (if faster { ctl.faster } else { ctl.slower }).to_owned(),
+            out,
+        );
+    }
+
+    /// A spoken answer on the overlay lane. While playing, the cursor is held at the next
+    /// audible cue until it ends; a planned line it would cut is said again from its start.
+    fn say(&mut self, text: String, out: &mut Vec<Action>) {
+        self.overlay(out);
+        out.push(Action::Say(text));
+    }
+
+    fn overlay(&mut self, out: &mut Vec<Action>) {
+        self.overlays_sent += 1;
+        if self.mode != Mode::Playing {
+            return;
+        }
+        let p = self.pos;
+        let gate = match self.audible_at(p) {
+            Some(c) => {
+                let start = c.start;
+                self.seek(start, out);
+                start
+            }
+            None => self.next_audible_from(p),
+        };
+        self.gated = true;
+        out.push(Action::Gate(Some(gate)));
+    }
+
+    /// Moves the cursor to `to`, marked so that reports from before the move are ignored.
+    fn seek(&mut self, to: u64, out: &mut Vec<Action>) {
+        out.push(Action::Seek(to));
+        self.remark(out);
+        self.moved_to(to);
+    }
+
+    fn remark(&mut self, out: &mut Vec<Action>) {
+        self.mark = self.mark.wrapping_add(1);
+        out.push(Action::Mark(self.mark));
+    }
+
+    /// After a seek to `to`: the transcript goes on from the first line at or after it.
+    fn moved_to(&mut self, to: u64) {
+        self.pos = to;
+        self.next_line = self
+            .ix
+            .speech
+            .partition_point(|&i| self.t.cues[i].start < to);
+    }
+
+    /// The audible cue sounding at `p`, if any.
+    fn audible_at(&self, p: u64) -> Option<&Cue> {
+        self.ix
+            .audible
+            .iter()
+            .map(|&i| &self.t.cues[i])
+            .take_while(|c| c.start <= p)
+            .filter(|c| p < c.end && c.start < p)
+            .last()
+    }
+
+    /// The first frame at or after `p` where something audible starts (or the end).
+    fn next_audible_from(&self, p: u64) -> u64 {
+        let k = self
+            .ix
+            .audible
+            .partition_point(|&i| self.t.cues[i].start < p);
+        self.ix
+            .audible
+            .get(k)
+            .map_or(self.t.frames, |&i| self.t.cues[i].start)
+    }
+
+    fn step_at(&self, p: u64) -> Option<&Cue> {
+        let k = self
+            .ix
+            .steps
+            .partition_point(|&i| self.t.cues[i].start <= p);
+        let i = *self.ix.steps.get(k.checked_sub(1)?)?;
+        Some(&self.t.cues[i])
+    }
+
+    fn end_step(&self) -> Option<u64> {
+        self.ix
+            .steps
+            .iter()
+            .map(|&i| &self.t.cues[i])
+            .find(|c| c.step.as_deref() == Some("end"))
+            .map(|c| c.start)
+    }
+
+    /// Saves the exercise being played when it changes, so even a killed process can resume.
+    fn track_exercise(&mut self, out: &mut Vec<Action>) {
+        let Some(ex) = self.step_at(self.pos).and_then(|c| c.exercise.clone()) else {
+            return;
+        };
+        if self.saved.as_ref() != Some(&ex) {
+            let name = self
+                .ix
+                .names
+                .get(&ex)
+                .cloned()
+                .unwrap_or_else(|| ex.clone());
+            self.saved = Some(ex.clone());
+            out.push(Action::Save { exercise: ex, name });
+        }
+    }
+
+    /// On stop or signal: the exercise now playing is the place to resume from; past the last
+    /// exercise there is nothing left to resume.
+    fn save_here(&mut self, out: &mut Vec<Action>) {
+        match self
+            .step_at(self.pos)
+            .and_then(|c| c.step.clone())
+            .as_deref()
+        {
+            Some("end") => out.push(Action::ClearSaved),
+            _ => {
+                self.saved = None;
+                self.track_exercise(out);
+            }
+        }
+    }
+
+    /// The title media clients show: the exercise and side, or the routine's part.
+    fn title(&self) -> String {
+        let Some(step) = self.step_at(self.pos) else {
+            return String::new();
+        };
+        match (&step.exercise, &step.side) {
+            (Some(ex), side) => {
+                let name = self.ix.names.get(ex).cloned().unwrap_or_else(|| ex.clone());
+                match side {
+                    Some(s) => format!(
+                        "{name}, {}",
+                        phrases::fill(
+                            self.ph.controls.where_side,
+                            &[("side", self.ph.side((*s).into()))]
+                        )
+                    ),
+                    None => name,
+                }
+            }
+            (None, _) => self.t.routine.clone(),
+        }
+    }
+
+    fn update_status(&mut self, out: &mut Vec<Action>) {
+        let playback = match self.mode {
+            Mode::Paused { .. } => Playback::Paused,
+            Mode::Playing => Playback::Playing,
+            _ => Playback::Stopped,
+        };
+        self.set_status(playback, out);
+    }
+
+    fn set_status(&mut self, playback: Playback, out: &mut Vec<Action>) {
+        let s = (playback, self.title());
+        if self.status.as_ref() != Some(&s) {
+            self.status = Some(s.clone());
+            out.push(Action::Status(s.0, s.1));
+        }
+    }
+
+    /// "Knee lifts, left leg, round 4 of 10. Six seconds left. About nine minutes to go."
+    pub fn where_am_i(&self) -> String {
+        let ctl = &self.ph.controls;
+        let p = self.pos;
+        let rate = f64::from(self.t.sample_rate.max(1));
+        let mut parts: Vec<String> = Vec::new();
+        let step = self.step_at(p);
+        let id = step.and_then(|s| s.step.as_deref()).unwrap_or("start");
+        match (id, step.and_then(|s| s.exercise.as_ref())) {
+            ("end", _) => parts.push(ctl.where_finishing.to_owned()),
+            ("start", _) | (_, None) => parts.push(ctl.where_getting_ready.to_owned()),
+            (_, Some(ex)) => {
+                let step = step.expect("an exercise step");
+                let mut head = vec![self.ix.names.get(ex).cloned().unwrap_or_else(|| ex.clone())];
+                if let Some(s) = &step.side {
+                    head.push(phrases::fill(
+                        ctl.where_side,
+                        &[("side", self.ph.side((*s).into()))],
+                    ));
+                }
+                if let Some(rep) = step.rep {
+                    let k = (ex.clone(), step.set, step.side);
+                    let total = self.ix.reps.get(&k).copied().unwrap_or(rep);
+                    let form = if self.ix.alternating.contains(ex) {
+                        ctl.where_round
+                    } else {
+                        ctl.where_rep
+                    };
+                    head.push(phrases::fill(
+                        form,
+                        &[("n", &rep.to_string()), ("total", &total.to_string())],
+                    ));
+                }
+                if let (Some(set), Some(&sets)) = (step.set, self.ix.sets.get(ex)) {
+                    head.push(phrases::fill(
+                        ctl.where_set,
+                        &[("n", &set.to_string()), ("total", &sets.to_string())],
+                    ));
+                }
+                if id.contains("/switch-") {
+                    head.push(ctl.where_switching.to_owned());
+                } else if id.ends_with("/rest") {
+                    head.push(ctl.where_resting.to_owned());
+                }
+                parts.push(format!("{}.", head.join(", ")));
+            }
+        }
+        // Time left in the hold or rest the person is in.
+        if let Some(w) = self
+            .ix
+            .windows
+            .iter()
+            .map(|&i| &self.t.cues[i])
+            .find(|c| c.start <= p && p < c.end)
+        {
+            let secs = ((w.end - p) as f64 / rate).ceil();
+            let text = phrases::fill(ctl.where_left, &[("duration", &self.ph.duration(secs))]);
+            parts.push(capitalise(&text));
+        }
+        let left = self.t.frames.saturating_sub(p) as f64 / rate;
+        if left < 60.0 {
+            parts.push(ctl.where_under_a_minute.to_owned());
+        } else {
+            let minutes = (left / 60.0).round() * 60.0;
+            parts.push(phrases::fill(
+                ctl.where_to_go,
+                &[("duration", &self.ph.duration(minutes))],
+            ));
+        }
+        parts.join(" ")
+    }
+}
+
+/// The soft sound for a key that does nothing here.
+pub const SOFT: &str = "tick";
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every command at every kind of cue, with frames moved by hand and no audio.
+    use super::*;
+    use crate::plan::{self, PlanOptions};
+    use crate::render::SoundBank;
+    use crate::routine::{self, Origin};
+    use crate::voice::{PhraseCache, StandIn};
+
+    const RATE: u32 = 22050;
+    const ROUTINE: &str = r#"
+        id = "t"
+        title = "Test"
+        lead_in_secs = 3
+        [[exercise]]
+        id = "lifts"
+        name = "Lifts"
+        setup = "Lie on your back."
+        cue = "Lift your {side} leg."
+        release = "Down."
+        sides = "left-then-right"
+        reps = 2
+        hold_secs = 8
+        tempo_secs = 1
+        rest_between_reps_secs = 6
+        countdown = 3
+        [[exercise]]
+        id = "bridge"
+        name = "Bridge"
+        cue = "Lift your hips."
+        release = "Down."
+        reps = 2
+        sets = 2
+        hold_secs = 3
+        rest_between_sets_secs = 5
+        [[exercise]]
+        id = "squeeze"
+        name = "Squeeze"
+        cue = "Squeeze."
+        reps = 1
+        hold_secs = 2
+    "#;
+
+    fn timeline(after_speech_secs: f64) -> Arc<Timeline> {
+        let r = routine::parse("t.toml", ROUTINE, Origin::Builtin).unwrap();
+        let bank = SoundBank::builtin(RATE).unwrap();
+        let mut voice = PhraseCache::new(Box::new(StandIn::new(RATE)));
+        let mut o = PlanOptions::new(RATE);
+        o.pacing.after_speech_secs = after_speech_secs;
+        Arc::new(plan::plan(&r, &mut voice, &|s| bank.frames(s), &o).unwrap())
+    }
+
+    /// A conductor playing the whole test session, and the time it thinks it is.
+    struct T {
+        c: Conductor,
+        now: Duration,
+        done: u32,
+    }
+
+    impl T {
+        fn new() -> T {
+            let mut c = Conductor::new(&crate::phrases::EN, 80, 160);
+            let acts = c.handle(
+                Duration::ZERO,
+                Event::Ready {
+                    generation: 1,
+                    timeline: timeline(0.4),
+                    complete: true,
+                    rate_wpm: 160,
+                },
+            );
+            assert!(acts.contains(&Action::Load {
+                generation: 1,
+                complete: true
+            }));
+            assert!(acts.contains(&Action::Status(Playback::Playing, "t".into())));
+            T {
+                c,
+                now: Duration::ZERO,
+                done: 0,
+            }
+        }
+
+        fn t(&self) -> Arc<Timeline> {
+            self.c.t.clone()
+        }
+
+        /// The deck reports `frame`; every overlay sent so far has ended if `overlays_over`.
+        fn tick_with(&mut self, frame: u64, overlays_over: bool, finished: bool) -> Vec<Action> {
+            if overlays_over {
+                self.done = self.c.overlays_sent;
+            }
+            self.c.handle(
+                self.now,
+                Event::Tick {
+                    frame,
+                    mark: self.c.mark,
+                    overlays_done: self.done,
+                    finished,
+                },
+            )
+        }
+
+        fn tick(&mut self, frame: u64) -> Vec<Action> {
+            self.tick_with(frame, true, false)
+        }
+
+        fn cmd(&mut self, c: Command) -> Vec<Action> {
+            self.c.handle(self.now, Event::Command(c))
+        }
+
+        fn cue(&self, kind: CueKind, n: usize) -> Cue {
+            self.t().of_kind(kind).nth(n).unwrap().clone()
+        }
+
+        fn step(&self, id: &str) -> Cue {
+            let t = self.t();
+            let found = t
+                .cues
+                .iter()
+                .find(|c| c.kind == CueKind::Step && c.step.as_deref() == Some(id));
+            found.unwrap_or_else(|| panic!("no step {id}")).clone()
+        }
+    }
+
+    fn seeks(a: &[Action]) -> Vec<u64> {
+        a.iter()
+            .filter_map(|x| match x {
+                Action::Seek(f) => Some(*f),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn gates(a: &[Action]) -> Vec<Option<u64>> {
+        a.iter()
+            .filter_map(|x| match x {
+                Action::Gate(g) => Some(*g),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn said(a: &[Action]) -> Vec<String> {
+        a.iter()
+            .filter_map(|x| match x {
+                Action::Say(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn printed(a: &[Action]) -> Vec<String> {
+        a.iter()
+            .filter_map(|x| match x {
+                Action::Print(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn lines_between(t: &Timeline, from: u64, to: u64) -> Vec<String> {
+        t.of_kind(CueKind::Speech)
+            .filter(|c| c.start >= from && c.start < to)
+            .map(|c| c.text.clone().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn the_transcript_prints_each_line_once_as_it_is_reached() {
+        let mut s = T::new();
+        let t = s.t();
+        let mut all = Vec::new();
+        let mut f = 0;
+        while f <= t.frames {
+            all.extend(printed(&s.tick(f)));
+            f += 1000;
+        }
+        all.extend(printed(&s.tick(t.frames)));
+        assert_eq!(all, lines_between(&t, 0, t.frames + 1));
+    }
+
+    #[test]
+    fn entering_an_exercise_saves_it_and_names_it_for_media_clients() {
+        let mut s = T::new();
+        let setup = s.step("lifts/setup");
+        let a = s.tick(setup.start + 1);
+        assert!(a.contains(&Action::Save {
+            exercise: "lifts".into(),
+            name: "Lifts".into()
+        }));
+        assert!(a.contains(&Action::Status(Playback::Playing, "Lifts".into())));
+        let rep = s.step("lifts/set-1/right/rep-1");
+        let a = s.tick(rep.start + 1);
+        assert!(a.contains(&Action::Status(
+            Playback::Playing,
+            "Lifts, right leg".into()
+        )));
+        assert!(!a.iter().any(|x| matches!(x, Action::Save { .. })));
+    }
+
+    #[test]
+    fn pause_inside_a_countdown_restarts_the_rep_from_its_cue() {
+        let mut s = T::new();
+        let hold = s.cue(CueKind::Hold, 1);
+        // A count-down number of that hold.
+        let three = s
+            .t()
+            .of_kind(CueKind::Speech)
+            .find(|c| {
+                c.start > hold.start && c.end < hold.end && c.text.as_deref() == Some("Three.")
+            })
+            .unwrap()
+            .clone();
+        s.tick(three.start + 10);
+        let a = s.cmd(Command::PlayPause);
+        assert!(a.contains(&Action::Pause(true)));
+        assert_eq!(said(&a), ["Paused."]);
+        assert!(gates(&a).is_empty(), "paused: nothing to hold back");
+        assert!(a.contains(&Action::Status(Playback::Paused, "Lifts, left leg".into())));
+        assert!(s.c.is_paused());
+        s.now += Duration::from_secs(30);
+        let a = s.cmd(Command::PlayPause);
+        let rep = s.step("lifts/set-1/left/rep-2");
+        assert!(rep.start < hold.start && hold.start < rep.end);
+        assert_eq!(seeks(&a), [rep.start], "back to the rep's first line");
+        assert!(a.contains(&Action::Pause(false)));
+        assert_eq!(said(&a), ["Going on."]);
+        // The answer plays before the rep's first line: the cursor waits there.
+        assert_eq!(gates(&a), [Some(rep.start)]);
+        // The rep's lines are printed again as they are said again.
+        let a = s.tick_with(rep.start, false, false);
+        assert!(
+            printed(&a).is_empty() && gates(&a).is_empty(),
+            "held: {a:?}"
+        );
+        let a = s.tick(rep.start);
+        assert_eq!(gates(&a), [None], "the answer ended: the gate opens");
+        let p = printed(&s.tick(hold.start));
+        assert_eq!(p, lines_between(&s.t(), rep.start, hold.start));
+    }
+
+    #[test]
+    fn pause_inside_a_line_says_the_line_again_and_in_silence_goes_on_where_it_was() {
+        let mut s = T::new();
+        let line = s
+            .t()
+            .of_kind(CueKind::Speech)
+            .find(|c| c.text.as_deref() == Some("Lie on your back."))
+            .unwrap()
+            .clone();
+        s.tick(line.start + 100);
+        s.cmd(Command::Pause);
+        let a = s.cmd(Command::Play);
+        assert_eq!(seeks(&a), [line.start]);
+        // In a rest: no seek, the rest goes on (it is not a hold).
+        let rest = s.cue(CueKind::Rest, 0);
+        let quiet = rest.start + (rest.end - rest.start) / 2;
+        assert!(s.c.audible_at(quiet).is_none());
+        s.tick(quiet);
+        s.cmd(Command::PlayPause);
+        let a = s.cmd(Command::PlayPause);
+        assert!(seeks(&a).is_empty());
+        assert!(a.contains(&Action::Pause(false)));
+    }
+
+    #[test]
+    fn a_long_pause_is_reminded() {
+        let mut s = T::new();
+        s.tick(1000);
+        s.cmd(Command::PlayPause);
+        s.now += PAUSE_REMINDER - Duration::from_secs(1);
+        assert!(said(&s.tick(1000)).is_empty());
+        s.now += Duration::from_secs(2);
+        assert_eq!(said(&s.tick(1000)), ["Still paused. Press space to go on."]);
+        assert!(said(&s.tick(1000)).is_empty(), "once per interval");
+    }
+
+    #[test]
+    fn next_goes_to_each_exercise_then_the_end_and_never_dumps_skipped_lines() {
+        let mut s = T::new();
+        let (lifts, bridge, squeeze, end) = (
+            s.step("lifts/setup").start,
+            s.step("bridge/setup").start,
+            s.step("squeeze/setup").start,
+            s.step("end").start,
+        );
+        s.tick(100);
+        let a = s.cmd(Command::Next);
+        assert_eq!(seeks(&a), [lifts]);
+        assert_eq!(said(&a), ["Next."]);
+        // Only from where it went: the opening's lines after the key are never printed.
+        let p = printed(&s.tick(lifts + 10));
+        assert_eq!(p, ["Exercise 1 of 3: Lifts."]);
+        s.tick(lifts + 50_000);
+        assert_eq!(seeks(&s.cmd(Command::Next)), [bridge]);
+        let p = printed(&s.tick(bridge + 80_000));
+        assert_eq!(p, lines_between(&s.t(), bridge, bridge + 80_000));
+        assert_eq!(p[0], "Exercise 2 of 3: Bridge.");
+        assert_eq!(seeks(&s.cmd(Command::Next)), [squeeze]);
+        s.tick(squeeze + 10);
+        assert_eq!(seeks(&s.cmd(Command::Next)), [end]);
+        s.tick(end + 10);
+        let a = s.cmd(Command::Next);
+        assert!(seeks(&a).is_empty());
+        assert_eq!(a, [Action::Sound(SOFT)]);
+    }
+
+    #[test]
+    fn back_goes_to_this_exercise_then_quickly_again_to_the_one_before() {
+        let mut s = T::new();
+        let (lifts, bridge) = (s.step("lifts/setup").start, s.step("bridge/setup").start);
+        let deep = s.step("bridge/set-2/rep-1").start + 100;
+        s.tick(deep);
+        s.now = Duration::from_secs(100);
+        let a = s.cmd(Command::Back);
+        assert_eq!(seeks(&a), [bridge]);
+        assert_eq!(said(&a), ["Back."]);
+        let p = printed(&s.tick(bridge + 60_000));
+        assert_eq!(p[0], "Exercise 2 of 3: Bridge.", "going back prints again");
+        s.now += Duration::from_secs(2);
+        assert_eq!(seeks(&s.cmd(Command::Back)), [lifts]);
+        s.tick(lifts + 10);
+        // Slowly: the start of this exercise again, not the intro.
+        s.now += BACK_AGAIN + Duration::from_secs(1);
+        assert_eq!(seeks(&s.cmd(Command::Back)), [lifts]);
+        // Quickly, at the first exercise: the start of the session.
+        s.now += Duration::from_secs(1);
+        assert_eq!(seeks(&s.cmd(Command::Back)), [0]);
+        // In the opening, back is the start of the session.
+        s.tick(500);
+        s.now += Duration::from_secs(10);
+        assert_eq!(seeks(&s.cmd(Command::Back)), [0]);
+    }
+
+    #[test]
+    fn an_answer_inside_a_hold_lengthens_it_only_up_to_the_next_sound() {
+        let mut s = T::new();
+        let hold = s.cue(CueKind::Hold, 0);
+        let p = hold.start + (f64::from(RATE) * 2.5) as u64;
+        assert!(s.c.audible_at(p).is_none(), "a quiet moment of the hold");
+        s.tick(p);
+        let a = s.cmd(Command::Where);
+        assert!(
+            seeks(&a).is_empty(),
+            "a hold is never restarted by a question"
+        );
+        let next = s.c.next_audible_from(p);
+        assert!(next > p && next < hold.end + 1);
+        assert_eq!(gates(&a), [Some(next)]);
+        let text = &said(&a)[0];
+        assert_eq!(
+            text,
+            "Lifts, left leg, rep 1 of 2. Six seconds left. About three minutes to go."
+        );
+        assert_eq!(
+            printed(&a),
+            Vec::<String>::new(),
+            "the loop prints what is said"
+        );
+    }
+
+    #[test]
+    fn an_answer_never_talks_over_a_planned_line() {
+        let mut s = T::new();
+        let line = s
+            .t()
+            .of_kind(CueKind::Speech)
+            .find(|c| c.text.as_deref() == Some("Lift your left leg."))
+            .unwrap()
+            .clone();
+        s.tick(line.start + 2000);
+        let a = s.cmd(Command::Help);
+        assert_eq!(
+            seeks(&a),
+            [line.start],
+            "the line is said again after the answer"
+        );
+        assert_eq!(gates(&a), [Some(line.start)]);
+        assert!(said(&a)[0].starts_with("Space: pause, or go on."));
+        // A report from before the seek is stale and prints nothing.
+        let old_mark = s.c.mark.wrapping_sub(1);
+        let a = s.c.handle(
+            s.now,
+            Event::Tick {
+                frame: line.start + 4000,
+                mark: old_mark,
+                overlays_done: 0,
+                finished: false,
+            },
+        );
+        assert!(printed(&a).is_empty());
+        assert_eq!(s.c.position(), line.start);
+        let p = printed(&s.tick(line.start + 1));
+        assert_eq!(p, ["Lift your left leg."]);
+    }
+
+    #[test]
+    fn repeat_says_the_last_instruction_not_a_count() {
+        let mut s = T::new();
+        let hold = s.cue(CueKind::Hold, 0);
+        // After the count-down's last number, before the release.
+        s.tick(hold.end - 10);
+        let a = s.cmd(Command::Repeat);
+        assert_eq!(said(&a), ["Hold for eight seconds."]);
+        // Inside a line: that line from its start, no second voice.
+        let line = s
+            .t()
+            .of_kind(CueKind::Speech)
+            .find(|c| c.text.as_deref() == Some("Down."))
+            .unwrap()
+            .clone();
+        s.tick(line.start + 50);
+        let a = s.cmd(Command::Repeat);
+        assert_eq!(seeks(&a), [line.start]);
+        assert!(said(&a).is_empty());
+        // At the very start there is nothing yet.
+        let mut fresh = T::new();
+        assert_eq!(
+            said(&fresh.cmd(Command::Repeat)),
+            ["Nothing to repeat yet."]
+        );
+    }
+
+    #[test]
+    fn where_am_i_at_the_start_in_a_rest_between_sets_and_at_the_end() {
+        let mut s = T::new();
+        s.tick(10);
+        let w = said(&s.cmd(Command::Where))[0].clone();
+        assert!(w.starts_with("Getting ready. About "), "{w}");
+        assert!(w.ends_with(" to go."), "{w}");
+        let step = s.step("bridge/set-1/rest");
+        let rest = s
+            .t()
+            .of_kind(CueKind::Rest)
+            .find(|c| c.start >= step.start && c.end <= step.end)
+            .unwrap()
+            .clone();
+        s.tick(rest.end - RATE as u64 * 2 - 10);
+        let w = said(&s.cmd(Command::Where))[0].clone();
+        assert_eq!(
+            w,
+            "Bridge, set 1 of 2, resting. Three seconds left. Less than a minute to go."
+        );
+        let rep = s.step("bridge/set-2/rep-2");
+        s.tick(rep.start + 10);
+        let w = said(&s.cmd(Command::Where))[0].clone();
+        assert!(w.starts_with("Bridge, rep 2 of 2, set 2 of 2."), "{w}");
+        let end = s.step("end");
+        s.tick(end.start + 10);
+        assert!(said(&s.cmd(Command::Where))[0].starts_with("Finishing."));
+    }
+
+    #[test]
+    fn volume_keys_change_the_gain_within_range_and_say_it() {
+        let mut s = T::new();
+        s.tick(10);
+        let a = s.cmd(Command::Louder);
+        assert!(a.contains(&Action::Gain(0.9)));
+        assert_eq!(said(&a), ["Volume ninety percent."]);
+        s.cmd(Command::Louder);
+        let a = s.cmd(Command::Louder);
+        assert!(a.contains(&Action::Gain(1.0)), "never above 100%");
+        for _ in 0..12 {
+            s.cmd(Command::Softer);
+        }
+        let a = s.cmd(Command::Softer);
+        assert!(a.contains(&Action::Gain(0.1)), "never silent: {a:?}");
+    }
+
+    #[test]
+    fn a_new_rate_goes_on_at_the_same_step_of_the_new_plan() {
+        let mut s = T::new();
+        let rep = s.step("lifts/set-1/right/rep-2");
+        s.tick(rep.start + 3000);
+        let a = s.cmd(Command::Faster);
+        assert!(a.contains(&Action::Replan(180)));
+        assert_eq!(said(&a), ["Faster."]);
+        // A plan made at the old rate arriving late is ignored.
+        let stale = s.c.handle(
+            s.now,
+            Event::Ready {
+                generation: 2,
+                timeline: timeline(0.4),
+                complete: true,
+                rate_wpm: 160,
+            },
+        );
+        assert!(stale.is_empty());
+        let new = timeline(0.2);
+        let new_rep = new
+            .cues
+            .iter()
+            .find(|c| c.step.as_deref() == Some("lifts/set-1/right/rep-2"))
+            .unwrap()
+            .start;
+        assert_ne!(new_rep, rep.start);
+        let a = s.c.handle(
+            s.now,
+            Event::Ready {
+                generation: 3,
+                timeline: new.clone(),
+                complete: true,
+                rate_wpm: 180,
+            },
+        );
+        assert!(a.contains(&Action::Load {
+            generation: 3,
+            complete: true
+        }));
+        assert_eq!(seeks(&a), [new_rep]);
+        // "Faster." may still be playing: the new plan waits for it at its first line.
+        assert_eq!(gates(&a), [Some(new_rep)]);
+        assert_eq!(s.c.timeline().frames, new.frames);
+        for _ in 0..20 {
+            s.cmd(Command::Faster);
+        }
+        assert_eq!(said(&s.cmd(Command::Faster)), ["This is the fastest."]);
+    }
+
+    #[test]
+    fn quit_saves_answers_and_ends_when_the_answer_is_said() {
+        let mut s = T::new();
+        let p = s.step("bridge/set-1/rep-2").start + 10;
+        s.tick(p);
+        let a = s.cmd(Command::Quit);
+        assert!(
+            a.contains(&Action::Pause(true)),
+            "the session is silent at once"
+        );
+        assert!(a.contains(&Action::Save {
+            exercise: "bridge".into(),
+            name: "Bridge".into()
+        }));
+        assert_eq!(said(&a), ["Stopping. Your place is saved."]);
+        assert!(a.contains(&Action::Status(Playback::Stopped, "Bridge".into())));
+        assert!(
+            s.cmd(Command::Next).is_empty(),
+            "nothing else once stopping"
+        );
+        assert!(
+            !s.tick_with(p, false, false)
+                .iter()
+                .any(|x| matches!(x, Action::End(_)))
+        );
+        let a = s.tick(p);
+        let of = s.t().frames;
+        assert_eq!(a, [Action::End(Ended::Stopped { at: p, of })]);
+        assert!(s.cmd(Command::Play).is_empty(), "ended");
+    }
+
+    #[test]
+    fn a_signal_ends_at_once_and_saves() {
+        let mut s = T::new();
+        let p = s.step("lifts/set-1/left/rep-1").start + 10;
+        s.tick(p);
+        let a = s.cmd(Command::Signal);
+        let of = s.t().frames;
+        assert!(a.contains(&Action::End(Ended::Interrupted { at: p, of })));
+        assert!(a.contains(&Action::Save {
+            exercise: "lifts".into(),
+            name: "Lifts".into()
+        }));
+        assert!(said(&a).is_empty());
+    }
+
+    #[test]
+    fn the_end_clears_the_saved_place() {
+        let mut s = T::new();
+        let end = s.t().frames;
+        let a = s.tick_with(end, true, true);
+        assert!(a.contains(&Action::ClearSaved));
+        assert!(a.contains(&Action::End(Ended::Finished)));
+        // Stopped in the closing lines: nothing left to resume.
+        let mut s = T::new();
+        s.tick(s.step("end").start + 10);
+        assert!(s.cmd(Command::Quit).contains(&Action::ClearSaved));
+    }
+
+    #[test]
+    fn before_the_opening_is_ready_keys_get_a_soft_sound() {
+        let mut c = Conductor::new(&crate::phrases::EN, 100, 160);
+        assert_eq!(
+            c.handle(Duration::ZERO, Event::Command(Command::Next)),
+            [Action::Sound(SOFT)]
+        );
+        assert_eq!(
+            c.handle(Duration::ZERO, Event::Command(Command::Unknown)),
+            [Action::Sound(SOFT)]
+        );
+        let a = c.handle(Duration::ZERO, Event::Command(Command::Quit));
+        assert_eq!(said(&a), ["Stopping. Your place is saved."]);
+    }
+
+    #[test]
+    fn the_opening_grows_into_the_whole_session_without_a_seek() {
+        let mut c = Conductor::new(&crate::phrases::EN, 100, 160);
+        let whole = timeline(0.4);
+        let r = routine::parse("t.toml", ROUTINE, Origin::Builtin).unwrap();
+        let bank = SoundBank::builtin(RATE).unwrap();
+        let mut voice = PhraseCache::new(Box::new(StandIn::new(RATE)));
+        let mut o = PlanOptions::new(RATE);
+        o.intro_only = true;
+        let opening = Arc::new(plan::plan(&r, &mut voice, &|s| bank.frames(s), &o).unwrap());
+        c.handle(
+            Duration::ZERO,
+            Event::Ready {
+                generation: 1,
+                timeline: opening,
+                complete: false,
+                rate_wpm: 160,
+            },
+        );
+        let a = c.handle(
+            Duration::ZERO,
+            Event::Ready {
+                generation: 2,
+                timeline: whole,
+                complete: true,
+                rate_wpm: 160,
+            },
+        );
+        assert!(seeks(&a).is_empty());
+        assert!(a.contains(&Action::Load {
+            generation: 2,
+            complete: true
+        }));
+    }
+}

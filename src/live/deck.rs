@@ -1,0 +1,534 @@
+//! The deck: the audio side of a live session. A rodio `Source` that plays a [`Program`] from a
+//! frame cursor, with pause, gain, a gate and an overlay lane, steered by a [`DeckHandle`].
+//!
+//! Invariants (tested below):
+//! - The audio thread never locks, allocates or frees. Commands arrive through a lock-free
+//!   single-producer ring buffer ([`rtrb`]); a program or clip it lets go of leaves through
+//!   another ring buffer, to be freed by [`DeckHandle::collect`] on the control thread.
+//! - One [`DeckCmd`] is applied whole at one block boundary: a new program, a seek and a gate
+//!   sent together take effect on the same frame.
+//! - The cursor never passes the gate frame; while it waits there the timeline is silent and
+//!   the overlay lane still plays. Paused, the cursor stands still; the overlay still plays.
+//! - Gain (0.0 to 1.0) scales everything the deck plays, the overlay included.
+//! - Once started the source never ends by itself (it plays silence at the program's end and
+//!   says so through [`DeckHandle::finished`]); [`DeckCmd::stop`] ends it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rodio::{ChannelCount, SampleRate, Source};
+
+use crate::render::Program;
+use crate::voice::Samples;
+
+/// How many frames are mixed at a time. Commands are read once a block, so one takes effect
+/// within 128 frames (5.8 ms at 22050 Hz) plus the device's buffer.
+pub const BLOCK: usize = 128;
+
+/// Room for commands in flight: the control thread sends a few per key press.
+const INBOX: usize = 64;
+/// Room for programs and clips waiting to be freed; drained every few milliseconds.
+const OUTBOX: usize = 256;
+
+/// One group of changes, applied together at the next block boundary. Every field is
+/// optional; what is `None` stays as it was.
+#[derive(Debug, Default)]
+pub struct DeckCmd {
+    /// A new program. Its first frames need not match the old one.
+    pub load: Option<Arc<Program>>,
+    /// A mark the deck reports with its position from this command on, so the control
+    /// thread can tell reports made before a load or seek from those after it.
+    pub mark: Option<u16>,
+    /// When a program is loaded: true if no other will follow, so its end is the session's end.
+    pub complete: Option<bool>,
+    /// Move the cursor to this frame (of the program after `load`).
+    pub seek: Option<u64>,
+    /// `Some(Some(f))`: the cursor will not pass frame `f`; `Some(None)`: release the gate.
+    pub gate: Option<Option<u64>>,
+    /// Play this clip on the overlay lane now, cutting any clip still playing there.
+    pub overlay: Option<Samples>,
+    pub pause: Option<bool>,
+    /// 0.0 to 1.0.
+    pub gain: Option<f32>,
+    /// End the source.
+    pub stop: bool,
+}
+
+impl DeckCmd {
+    pub fn is_empty(&self) -> bool {
+        self.load.is_none()
+            && self.mark.is_none()
+            && self.complete.is_none()
+            && self.seek.is_none()
+            && self.gate.is_none()
+            && self.overlay.is_none()
+            && self.pause.is_none()
+            && self.gain.is_none()
+            && !self.stop
+    }
+}
+
+/// What the audio thread lets go of, to be freed elsewhere.
+enum Retired {
+    // Held only to be dropped on the control thread.
+    Program(#[allow(dead_code)] Arc<Program>),
+    Clip(#[allow(dead_code)] Samples),
+}
+
+/// What the audio thread publishes.
+#[derive(Debug, Default)]
+struct Published {
+    /// The next frame to mix (low 48 bits) and the last mark (high 16 bits), in one word so
+    /// a reader never pairs a frame with the wrong load or seek.
+    position: AtomicU64,
+    /// How many overlay clips have played to their end (or been cut).
+    overlays_done: AtomicU32,
+    overlay_playing: AtomicBool,
+    /// At the end of a complete program.
+    finished: AtomicBool,
+    ended: AtomicBool,
+    /// Nanoseconds after `epoch` when the first program frame was mixed; 0 before.
+    first_frame_ns: AtomicU64,
+}
+
+const FRAME_BITS: u32 = 48;
+const FRAME_MASK: u64 = (1 << FRAME_BITS) - 1;
+
+fn pack(frame: u64, mark: u16) -> u64 {
+    (u64::from(mark) << FRAME_BITS) | (frame & FRAME_MASK)
+}
+
+/// The control thread's side of a deck.
+pub struct DeckHandle {
+    inbox: rtrb::Producer<DeckCmd>,
+    outbox: rtrb::Consumer<Retired>,
+    published: Arc<Published>,
+    epoch: Instant,
+}
+
+/// Where the deck's cursor is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// The next frame to be mixed.
+    pub frame: u64,
+    /// The mark of the last command that carried one.
+    pub mark: u16,
+}
+
+impl DeckHandle {
+    /// Sends one group of changes. Fails (giving the command back) only when 64 commands are
+    /// already waiting, which means the audio thread has stopped pulling samples.
+    pub fn send(&mut self, cmd: DeckCmd) -> Result<(), DeckCmd> {
+        if cmd.is_empty() {
+            return Ok(());
+        }
+        self.inbox.push(cmd).map_err(|rtrb::PushError::Full(c)| c)
+    }
+
+    /// Frees what the audio thread has let go of. Call it now and then on the control thread.
+    pub fn collect(&mut self) {
+        while self.outbox.pop().is_ok() {}
+    }
+
+    pub fn position(&self) -> Position {
+        let p = self.published.position.load(Ordering::Acquire);
+        Position {
+            frame: p & FRAME_MASK,
+            mark: (p >> FRAME_BITS) as u16,
+        }
+    }
+
+    /// How many overlay clips have ended so far.
+    pub fn overlays_done(&self) -> u32 {
+        self.published.overlays_done.load(Ordering::Acquire)
+    }
+
+    pub fn overlay_playing(&self) -> bool {
+        self.published.overlay_playing.load(Ordering::Acquire)
+    }
+
+    /// True once the cursor is at the end of a complete program.
+    pub fn finished(&self) -> bool {
+        self.published.finished.load(Ordering::Acquire)
+    }
+
+    /// True once the source has ended (after a stop).
+    pub fn ended(&self) -> bool {
+        self.published.ended.load(Ordering::Acquire)
+    }
+
+    /// When the first frame of a program was mixed, if it has been.
+    pub fn first_frame(&self) -> Option<Instant> {
+        match self.published.first_frame_ns.load(Ordering::Acquire) {
+            0 => None,
+            ns => Some(self.epoch + Duration::from_nanos(ns)),
+        }
+    }
+}
+
+/// The audio thread's side: a rodio `Source` of mono samples at the program's rate.
+pub struct Deck {
+    program: Arc<Program>,
+    mark: u16,
+    complete: bool,
+    inbox: rtrb::Consumer<DeckCmd>,
+    outbox: rtrb::Producer<Retired>,
+    published: Arc<Published>,
+    epoch: Instant,
+    rate: u32,
+    pos: u64,
+    gate: Option<u64>,
+    paused: bool,
+    gain: f32,
+    stopped: bool,
+    overlay: Option<(Samples, usize)>,
+    block: [f32; BLOCK],
+    scratch: [f32; BLOCK],
+    idx: usize,
+}
+
+/// A deck playing silence at `rate` until a program is loaded, and its handle.
+pub fn deck(rate: u32) -> (Deck, DeckHandle) {
+    let (in_tx, in_rx) = rtrb::RingBuffer::new(INBOX);
+    let (out_tx, out_rx) = rtrb::RingBuffer::new(OUTBOX);
+    let published = Arc::new(Published::default());
+    let epoch = Instant::now();
+    let d = Deck {
+        program: Arc::new(Program::silence(rate)),
+        mark: 0,
+        complete: false,
+        inbox: in_rx,
+        outbox: out_tx,
+        published: published.clone(),
+        epoch,
+        rate,
+        pos: 0,
+        gate: None,
+        paused: false,
+        gain: 1.0,
+        stopped: false,
+        overlay: None,
+        block: [0.0; BLOCK],
+        scratch: [0.0; BLOCK],
+        idx: BLOCK,
+    };
+    let h = DeckHandle {
+        inbox: in_tx,
+        outbox: out_rx,
+        published,
+        epoch,
+    };
+    (d, h)
+}
+
+impl Deck {
+    fn retire(&mut self, r: Retired) {
+        // If the control thread has not freed the last 256 things, this one is freed here:
+        // a missed deadline is better than memory that is never given back.
+        let _ = self.outbox.push(r);
+    }
+
+    fn apply(&mut self, cmd: DeckCmd) {
+        if let Some(program) = cmd.load {
+            let old = std::mem::replace(&mut self.program, program);
+            self.retire(Retired::Program(old));
+        }
+        if let Some(m) = cmd.mark {
+            self.mark = m;
+        }
+        if let Some(c) = cmd.complete {
+            self.complete = c;
+        }
+        if let Some(f) = cmd.seek {
+            self.pos = f.min(self.program.frames);
+        }
+        if let Some(g) = cmd.gate {
+            self.gate = g;
+        }
+        if let Some(clip) = cmd.overlay {
+            if let Some((old, _)) = self.overlay.replace((clip, 0)) {
+                self.published.overlays_done.fetch_add(1, Ordering::AcqRel);
+                self.retire(Retired::Clip(old));
+            }
+            self.published
+                .overlay_playing
+                .store(true, Ordering::Release);
+        }
+        if let Some(p) = cmd.pause {
+            self.paused = p;
+        }
+        if let Some(g) = cmd.gain {
+            self.gain = g.clamp(0.0, 1.0);
+        }
+        if cmd.stop {
+            self.stopped = true;
+        }
+    }
+
+    /// Reads the commands, then mixes the next block. False when the source has ended.
+    fn next_block(&mut self) -> bool {
+        while let Ok(cmd) = self.inbox.pop() {
+            self.apply(cmd);
+        }
+        if self.stopped {
+            self.published.ended.store(true, Ordering::Release);
+            return false;
+        }
+        self.block.fill(0.0);
+
+        // The timeline: up to the gate, the program's end, or not at all while paused.
+        let limit = self.gate.unwrap_or(u64::MAX).min(self.program.frames);
+        if !self.paused && self.pos < limit {
+            let n = (limit - self.pos).min(BLOCK as u64) as usize;
+            self.program.fill(self.pos, &mut self.block[..n]);
+            self.pos += n as u64;
+            if self.published.first_frame_ns.load(Ordering::Relaxed) == 0 {
+                let ns = self.epoch.elapsed().as_nanos().max(1) as u64;
+                self.published.first_frame_ns.store(ns, Ordering::Release);
+            }
+        }
+        self.published
+            .position
+            .store(pack(self.pos, self.mark), Ordering::Release);
+        let at_end = self.complete && self.pos >= self.program.frames;
+        self.published.finished.store(at_end, Ordering::Release);
+
+        // The overlay lane, mixed over whatever the timeline gave.
+        if let Some((clip, at)) = &mut self.overlay {
+            let n = (clip.len() - *at).min(BLOCK);
+            self.scratch[..n].copy_from_slice(&clip[*at..*at + n]);
+            for (o, s) in self.block[..n].iter_mut().zip(&self.scratch[..n]) {
+                *o += *s;
+            }
+            *at += n;
+            if *at >= clip.len()
+                && let Some((done, _)) = self.overlay.take()
+            {
+                self.published.overlays_done.fetch_add(1, Ordering::AcqRel);
+                self.published
+                    .overlay_playing
+                    .store(false, Ordering::Release);
+                self.retire(Retired::Clip(done));
+            }
+        }
+        let g = self.gain;
+        for s in self.block.iter_mut() {
+            *s = (*s * g).clamp(-1.0, 1.0);
+        }
+        self.idx = 0;
+        true
+    }
+}
+
+impl Iterator for Deck {
+    type Item = rodio::Sample;
+
+    #[inline]
+    fn next(&mut self) -> Option<rodio::Sample> {
+        if self.idx == BLOCK && !self.next_block() {
+            return None;
+        }
+        let s = self.block[self.idx];
+        self.idx += 1;
+        Some(s)
+    }
+}
+
+impl Source for Deck {
+    fn current_span_len(&self) -> Option<usize> {
+        None
+    }
+
+    fn channels(&self) -> ChannelCount {
+        ChannelCount::new(1).expect("one channel")
+    }
+
+    fn sample_rate(&self) -> SampleRate {
+        SampleRate::new(self.rate).expect("a deck has a rate")
+    }
+
+    fn total_duration(&self) -> Option<Duration> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Cue, CueKind, Timeline};
+    use crate::render::SoundBank;
+    use crate::voice::{PhraseCache, StandIn};
+
+    fn program(frames: u64, speech_at: &[u64]) -> Arc<Program> {
+        let cues = speech_at
+            .iter()
+            .map(|&s| Cue {
+                kind: CueKind::Speech,
+                start: s,
+                end: s + 100,
+                text: Some("Hi.".into()),
+                sound: None,
+                exercise: None,
+                side: None,
+                set: None,
+                rep: None,
+                step: None,
+            })
+            .collect();
+        let t = Timeline {
+            routine: "t".into(),
+            sample_rate: 22050,
+            frames,
+            cues,
+        };
+        let mut cache = PhraseCache::new(Box::new(StandIn::new(22050)));
+        Arc::new(Program::new(&t, &mut cache, &SoundBank::builtin(22050).unwrap()).unwrap())
+    }
+
+    fn take(d: &mut Deck, n: usize) -> Vec<f32> {
+        d.by_ref().take(n).collect()
+    }
+
+    fn loaded(p: &Arc<Program>) -> (Deck, DeckHandle) {
+        let (mut d, mut h) = deck(22050);
+        h.send(DeckCmd {
+            load: Some(p.clone()),
+            mark: Some(1),
+            complete: Some(true),
+            ..Default::default()
+        })
+        .unwrap();
+        // The first block is read before any command: start on a fresh block.
+        d.idx = BLOCK;
+        (d, h)
+    }
+
+    #[test]
+    fn plays_the_programs_frames_then_silence_and_says_it_finished() {
+        let p = program(5000, &[10, 3000]);
+        let (mut d, h) = loaded(&p);
+        let got = take(&mut d, 5000);
+        assert_eq!(got, p.render_all());
+        assert!(take(&mut d, 3 * BLOCK).iter().all(|&s| s == 0.0));
+        assert!(h.finished());
+        assert_eq!(h.position().mark, 1);
+    }
+
+    #[test]
+    fn pause_holds_the_cursor_and_seek_moves_it() {
+        let p = program(5000, &[0, 3000]);
+        let (mut d, mut h) = loaded(&p);
+        let first = take(&mut d, 8 * BLOCK);
+        assert_eq!(first, p.render_all()[..8 * BLOCK]);
+        h.send(DeckCmd {
+            pause: Some(true),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(take(&mut d, 4 * BLOCK).iter().all(|&s| s == 0.0));
+        assert_eq!(h.position().frame, 8 * BLOCK as u64);
+        h.send(DeckCmd {
+            pause: Some(false),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(take(&mut d, BLOCK), p.render_all()[8 * BLOCK..9 * BLOCK]);
+        h.send(DeckCmd {
+            seek: Some(3000),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(take(&mut d, 10), p.render_all()[3000..3010]);
+    }
+
+    #[test]
+    fn the_cursor_waits_at_the_gate_while_the_overlay_plays() {
+        let p = program(5000, &[0, 1000]);
+        let (mut d, mut h) = loaded(&p);
+        let clip: Samples = vec![0.25f32; 700].into();
+        h.send(DeckCmd {
+            gate: Some(Some(1000)),
+            overlay: Some(clip),
+            ..Default::default()
+        })
+        .unwrap();
+        let out = take(&mut d, 8 * BLOCK);
+        let want = p.render_all();
+        // The first 700 frames: the program and the overlay mixed.
+        for i in 0..700 {
+            assert!((out[i] - (want[i] + 0.25).clamp(-1.0, 1.0)).abs() < 1e-6);
+        }
+        // Then the program up to the gate, then silence: the cursor does not pass frame 1000.
+        assert_eq!(out[700..1000], want[700..1000]);
+        assert!(out[1000..].iter().all(|&s| s == 0.0));
+        assert_eq!(h.position().frame, 1000);
+        assert_eq!(h.overlays_done(), 1);
+        assert!(!h.overlay_playing());
+        h.send(DeckCmd {
+            gate: Some(None),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(take(&mut d, BLOCK), want[1000..1000 + BLOCK]);
+    }
+
+    #[test]
+    fn a_load_and_a_seek_sent_together_take_effect_on_one_frame() {
+        let a = program(5000, &[0, 128 * 4]);
+        let b = program(9000, &[0, 4000]);
+        let (mut d, mut h) = loaded(&a);
+        take(&mut d, 2 * BLOCK);
+        h.send(DeckCmd {
+            load: Some(b.clone()),
+            mark: Some(2),
+            seek: Some(3990),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(take(&mut d, BLOCK), b.render_all()[3990..3990 + BLOCK]);
+        assert_eq!(
+            h.position(),
+            Position {
+                frame: 3990 + BLOCK as u64,
+                mark: 2
+            }
+        );
+        // The old program went out to be freed on this thread.
+        let before = Arc::strong_count(&a);
+        h.collect();
+        assert_eq!(Arc::strong_count(&a), before - 1);
+    }
+
+    #[test]
+    fn gain_scales_the_timeline_and_the_overlay() {
+        let p = program(3000, &[0]);
+        let (mut d, mut h) = loaded(&p);
+        h.send(DeckCmd {
+            gain: Some(0.5),
+            overlay: Some(vec![0.4f32; 50].into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let out = take(&mut d, BLOCK);
+        let want = p.render_all();
+        for i in 0..BLOCK {
+            let o = if i < 50 { 0.4 } else { 0.0 };
+            assert!((out[i] - (want[i] + o) * 0.5).abs() < 1e-6, "frame {i}");
+        }
+    }
+
+    #[test]
+    fn stop_ends_the_source() {
+        let p = program(3000, &[0]);
+        let (mut d, mut h) = loaded(&p);
+        take(&mut d, BLOCK);
+        h.send(DeckCmd {
+            stop: true,
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(d.next(), None);
+        assert!(h.ended());
+    }
+}

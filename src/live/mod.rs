@@ -1,0 +1,426 @@
+//! The live session runtime: a session that plays exactly and listens.
+//!
+//! Three parts, as in game engines and kira:
+//! - the [`conductor`]: a pure state machine over the timeline (`handle(event) -> actions`);
+//! - the [`deck`]: the audio thread's source, steered without locks;
+//! - [`run`]: one loop that turns keys, media buttons, signals, position reports and prepared
+//!   programs into events, asks the conductor, and carries out its actions.
+//!
+//! Invariants of a live session (the conductor's and the deck's module docs say how each is
+//! kept, and their tests check it):
+//! - pacing is frame arithmetic on the audio thread; the loop's wake-ups never move a sound;
+//! - two voices never speak at once, and a hold is never shortened;
+//! - the audio thread never locks, allocates or frees;
+//! - raw mode is restored on every way out; a stopped session's place is saved.
+
+pub mod conductor;
+pub mod deck;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender, TryRecvError};
+use std::time::{Duration, Instant};
+
+pub use conductor::{Action, Command, Conductor, Ended, Event, Playback};
+pub use deck::{DeckCmd, DeckHandle};
+
+use crate::error::Error;
+use crate::output::media::Media;
+use crate::output::{self, keys};
+use crate::phrases;
+use crate::render::{Program, SoundBank};
+use crate::resume::{self, Saved};
+use crate::routine::Routine;
+use crate::session::{Session, Settings, Shape};
+use crate::voice::{Espeak, PhraseCache, Samples};
+
+/// What to tell on stderr with `--verbose`, measured from `since`.
+#[derive(Debug, Clone, Copy)]
+pub struct Trace {
+    pub since: Instant,
+    pub verbose: bool,
+}
+
+impl Trace {
+    fn say(&self, what: impl std::fmt::Display) {
+        if self.verbose {
+            eprintln!("hipvoice: {what}");
+        }
+    }
+}
+
+/// A live session to play.
+pub struct Request {
+    pub routine: Routine,
+    pub settings: Settings,
+    /// Opening notes and where to start (see [`Shape`]).
+    pub shape: Shape,
+    /// Read keys from the terminal (stdin is one).
+    pub keys: bool,
+    /// Offer media buttons on the session D-Bus.
+    pub media: bool,
+    pub trace: Trace,
+}
+
+/// The loop wakes at least this often to report the position: a transcript line is printed
+/// within 5 ms of its first frame being mixed.
+const TICK: Duration = Duration::from_millis(5);
+/// Silence after a spoken answer before the session goes on.
+const AFTER_ANSWER_SECS: f64 = 0.3;
+/// After the last frame, the device's buffer still has to play out.
+const DRAIN: Duration = Duration::from_millis(400);
+
+/// A program made by the preparing thread.
+struct Prepared {
+    program: Arc<Program>,
+    timeline: Arc<crate::plan::Timeline>,
+    complete: bool,
+    rate_wpm: u32,
+}
+
+/// Prepares the session on its own thread: first the opening, then the whole session, then
+/// the whole session again at every new speech rate asked for (only the latest of several).
+fn spawn_preparer(
+    routine: Routine,
+    settings: Settings,
+    shape: Shape,
+    out: Sender<Result<Prepared, Error>>,
+) -> Sender<u32> {
+    let (tx, rx) = mpsc::channel::<u32>();
+    std::thread::spawn(move || {
+        let send = |p: Result<Prepared, Error>| out.send(p).is_ok();
+        let first = || -> Result<(), Error> {
+            let rate_wpm = settings.espeak.rate_wpm;
+            let intro = Shape {
+                intro_only: true,
+                ..shape.clone()
+            };
+            let mut s = Session::prepare_shaped(&routine, &settings, &intro)?;
+            let opening = Prepared {
+                program: Arc::new(s.program()?),
+                timeline: Arc::new(s.timeline.clone()),
+                complete: false,
+                rate_wpm,
+            };
+            if !send(Ok(opening)) {
+                return Ok(());
+            }
+            let mut whole = s.complete(&routine)?;
+            let _ = send(Ok(Prepared {
+                program: Arc::new(whole.program()?),
+                timeline: Arc::new(whole.timeline),
+                complete: true,
+                rate_wpm,
+            }));
+            Ok(())
+        };
+        if let Err(e) = first() {
+            send(Err(e));
+            return;
+        }
+        while let Ok(mut rate_wpm) = rx.recv() {
+            while let Ok(newer) = rx.try_recv() {
+                rate_wpm = newer;
+            }
+            let mut settings = settings.clone();
+            settings.espeak.rate_wpm = rate_wpm;
+            let made = Session::prepare_shaped(&routine, &settings, &shape).and_then(|mut s| {
+                Ok(Prepared {
+                    program: Arc::new(s.program()?),
+                    timeline: Arc::new(s.timeline),
+                    complete: true,
+                    rate_wpm,
+                })
+            });
+            if !send(made) {
+                return;
+            }
+        }
+    });
+    tx
+}
+
+/// The voice of the spoken answers, at the session's current settings.
+struct Answers {
+    settings: Settings,
+    cache: PhraseCache,
+    bank: SoundBank,
+}
+
+impl Answers {
+    fn new(settings: &Settings) -> Result<Answers, Error> {
+        let voice =
+            Espeak::new(settings.espeak.clone()).map_err(|e| Error::usage(e.to_string()))?;
+        let cache = PhraseCache::new(Box::new(voice));
+        let bank =
+            SoundBank::builtin(cache.sample_rate()).map_err(|e| Error::usage(e.to_string()))?;
+        Ok(Answers {
+            settings: settings.clone(),
+            cache,
+            bank,
+        })
+    }
+
+    fn set_rate(&mut self, rate_wpm: u32) {
+        self.settings.espeak.rate_wpm = rate_wpm;
+        if let Ok(a) = Answers::new(&self.settings) {
+            *self = a;
+        }
+    }
+
+    /// A spoken answer with a short silence after it, so the session does not go on mid-breath.
+    fn line(&mut self, text: &str) -> Option<Samples> {
+        let said = self.cache.get(text).ok()?;
+        let pad = crate::plan::frames(AFTER_ANSWER_SECS, self.cache.sample_rate()) as usize;
+        let mut v = Vec::with_capacity(said.len() + pad);
+        v.extend_from_slice(&said);
+        v.resize(said.len() + pad, 0.0);
+        Some(v.into())
+    }
+
+    fn sound(&self, name: &str) -> Option<Samples> {
+        self.bank.get(name).cloned()
+    }
+}
+
+/// Transcript lines, one per line; `\r\n` while the terminal is raw. A closed stdout never
+/// stops the session: the person is listening, not reading.
+struct Transcript<'a> {
+    out: &'a mut dyn Write,
+    raw: bool,
+}
+
+impl Transcript<'_> {
+    fn line(&mut self, text: &str) {
+        let end = if self.raw { "\r\n" } else { "\n" };
+        let _ = write!(self.out, "{text}{end}");
+        let _ = self.out.flush();
+    }
+}
+
+/// Plays a session to its end, or until the person stops it or a signal (`stop`) arrives.
+/// The device opens at once and plays silence while the session's opening is synthesised;
+/// the rest is synthesised while the opening plays. Returns how the session ended.
+///
+/// Errors: no audio device; a session that cannot be prepared (a voice that cannot start).
+pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<Ended, Error> {
+    let trace = req.trace;
+    let rate = crate::voice::espeak::RATE;
+    let ph = phrases::for_language(&req.routine.language).unwrap_or(&phrases::EN);
+    let routine_id = req.routine.id.clone();
+
+    let sink = output::open_device(rate).map_err(|e| Error::Device(e.to_string()))?;
+    trace.say(format_args!(
+        "audio device open {} ms after start",
+        trace.since.elapsed().as_millis()
+    ));
+    let (deck, mut handle) = deck::deck(rate);
+    sink.mixer().add(deck);
+
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let replan = spawn_preparer(
+        req.routine.clone(),
+        req.settings.clone(),
+        req.shape.clone(),
+        ready_tx,
+    );
+    let mut answers = Answers::new(&req.settings)?;
+
+    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>();
+    let raw = if req.keys {
+        match keys::start(cmd_tx.clone()) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                trace.say(format_args!("no keys: the terminal would not go raw: {e}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let mut media = if req.media {
+        match Media::start(cmd_tx.clone()) {
+            Ok(m) => {
+                trace.say("media buttons on: MPRIS player hipvoice on the session bus");
+                Some(m)
+            }
+            Err(e) => {
+                trace.say(format_args!("no media buttons: {e}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    drop(cmd_tx);
+
+    let mut transcript = Transcript {
+        out,
+        raw: raw.is_some(),
+    };
+    let volume = (req.settings.volume * 100.0).round() as u32;
+    let mut conductor = Conductor::new(ph, volume, req.settings.espeak.rate_wpm);
+    let mut programs: HashMap<u16, Arc<Program>> = HashMap::new();
+    let mut generation: u16 = 0;
+    let mut told_first = false;
+    let mut gain_sent = false;
+    let started = Instant::now();
+
+    let ended = loop {
+        let mut events = Vec::new();
+        match cmd_rx.recv_timeout(TICK) {
+            Ok(c) => events.push(Event::Command(c)),
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
+        }
+        events.extend(cmd_rx.try_iter().map(Event::Command));
+        if stop.load(Ordering::Acquire) {
+            events.push(Event::Command(Command::Signal));
+        }
+        match ready_rx.try_recv() {
+            Ok(Ok(p)) => {
+                generation = generation.wrapping_add(1).max(1);
+                programs.insert(generation, p.program);
+                if p.complete {
+                    trace.say(format_args!(
+                        "the whole session was ready {} ms after start",
+                        trace.since.elapsed().as_millis()
+                    ));
+                }
+                events.push(Event::Ready {
+                    generation,
+                    timeline: p.timeline,
+                    complete: p.complete,
+                    rate_wpm: p.rate_wpm,
+                });
+            }
+            Ok(Err(e)) => {
+                let _ = handle.send(DeckCmd {
+                    stop: true,
+                    ..Default::default()
+                });
+                return Err(e);
+            }
+            Err(TryRecvError::Empty | TryRecvError::Disconnected) => {}
+        }
+        let pos = handle.position();
+        events.push(Event::Tick {
+            frame: pos.frame,
+            mark: pos.mark,
+            overlays_done: handle.overlays_done(),
+            finished: handle.finished(),
+        });
+
+        let now = started.elapsed();
+        let mut cmd = DeckCmd::default();
+        if !gain_sent {
+            cmd.gain = Some(req.settings.volume);
+            gain_sent = true;
+        }
+        let mut end = None;
+        for e in events {
+            for a in conductor.handle(now, e) {
+                match a {
+                    Action::Load {
+                        generation,
+                        complete,
+                    } => {
+                        if let Some(p) = programs.remove(&generation) {
+                            cmd.load = Some(p);
+                            cmd.complete = Some(complete);
+                        }
+                        // Programs older than this one will never play.
+                        programs.retain(|g, _| *g > generation);
+                    }
+                    Action::Seek(f) => cmd.seek = Some(f),
+                    Action::Mark(m) => cmd.mark = Some(m),
+                    Action::Gate(g) => cmd.gate = Some(g),
+                    Action::Pause(p) => cmd.pause = Some(p),
+                    Action::Gain(g) => cmd.gain = Some(g),
+                    Action::Say(text) => {
+                        transcript.line(&text);
+                        cmd.overlay = answers.line(&text);
+                    }
+                    Action::Sound(name) => cmd.overlay = answers.sound(name),
+                    Action::Print(text) => transcript.line(&text),
+                    Action::Status(playback, title) => {
+                        if let Some(m) = media.as_mut() {
+                            m.set(playback, &title);
+                        }
+                    }
+                    Action::Save { exercise, name } => {
+                        let s = Saved {
+                            routine: routine_id.clone(),
+                            exercise,
+                            name,
+                            saved_at: resume::now(),
+                        };
+                        if let Err(e) = resume::save(&s) {
+                            trace.say(format_args!("could not save the position: {e}"));
+                        }
+                    }
+                    Action::ClearSaved => {
+                        if let Err(e) = resume::clear(&routine_id) {
+                            trace.say(format_args!("could not clear the saved position: {e}"));
+                        }
+                    }
+                    Action::Replan(wpm) => {
+                        answers.set_rate(wpm);
+                        let _ = replan.send(wpm);
+                    }
+                    Action::End(how) => end = Some(how),
+                }
+            }
+        }
+        send(&mut handle, cmd);
+        handle.collect();
+        if !told_first && let Some(at) = handle.first_frame() {
+            told_first = true;
+            trace.say(format_args!(
+                "first audio frame handed to the device {} ms after start",
+                at.saturating_duration_since(trace.since).as_millis()
+            ));
+        }
+        if let Some(how) = end {
+            break how;
+        }
+    };
+
+    if ended == Ended::Finished {
+        // The last frames are still in the device's buffer: let them play out.
+        let drain = Instant::now();
+        while drain.elapsed() < DRAIN && !stop.load(Ordering::Acquire) {
+            std::thread::sleep(TICK);
+        }
+    }
+    send(
+        &mut handle,
+        DeckCmd {
+            stop: true,
+            ..Default::default()
+        },
+    );
+    if let Some(m) = media.as_mut() {
+        m.set(Playback::Stopped, "");
+    }
+    drop(media);
+    drop(raw);
+    drop(sink);
+    Ok(ended)
+}
+
+/// Hands a command to the deck. The inbox holds 64; it is full only when the audio thread has
+/// stopped pulling samples, and then waiting a little is all there is to do.
+fn send(handle: &mut DeckHandle, cmd: DeckCmd) {
+    let mut cmd = cmd;
+    for _ in 0..20 {
+        match handle.send(cmd) {
+            Ok(()) => return,
+            Err(back) => {
+                cmd = back;
+                std::thread::sleep(TICK);
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! A session prepared from a routine and the person's settings: the timeline, every line
+//! synthesised once, and the sounds. `play`, `render`, `show`, `plan`, `check` and `list` all
+//! start here.
+
+use crate::config;
+use crate::error::Error;
+use crate::plan::{self, PlanOptions, Timeline};
+use crate::render::{Program, SoundBank, SoundError};
+use crate::routine::Routine;
+use crate::voice::{Espeak, EspeakSettings, PhraseCache};
+
+/// Voice and session settings after the command line, the config file and the defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub espeak: EspeakSettings,
+    /// Master volume, 0.0 to 1.0.
+    pub volume: f32,
+    /// Seconds of lead-in; `None` takes the routine's, then the default.
+    pub lead_in: Option<f64>,
+}
+
+/// What else shapes a plan besides the settings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Shape {
+    /// Plan only the opening (see [`PlanOptions::intro_only`]).
+    pub intro_only: bool,
+    /// Extra lines in the opening (see [`PlanOptions::notes`]).
+    pub notes: Vec<String>,
+    /// Start at this exercise id (see [`PlanOptions::resume_from`]).
+    pub resume_from: Option<String>,
+}
+
+/// A routine planned with a voice: the timeline, the synthesised lines, the sounds.
+pub struct Session {
+    pub timeline: Timeline,
+    pub cache: PhraseCache,
+    pub bank: SoundBank,
+    options: PlanOptions,
+}
+
+impl Session {
+    /// The whole session.
+    pub fn prepare(r: &Routine, settings: &Settings) -> Result<Session, Error> {
+        Session::prepare_shaped(r, settings, &Shape::default())
+    }
+
+    /// The whole session, or only its opening (see [`PlanOptions::intro_only`]).
+    pub fn prepare_part(
+        r: &Routine,
+        settings: &Settings,
+        intro_only: bool,
+    ) -> Result<Session, Error> {
+        Session::prepare_shaped(
+            r,
+            settings,
+            &Shape {
+                intro_only,
+                ..Shape::default()
+            },
+        )
+    }
+
+    pub fn prepare_shaped(
+        r: &Routine,
+        settings: &Settings,
+        shape: &Shape,
+    ) -> Result<Session, Error> {
+        let voice =
+            Espeak::new(settings.espeak.clone()).map_err(|e| Error::usage(e.to_string()))?;
+        let cache = PhraseCache::new(Box::new(voice));
+        let overrides = config::sounds_dir();
+        let bank =
+            SoundBank::load(r, cache.sample_rate(), overrides.as_deref()).map_err(|e| match e {
+                SoundError::Override { .. } => Error::Usage(e.to_string()),
+                _ => Error::Invalid(e.to_string()),
+            })?;
+        let mut options = PlanOptions::new(cache.sample_rate());
+        options.lead_in_secs = settings.lead_in;
+        options.intro_only = shape.intro_only;
+        options.notes = shape.notes.clone();
+        options.resume_from = shape.resume_from.clone();
+        let mut s = Session {
+            timeline: Timeline::default(),
+            cache,
+            bank,
+            options,
+        };
+        s.plan(r)?;
+        Ok(s)
+    }
+
+    /// Plans the whole session after its opening, with the lines already synthesised.
+    pub fn complete(mut self, r: &Routine) -> Result<Session, Error> {
+        self.options.intro_only = false;
+        self.plan(r)?;
+        Ok(self)
+    }
+
+    fn plan(&mut self, r: &Routine) -> Result<(), Error> {
+        let bank = &self.bank;
+        self.timeline = plan::plan(r, &mut self.cache, &|s| bank.frames(s), &self.options)
+            .map_err(|e| match e {
+                plan::PlanError::TooLong { .. } => Error::Invalid(format!(
+                    "{}:1:1: {e}. hint: use fewer reps or sets, or split the routine",
+                    r.source_name
+                )),
+                other => Error::usage(other.to_string()),
+            })?;
+        Ok(())
+    }
+
+    /// The samples of the whole timeline, at full gain.
+    pub fn program(&mut self) -> Result<Program, Error> {
+        Program::new(&self.timeline, &mut self.cache, &self.bank)
+            .map_err(|e| Error::usage(e.to_string()))
+    }
+}
