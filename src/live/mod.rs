@@ -142,38 +142,49 @@ fn spawn_preparer(
     tx
 }
 
-/// The voice of the spoken answers, at the session's current settings.
+/// The voice of the spoken answers, at the session's current settings. Its engine starts on
+/// the first answer, not before: espeak-ng carries a little state from one line to the next, and
+/// a line synthesised while the session is being prepared would shift the session's lines by a
+/// pitch period against `plan` and `render` of the same routine.
 struct Answers {
     settings: Settings,
-    cache: PhraseCache,
+    cache: Option<PhraseCache>,
     bank: SoundBank,
+    trace: Trace,
 }
 
 impl Answers {
-    fn new(settings: &Settings) -> Result<Answers, Error> {
-        let voice =
-            Espeak::new(settings.espeak.clone()).map_err(|e| Error::usage(e.to_string()))?;
-        let cache = PhraseCache::new(Box::new(voice));
-        let bank =
-            SoundBank::builtin(cache.sample_rate()).map_err(|e| Error::usage(e.to_string()))?;
+    fn new(settings: &Settings, trace: Trace) -> Result<Answers, Error> {
+        let bank = SoundBank::builtin(crate::voice::espeak::RATE)
+            .map_err(|e| Error::usage(e.to_string()))?;
         Ok(Answers {
             settings: settings.clone(),
-            cache,
+            cache: None,
             bank,
+            trace,
         })
     }
 
     fn set_rate(&mut self, rate_wpm: u32) {
         self.settings.espeak.rate_wpm = rate_wpm;
-        if let Ok(a) = Answers::new(&self.settings) {
-            *self = a;
-        }
+        self.cache = None;
     }
 
     /// A spoken answer with a short silence after it, so the session does not go on mid-breath.
     fn line(&mut self, text: &str) -> Option<Samples> {
-        let said = self.cache.get(text).ok()?;
-        let pad = crate::plan::frames(AFTER_ANSWER_SECS, self.cache.sample_rate()) as usize;
+        if self.cache.is_none() {
+            match Espeak::new(self.settings.espeak.clone()) {
+                Ok(v) => self.cache = Some(PhraseCache::new(Box::new(v))),
+                Err(e) => {
+                    self.trace
+                        .say(format_args!("the answers' voice could not start: {e}"));
+                    return None;
+                }
+            }
+        }
+        let cache = self.cache.as_mut()?;
+        let said = cache.get(text).ok()?;
+        let pad = crate::plan::frames(AFTER_ANSWER_SECS, cache.sample_rate()) as usize;
         let mut v = Vec::with_capacity(said.len() + pad);
         v.extend_from_slice(&said);
         v.resize(said.len() + pad, 0.0);
@@ -226,7 +237,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<E
         req.shape.clone(),
         ready_tx,
     );
-    let mut answers = Answers::new(&req.settings)?;
+    let mut answers = Answers::new(&req.settings, trace)?;
 
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>();
     let raw = if req.keys {
@@ -338,11 +349,14 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<E
                     Action::Gate(g) => cmd.gate = Some(g),
                     Action::Pause(p) => cmd.pause = Some(p),
                     Action::Gain(g) => cmd.gain = Some(g),
+                    // One overlay per deck command: the conductor counts every answer it
+                    // asked for, and the deck counts each one that ends or is cut.
                     Action::Say(text) => {
                         transcript.line(&text);
-                        cmd.overlay = answers.line(&text);
+                        let clip = answers.line(&text);
+                        overlay(&mut handle, &mut cmd, clip);
                     }
-                    Action::Sound(name) => cmd.overlay = answers.sound(name),
+                    Action::Sound(name) => overlay(&mut handle, &mut cmd, answers.sound(name)),
                     Action::Print(text) => transcript.line(&text),
                     Action::Status(playback, title) => {
                         if let Some(m) = media.as_mut() {
@@ -408,6 +422,16 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<E
     drop(raw);
     drop(sink);
     Ok(ended)
+}
+
+/// Puts a clip on the overlay lane with `cmd`; a clip already there goes to the deck first
+/// (the new one cuts it). A clip that could not be made is a moment of silence, so the
+/// conductor's count of answers still meets the deck's.
+fn overlay(handle: &mut DeckHandle, cmd: &mut DeckCmd, clip: Option<Samples>) {
+    if cmd.overlay.is_some() {
+        send(handle, std::mem::take(cmd));
+    }
+    cmd.overlay = Some(clip.unwrap_or_else(|| vec![0.0; 1].into()));
 }
 
 /// Hands a command to the deck. The inbox holds 64; it is full only when the audio thread has

@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// The repository root; tests run the binary from here so paths in messages are relative.
 pub fn root() -> PathBuf {
@@ -15,8 +17,17 @@ pub fn hipvoice() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_hipvoice"));
     c.current_dir(root());
     c.env("XDG_CONFIG_HOME", root().join("tests/fixtures/no-config"));
+    c.env("XDG_STATE_HOME", state_home());
     c.env("NO_COLOR", "1");
     c
+}
+
+/// A private state folder for this test process, so saved positions of one run (or of the
+/// tester) never change another's session. Tests of resuming use folders of their own.
+pub fn state_home() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("a temporary folder"))
+        .path()
 }
 
 pub fn run(args: &[&str]) -> Output {
@@ -140,4 +151,84 @@ pub fn fails_with(o: &Output, code: i32, prefix: &str) -> String {
         "stderr does not start with {prefix:?}: {err}"
     );
     err
+}
+
+/// The live tests share one sink: one at a time.
+pub static SINK: Mutex<()> = Mutex::new(());
+
+/// The sink to record, or None (with a loud reason) outside the audio environment. Under CI a
+/// missing sound server is a failure, never a silent pass.
+pub fn sink() -> Option<String> {
+    match std::env::var("HIPVOICE_TEST_SINK") {
+        Ok(s) if !s.is_empty() => Some(s),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("no sound server: run the tests through scripts/test (scripts/with-audio-env)")
+        }
+        _ => {
+            eprintln!(
+                "SKIPPED: no sound server. Run `scripts/test` to start PulseAudio with a null sink."
+            );
+            None
+        }
+    }
+}
+
+pub struct Recorder {
+    child: Child,
+    path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub fn record(sink: &str) -> Recorder {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rec.wav");
+    let child = Command::new("parecord")
+        .args([
+            "-d",
+            &format!("{sink}.monitor"),
+            "--file-format=wav",
+            "--rate=48000",
+            "--channels=1",
+            "--format=s16le",
+            "--latency-msec=10",
+        ])
+        .arg(&path)
+        .spawn()
+        .expect("parecord runs (pulseaudio-utils)");
+    std::thread::sleep(Duration::from_millis(300));
+    Recorder {
+        child,
+        path,
+        _dir: dir,
+    }
+}
+
+impl Recorder {
+    pub fn stop(mut self) -> (Vec<f32>, u32, tempfile::TempDir) {
+        std::thread::sleep(Duration::from_millis(300));
+        // SAFETY: signalling our own child process.
+        unsafe { libc_kill(self.child.id() as i32, 2) };
+        self.child.wait().unwrap();
+        let (x, rate) = read_wav(&self.path);
+        (x, rate, self._dir)
+    }
+}
+
+unsafe extern "C" {
+    #[link_name = "kill"]
+    pub fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+pub fn wait_with_limit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("hipvoice did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -1,0 +1,494 @@
+//! Live controls end to end, with real parts: keys typed into a real terminal (tmux), media
+//! buttons pressed by a real MPRIS client (playerctl) over a real session D-Bus, and what was
+//! really played recorded from PulseAudio's null sink. All started by scripts/with-audio-env;
+//! `scripts/test` runs these ignored tests explicitly.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const ROUTINE: &str = "tests/fixtures/controls.toml";
+
+/// A private tmux server running one command in a terminal of its own.
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    /// Runs `hipvoice ARGS` in a new terminal; when it ends, its exit code and the terminal's
+    /// settings (`stty -a`) are written to files in a private folder.
+    fn start(args: &str, state: &Path) -> Tmux {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = format!("hipvoice-test-{}", std::process::id());
+        let cmd = format!(
+            "env XDG_CONFIG_HOME={cfg} XDG_STATE_HOME={state} NO_COLOR=1 {bin} {args}; \
+             echo $? > {d}/exit.tmp; stty -a > {d}/stty; mv {d}/exit.tmp {d}/exit; sleep 60",
+            cfg = root().join("tests/fixtures/no-config").display(),
+            state = state.display(),
+            bin = env!("CARGO_BIN_EXE_hipvoice"),
+            d = dir.path().display(),
+        );
+        let ok = Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
+            .args(["-x", "160", "-y", "100", "-c"])
+            .arg(root())
+            .arg(cmd)
+            .status()
+            .expect("tmux runs")
+            .success();
+        assert!(ok, "tmux started the session");
+        Tmux { socket, dir }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let ok = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "0"])
+            .args(keys)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "send-keys {keys:?}");
+    }
+
+    /// Everything the terminal shows, history included, one line per line.
+    fn screen(&self) -> Vec<String> {
+        let o = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-J", "-S", "-"])
+            .args(["-t", "0"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| l.trim_end().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
+    fn wait_for(&self, what: &str, limit: Duration, pred: impl Fn(&[String]) -> bool) {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return;
+            }
+            if start.elapsed() > limit {
+                panic!(
+                    "waited {limit:?} for {what}; the terminal shows:\n{}",
+                    s.join("\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_line(&self, line: &str, times: usize) {
+        self.wait_for(line, Duration::from_secs(20), |s| {
+            s.iter().filter(|l| *l == line).count() >= times
+        });
+    }
+
+    fn exit(&self, limit: Duration) -> (String, String) {
+        let f = self.dir.path().join("exit");
+        let start = Instant::now();
+        while !f.exists() {
+            assert!(
+                start.elapsed() < limit,
+                "hipvoice did not end; the terminal shows:\n{}",
+                self.screen().join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let stty = std::fs::read_to_string(self.dir.path().join("stty")).unwrap();
+        (std::fs::read_to_string(&f).unwrap().trim().to_owned(), stty)
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// The recording's samples between two moments, given when the recording started.
+fn window(x: &[f32], rate: u32, rec0: Instant, from: Instant, to: Instant) -> &[f32] {
+    let at = |t: Instant| {
+        ((t.saturating_duration_since(rec0).as_secs_f64() * f64::from(rate)) as usize).min(x.len())
+    };
+    &x[at(from)..at(to).max(at(from))]
+}
+
+#[test]
+#[ignore = "needs a sound server, D-Bus and tmux: run scripts/test"]
+fn keys_in_a_real_terminal_pause_skip_go_back_answer_change_volume_and_quit() {
+    let Some(sink) = sink() else { return };
+    let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    let state = tempfile::tempdir().unwrap();
+    let rec = record(&sink);
+    // `record` waits 300 ms after parecord starts: the recording began about then.
+    let rec0 = Instant::now() - Duration::from_millis(300);
+    let tm = Tmux::start(&format!("play {ROUTINE}"), state.path());
+
+    tm.wait_line("Controls test.", 1);
+    // The opening says once which key pauses and which gives help.
+    tm.wait_line("Press space to pause. Press H for help.", 1);
+    tm.wait_line("Exercise 1 of 2: Lifts.", 1);
+
+    // Where am I: the status line is printed as it is said.
+    tm.keys(&["w"]);
+    tm.wait_for("the answer to w", Duration::from_secs(10), |s| {
+        s.iter()
+            .any(|l| l.starts_with("Lifts") && l.ends_with("to go."))
+    });
+
+    // Pause: the session is silent until space again; then "Going on.".
+    std::thread::sleep(Duration::from_secs(2));
+    let paused = Instant::now();
+    tm.keys(&["Space"]);
+    tm.wait_line("Paused.", 1);
+    std::thread::sleep(Duration::from_secs(5));
+    let resumed = Instant::now();
+    tm.keys(&["Space"]);
+    tm.wait_line("Going on.", 1);
+
+    // Volume: down five times, from 100% to 50%, said aloud.
+    std::thread::sleep(Duration::from_secs(6));
+    let quieter = Instant::now();
+    tm.keys(&["Down", "Down", "Down", "Down", "Down"]);
+    tm.wait_line("Volume fifty percent.", 1);
+    let quiet_from = Instant::now();
+    std::thread::sleep(Duration::from_secs(7));
+
+    // Next: straight to the next exercise, with none of the skipped lines printed.
+    let before = tm.screen().len();
+    tm.keys(&["n"]);
+    tm.wait_line("Exercise 2 of 2: Bridge.", 1);
+    let after: Vec<String> = tm.screen()[before..].to_vec();
+    let skip = after.iter().position(|l| l == "Next.").expect("Next. said");
+    let name = after
+        .iter()
+        .position(|l| l == "Exercise 2 of 2: Bridge.")
+        .unwrap();
+    assert!(
+        name == skip + 1
+            || after[skip + 1..name]
+                .iter()
+                .all(|l| l.starts_with("Volume")),
+        "skipped lines were printed: {after:?}"
+    );
+
+    // Back: to the start of this exercise, said again.
+    std::thread::sleep(Duration::from_secs(3));
+    tm.keys(&["b"]);
+    tm.wait_line("Back.", 1);
+    tm.wait_line("Exercise 2 of 2: Bridge.", 2);
+
+    // Quit: answered by voice, then the program ends, the terminal is as it was.
+    tm.keys(&["q"]);
+    tm.wait_line("Stopping. Your place is saved.", 1);
+    let (code, stty) = tm.exit(Duration::from_secs(10));
+    assert_eq!(code, "0", "{}", tm.screen().join("\n"));
+    assert!(
+        stty.contains(" icanon") && stty.contains(" echo ") && !stty.contains("-icanon"),
+        "the terminal is back in cooked mode: {stty}"
+    );
+    let screen = tm.screen();
+    assert!(
+        screen
+            .iter()
+            .any(|l| l.starts_with("hipvoice: stopped at ") && l.contains("--resume")),
+        "{screen:?}"
+    );
+    let saved =
+        std::fs::read_to_string(state.path().join("hipvoice/positions/controls.json")).unwrap();
+    assert!(saved.contains("\"bridge\""), "{saved}");
+
+    let (x, rate, _dir) = rec.stop();
+    // Silence while paused: from shortly after the key (the answer "Paused." is said first)
+    // until space is pressed again.
+    let held = window(
+        &x,
+        rate,
+        rec0,
+        paused + Duration::from_millis(1500),
+        resumed - Duration::from_millis(100),
+    );
+    assert!(held.len() as f64 > 3.0 * f64::from(rate));
+    assert!(
+        peak(held) < 0.003,
+        "sound while paused: peak {}",
+        peak(held)
+    );
+    // And sound again after resuming.
+    let again = window(&x, rate, rec0, resumed, resumed + Duration::from_secs(3));
+    assert!(peak(again) > 0.05, "nothing after resuming");
+    // The level: the same session's chimes and lines at half the gain.
+    let loud = peak(window(
+        &x,
+        rate,
+        rec0,
+        quieter - Duration::from_secs(6),
+        quieter,
+    ));
+    let soft = peak(window(
+        &x,
+        rate,
+        rec0,
+        quiet_from,
+        quiet_from + Duration::from_secs(6),
+    ));
+    assert!(
+        soft < 0.7 * loud && soft > 0.2 * loud,
+        "volume 50%: peak {soft} after against {loud} before"
+    );
+}
+
+/// A session run without a terminal, its transcript collected line by line.
+struct Background {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        // A test that failed half-way must not leave a session playing into the next one.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Background {
+    fn start(args: &[&str], state: &Path, env: &[(&str, &str)]) -> Background {
+        let mut c = hipvoice();
+        c.args(args)
+            .env("XDG_STATE_HOME", state)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let mut child = c.spawn().unwrap();
+        let out = child.stdout.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let l = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                l.lock().unwrap().push(line);
+            }
+        });
+        Background { child, lines }
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    fn wait_line(&self, line: &str, times: usize) {
+        let start = Instant::now();
+        while self.lines().iter().filter(|l| *l == line).count() < times {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "waited for {line:?}; got {:?}",
+                self.lines()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn signal_and_wait(mut self, sig: i32) -> (Option<i32>, String, Vec<String>) {
+        // SAFETY: signalling our own child process.
+        unsafe { libc_kill(self.child.id() as i32, sig) };
+        self.finish()
+    }
+
+    fn finish(&mut self) -> (Option<i32>, String, Vec<String>) {
+        let status = wait_with_limit(&mut self.child, Duration::from_secs(10));
+        let mut err = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        // The reader thread ends with stdout.
+        std::thread::sleep(Duration::from_millis(100));
+        (status.code(), err, self.lines())
+    }
+}
+
+fn playerctl(args: &[&str]) -> String {
+    let o = Command::new("playerctl")
+        .args(["-p", "hipvoice"])
+        .args(args)
+        .output()
+        .expect("playerctl runs");
+    String::from_utf8_lossy(&o.stdout).trim().to_owned()
+}
+
+fn wait_playerctl(args: &[&str], want: &str) {
+    let start = Instant::now();
+    loop {
+        let got = playerctl(args);
+        if got == want {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "playerctl {args:?}: {got:?}, not {want:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+#[ignore = "needs a sound server, D-Bus and tmux: run scripts/test"]
+fn media_buttons_over_a_real_session_bus() {
+    let Some(_sink) = sink() else { return };
+    let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    let state = tempfile::tempdir().unwrap();
+    let s = Background::start(&["play", ROUTINE], state.path(), &[]);
+    s.wait_line("Exercise 1 of 2: Lifts.", 1);
+    wait_playerctl(&["status"], "Playing");
+    wait_playerctl(&["metadata", "title"], "Lifts");
+    s.wait_line("Lift your left leg.", 1);
+    wait_playerctl(&["metadata", "title"], "Lifts, left leg");
+
+    playerctl(&["next"]);
+    s.wait_line("Exercise 2 of 2: Bridge.", 1);
+    wait_playerctl(&["metadata", "title"], "Bridge");
+    assert!(s.lines().contains(&"Next.".to_owned()));
+
+    playerctl(&["play-pause"]);
+    wait_playerctl(&["status"], "Paused");
+    s.wait_line("Paused.", 1);
+    playerctl(&["play-pause"]);
+    wait_playerctl(&["status"], "Playing");
+    s.wait_line("Going on.", 1);
+
+    s.wait_line("Lift your hips.", 1);
+    playerctl(&["previous"]);
+    s.wait_line("Back.", 1);
+    s.wait_line("Exercise 2 of 2: Bridge.", 2);
+
+    playerctl(&["stop"]);
+    let (code, err, lines) = { s }.finish();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(lines.contains(&"Stopping. Your place is saved.".to_owned()));
+    assert!(err.contains("stopped at"), "{err}");
+}
+
+#[test]
+#[ignore = "needs a sound server, D-Bus and tmux: run scripts/test"]
+fn a_stopped_session_resumes_at_the_saved_exercise() {
+    let Some(_sink) = sink() else { return };
+    let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    let state = tempfile::tempdir().unwrap();
+    let positions: PathBuf = state.path().join("hipvoice/positions/controls.json");
+
+    // Interrupted during the second exercise (a media button's "next" gets there quickly).
+    let s = Background::start(&["play", ROUTINE], state.path(), &[]);
+    s.wait_line("Exercise 1 of 2: Lifts.", 1);
+    wait_playerctl(&["status"], "Playing");
+    playerctl(&["next"]);
+    s.wait_line("Exercise 2 of 2: Bridge.", 1);
+    let (code, err, _) = s.signal_and_wait(15);
+    assert_eq!(code, Some(130));
+    assert!(err.contains("hipvoice controls --resume"), "{err}");
+    let saved = std::fs::read_to_string(&positions).unwrap();
+    assert!(saved.contains("\"bridge\""), "{saved}");
+
+    // The plan of --resume starts there.
+    let o = hipvoice()
+        .args(["plan", "--json", "--resume", ROUTINE])
+        .env("XDG_STATE_HOME", state.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let exercises: Vec<&str> = cues(&plan, "exercise")
+        .iter()
+        .map(|c| c["exercise"].as_str().unwrap())
+        .collect();
+    assert_eq!(exercises, ["bridge"]);
+    let said: Vec<&str> = cues(&plan, "speech")
+        .iter()
+        .map(|c| c["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        said[..4],
+        [
+            "Controls test.",
+            "Continuing with Bridge.",
+            "Let's begin.",
+            "Exercise 2 of 2: Bridge."
+        ]
+    );
+
+    // And so does the session.
+    let s = Background::start(&["play", "--resume", ROUTINE], state.path(), &[]);
+    s.wait_line("Exercise 2 of 2: Bridge.", 1);
+    let (code, _, lines) = s.signal_and_wait(15);
+    assert_eq!(code, Some(130));
+    assert_eq!(lines[..4], said[..4]);
+
+    // Without --resume it starts from the top, and says once how to resume.
+    let s = Background::start(&["play", ROUTINE], state.path(), &[]);
+    s.wait_line("Exercise 1 of 2: Lifts.", 1);
+    let (_, err, lines) = s.signal_and_wait(1);
+    assert_eq!(
+        lines[..2],
+        [
+            "Controls test.",
+            "Last time, you stopped during Bridge. To go on from there, start again with dash dash resume."
+        ]
+    );
+    assert!(
+        err.starts_with(
+            "hipvoice: last time you stopped during Bridge. `hipvoice controls --resume`"
+        ),
+        "{err}"
+    );
+    // Stopped in the first exercise this time: that is the new place.
+    let saved = std::fs::read_to_string(&positions).unwrap();
+    assert!(saved.contains("\"lifts\""), "{saved}");
+}
+
+#[test]
+#[ignore = "needs a sound server, D-Bus and tmux: run scripts/test"]
+fn without_a_terminal_or_a_session_bus_the_session_still_plays() {
+    let Some(_sink) = sink() else { return };
+    let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    let state = tempfile::tempdir().unwrap();
+    let s = Background::start(
+        &["-v", "play", ROUTINE],
+        state.path(),
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+    );
+    s.wait_line("Exercise 1 of 2: Lifts.", 1);
+    let (code, err, lines) = s.signal_and_wait(2);
+    assert_eq!(code, Some(130));
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.contains("no media buttons"))
+            .count(),
+        1,
+        "{err}"
+    );
+    assert!(
+        !err.contains("raw"),
+        "no raw-mode error without a terminal: {err}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("Press space")),
+        "no key hint without keys"
+    );
+}
