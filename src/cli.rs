@@ -359,6 +359,11 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Failure>
             said(at, of);
             Ok(code::INTERRUPTED)
         }
+        Ok(Ended::DeviceLost { at, of }) => Err(Error::Device(format!(
+            "the sound output stopped at {} of {} (the sound server went away or the device was removed). Your place is saved. hint: `hipvoice {id} --resume` goes on from this exercise",
+            show::clock(at, rate),
+            show::clock(of, rate)
+        ))),
         Err(Error::Device(m)) => Err(Error::Device(m.replace("ROUTINE", name))),
         Err(e) => Err(e),
     }

@@ -5,7 +5,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::*;
@@ -132,4 +132,36 @@ fn ctrl_c_stops_a_session_cleanly() {
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert!(err.starts_with("hipvoice: stopped at 00:0"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+#[ignore = "needs a sound server: run scripts/test"]
+fn a_dying_sound_server_ends_the_session_with_one_line_and_the_place_saved() {
+    let Some(_sink) = sink() else { return };
+    // A sound server of its own (scripts/with-audio-env nests), killed while a session plays.
+    let state = tempfile::tempdir().unwrap();
+    let script = format!(
+        "{bin} play tests/fixtures/short.toml >/dev/null & pid=$!; sleep 4; \
+         kill -9 \"$(cat \"$XDG_RUNTIME_DIR/pulse/pid\")\"; wait $pid; echo \"exit=$?\" >&2",
+        bin = env!("CARGO_BIN_EXE_hipvoice")
+    );
+    let o = Command::new(root().join("scripts/with-audio-env"))
+        .args(["bash", "-c", &script])
+        .current_dir(root())
+        .env("XDG_CONFIG_HOME", root().join("tests/fixtures/no-config"))
+        .env("XDG_STATE_HOME", state.path())
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    let ours: Vec<&str> = err.lines().filter(|l| l.starts_with("hipvoice:")).collect();
+    assert_eq!(ours.len(), 1, "{err}");
+    assert!(
+        ours[0].starts_with("hipvoice: the sound output stopped at 00:0")
+            && ours[0].contains("`hipvoice short --resume`"),
+        "{err}"
+    );
+    assert!(err.contains("exit=2"), "{err}");
+    let saved =
+        std::fs::read_to_string(state.path().join("hipvoice/positions/short.json")).unwrap();
+    assert!(saved.contains("\"lifts\""), "{saved}");
 }

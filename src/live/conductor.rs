@@ -42,6 +42,8 @@ pub enum Command {
     Quit,
     /// SIGINT, SIGTERM or SIGHUP: end now, without a spoken answer.
     Signal,
+    /// The audio output failed (the sound server died, the device went away): end now.
+    DeviceLost,
     /// A key that means nothing: a soft sound says it was heard.
     Unknown,
 }
@@ -92,6 +94,11 @@ pub enum Ended {
     },
     /// A signal stopped it.
     Interrupted {
+        at: u64,
+        of: u64,
+    },
+    /// The audio output failed.
+    DeviceLost {
         at: u64,
         of: u64,
     },
@@ -448,13 +455,15 @@ impl Conductor {
     fn command(&mut self, now: Duration, c: Command, out: &mut Vec<Action>) {
         let ctl = &self.ph.controls;
         match (c, self.mode) {
-            (Command::Signal, _) => {
+            (Command::Signal | Command::DeviceLost, _) => {
                 self.save_here(out);
                 self.mode = Mode::Ended;
                 out.push(Action::Pause(true));
-                out.push(Action::End(Ended::Interrupted {
-                    at: self.pos,
-                    of: self.t.frames,
+                let (at, of) = (self.pos, self.t.frames);
+                out.push(Action::End(if c == Command::Signal {
+                    Ended::Interrupted { at, of }
+                } else {
+                    Ended::DeviceLost { at, of }
                 }));
             }
             (_, Mode::Quitting { .. }) => {}
@@ -930,11 +939,12 @@ mod tests {
     impl T {
         fn new() -> T {
             let mut c = Conductor::new(&crate::phrases::EN, 80, 160);
+            static PLAN: std::sync::OnceLock<Arc<Timeline>> = std::sync::OnceLock::new();
             let acts = c.handle(
                 Duration::ZERO,
                 Event::Ready {
                     generation: 1,
-                    timeline: timeline(0.4),
+                    timeline: PLAN.get_or_init(|| timeline(0.4)).clone(),
                     complete: true,
                     rate_wpm: 160,
                 },
@@ -1432,6 +1442,98 @@ mod tests {
             name: "Lifts".into()
         }));
         assert!(said(&a).is_empty());
+        let mut s = T::new();
+        s.tick(p);
+        let a = s.cmd(Command::DeviceLost);
+        assert!(a.contains(&Action::End(Ended::DeviceLost { at: p, of })));
+        assert!(a.iter().any(|x| matches!(x, Action::Save { .. })));
+    }
+
+    /// Every command at a frame inside every kind of cue, between exercises, at the very start
+    /// and at the very end: seeks land on a boundary, a gate never lets an answer overlap a
+    /// planned sound, only "next" moves forward, and every gate opens again.
+    #[test]
+    fn every_command_at_every_kind_of_cue_keeps_the_invariants() {
+        let commands = [
+            Command::PlayPause,
+            Command::Play,
+            Command::Pause,
+            Command::Next,
+            Command::Back,
+            Command::Repeat,
+            Command::Where,
+            Command::Faster,
+            Command::Slower,
+            Command::Louder,
+            Command::Softer,
+            Command::Help,
+            Command::Quit,
+            Command::Signal,
+            Command::DeviceLost,
+            Command::Unknown,
+        ];
+        let probe = T::new();
+        let t = probe.t();
+        let mut frames: Vec<(String, u64)> = Vec::new();
+        for kind in [
+            CueKind::Speech,
+            CueKind::Sound,
+            CueKind::Hold,
+            CueKind::Rest,
+            CueKind::Prepare,
+            CueKind::Move,
+        ] {
+            for c in t.of_kind(kind).filter(|c| c.len() > 4) {
+                frames.push((format!("{kind:?} start"), c.start));
+                frames.push((format!("{kind:?} middle"), c.start + c.len() / 2));
+            }
+        }
+        let bridge = probe.step("bridge/setup");
+        frames.push(("between exercises".into(), bridge.start + 100));
+        frames.push(("very start".into(), 0));
+        frames.push(("very end".into(), t.frames));
+        let boundaries: HashSet<u64> = t
+            .cues
+            .iter()
+            .filter(|c| matches!(c.kind, CueKind::Step | CueKind::Speech | CueKind::Sound))
+            .map(|c| c.start)
+            .chain([0])
+            .collect();
+        for (what, p) in &frames {
+            for paused in [false, true] {
+                for &cmd in &commands {
+                    let mut s = T::new();
+                    s.tick(*p);
+                    if paused {
+                        s.cmd(Command::Pause);
+                        s.tick(*p);
+                    }
+                    let a = s.cmd(cmd);
+                    let ctx = format!("{cmd:?} at {what} ({p}), paused {paused}: {a:?}");
+                    for to in seeks(&a) {
+                        assert!(boundaries.contains(&to), "seek off a boundary: {ctx}");
+                        assert!(to <= *p || cmd == Command::Next, "forward: {ctx}");
+                    }
+                    let here = s.c.position();
+                    for g in gates(&a).into_iter().flatten() {
+                        assert!(!paused || cmd == Command::PlayPause || cmd == Command::Play);
+                        assert!(g >= here, "gate behind the cursor: {ctx}");
+                        assert!(
+                            t.cues.iter().all(|c| !(matches!(
+                                c.kind,
+                                CueKind::Speech | CueKind::Sound
+                            ) && ((c.start >= here && c.start < g)
+                                || (c.start < here && here < c.end)))),
+                            "an answer would overlap a planned cue: {ctx}"
+                        );
+                    }
+                    if gates(&a).iter().any(Option::is_some) {
+                        let after = s.tick(here);
+                        assert_eq!(gates(&after), [None], "the gate opens: {ctx}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

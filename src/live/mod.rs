@@ -222,7 +222,9 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<E
     let ph = phrases::for_language(&req.routine.language).unwrap_or(&phrases::EN);
     let routine_id = req.routine.id.clone();
 
-    let sink = output::open_device(rate).map_err(|e| Error::Device(e.to_string()))?;
+    let device_failed = Arc::new(AtomicBool::new(false));
+    let sink = output::open_device(rate, device_failed.clone())
+        .map_err(|e| Error::Device(e.to_string()))?;
     trace.say(format_args!(
         "audio device open {} ms after start",
         trace.since.elapsed().as_millis()
@@ -288,6 +290,9 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<E
         events.extend(cmd_rx.try_iter().map(Event::Command));
         if stop.load(Ordering::Acquire) {
             events.push(Event::Command(Command::Signal));
+        }
+        if device_failed.load(Ordering::Acquire) {
+            events.push(Event::Command(Command::DeviceLost));
         }
         match ready_rx.try_recv() {
             Ok(Ok(p)) => {

@@ -5,6 +5,9 @@
 pub mod keys;
 pub mod media;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error(
@@ -39,7 +42,16 @@ fn quiet_stderr<T>(f: impl FnOnce() -> T) -> T {
 
 /// Opens the default output at `rate`, mono, with a 1024-frame buffer (falling back to the
 /// device's own format, which rodio converts). ALSA's probing noise is kept off the terminal.
-pub fn open_device(rate: u32) -> Result<rodio::MixerDeviceSink, OutputError> {
+/// When the stream fails later (the sound server dies, the device goes away), `failed` is set:
+/// the stream then stops pulling samples, and only this flag says so.
+pub fn open_device(
+    rate: u32,
+    failed: Arc<AtomicBool>,
+) -> Result<rodio::MixerDeviceSink, OutputError> {
+    let on_error = move || {
+        let f = failed.clone();
+        move |_| f.store(true, Ordering::Release)
+    };
     quiet_stderr(|| {
         // Ask for the timeline's own format first: the sound server converts it, and this
         // process does no resampling while a hold plays.
@@ -49,19 +61,19 @@ pub fn open_device(rate: u32) -> Result<rodio::MixerDeviceSink, OutputError> {
                 _ => b,
             };
             b.with_buffer_size(rodio::cpal::BufferSize::Fixed(DEVICE_BUFFER_FRAMES))
+                .with_error_callback(on_error())
                 .open_stream()
         };
-        let fixed = rodio::DeviceSinkBuilder::from_default_device().and_then(native);
-        match fixed {
-            Ok(mut sink) => {
-                sink.log_on_drop(false);
-                Ok(sink)
-            }
-            Err(_) => rodio::DeviceSinkBuilder::open_default_sink().map(|mut s| {
-                s.log_on_drop(false);
-                s
-            }),
-        }
+        let opened = rodio::DeviceSinkBuilder::from_default_device()
+            .and_then(native)
+            .or_else(|_| {
+                rodio::DeviceSinkBuilder::from_default_device()
+                    .and_then(|b| b.with_error_callback(on_error()).open_stream())
+            });
+        opened.map(|mut sink| {
+            sink.log_on_drop(false);
+            sink
+        })
     })
     .map_err(|e| OutputError::NoDevice(e.to_string()))
 }
