@@ -41,6 +41,7 @@ sleep 2
 tmux -L hvbench send-keys q
 sleep 3
 stop=$(now); kill -INT "$rec"; wait "$rec" || true
+if [ -n "${HIPVOICE_BENCH_DEBUG:-}" ]; then cat "$out/transcript" >&2; fi
 
 python3 - "$out/rec.wav" "$stop" "$out/keys" <<'PY'
 import sys, wave, struct, statistics
@@ -50,13 +51,20 @@ rate, n = w.getframerate(), w.getnframes()
 x = struct.unpack("<%dh" % n, w.readframes(n))
 start = stop - n / rate
 lat = {"pause": [], "resume": []}
+skipped = 0
 for line in open(keys):
     kind, t = line.split()
     i = max(0, int((float(t) - start) * rate))
-    # Quiet before the key (the middle of a hold), then the answer's first sample.
+    # Only keys pressed in quiet (the middle of a hold) measure anything: the answer's first
+    # sample is then the audible change.
+    if any(abs(v) > 300 for v in x[max(0, i - rate // 10):i]):
+        skipped += 1
+        print(f"skip {kind} at {(i/rate):.2f}s of {n/rate:.2f}s", file=sys.stderr)
+        continue
     j = next((k for k in range(i, min(n, i + rate)) if abs(x[k]) > 300), None)
     if j is not None:
         lat[kind].append(1000 * (j - i) / rate)
+print(f"{skipped} keys skipped: not pressed in quiet")
 for kind, v in lat.items():
     v.sort()
     print(f"{kind}: {len(v)} keys, median {statistics.median(v):.0f} ms, worst {max(v):.0f} ms:",

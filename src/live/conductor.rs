@@ -262,6 +262,8 @@ pub struct Conductor {
     /// The exercise last saved as the place to resume from.
     saved: Option<String>,
     status: Option<(Playback, String)>,
+    /// The step (an index into `ix.steps`) the last tick was in.
+    last_step: Option<usize>,
 }
 
 impl Conductor {
@@ -285,6 +287,7 @@ impl Conductor {
             rate_wpm,
             saved: None,
             status: None,
+            last_step: None,
         }
     }
 
@@ -358,6 +361,7 @@ impl Conductor {
         };
         self.t = timeline;
         self.ix = Index::new(&self.t);
+        self.last_step = None;
         self.complete = complete;
         out.push(Action::Load {
             generation,
@@ -421,7 +425,14 @@ impl Conductor {
                 out.push(Action::Print(c.text.clone().unwrap_or_default()));
                 self.next_line += 1;
             }
-            if matches!(self.mode, Mode::Playing) {
+            // The exercise and the title change only with the step: look them up only then,
+            // so a tick in a hold does no work and allocates nothing.
+            let step = self
+                .ix
+                .steps
+                .partition_point(|&i| self.t.cues[i].start <= frame);
+            if matches!(self.mode, Mode::Playing) && self.last_step != Some(step) {
+                self.last_step = Some(step);
                 self.track_exercise(out);
                 self.update_status(out);
             }

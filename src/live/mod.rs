@@ -65,8 +65,10 @@ pub struct Request {
 }
 
 /// The loop wakes at least this often to report the position: a transcript line is printed
-/// within 5 ms of its first frame being mixed.
-const TICK: Duration = Duration::from_millis(5);
+/// within 20 ms of its first frame being mixed, and the session goes on within 20 ms of an
+/// answer's end. A key wakes it at once. Each wake-up costs CPU while a hold plays
+/// (BENCHMARKS.md: 5 ms cost 2.6% of a core, against 2% allowed).
+const TICK: Duration = Duration::from_millis(20);
 /// Silence after a spoken answer before the session goes on.
 const AFTER_ANSWER_SECS: f64 = 0.3;
 /// After the last frame, the device's buffer still has to play out.
@@ -267,7 +269,9 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<E
     } else {
         None
     };
-    drop(cmd_tx);
+    // Kept, so the channel is never disconnected: `recv_timeout` then always waits a tick
+    // (with no keys and no media buttons it would otherwise return at once, a busy loop).
+    let _keep_open = cmd_tx;
 
     let mut transcript = Transcript {
         out,
