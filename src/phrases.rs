@@ -203,8 +203,8 @@ pub fn fill(phrase: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-/// Capitalises the first letter, for numbers that open a sentence.
-fn capitalise(s: &str) -> String {
+/// Capitalises the first letter, for words that open a sentence.
+pub fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),

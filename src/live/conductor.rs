@@ -861,7 +861,7 @@ impl Conductor {
         {
             let secs = ((w.end - p) as f64 / rate).ceil();
             let text = phrases::fill(ctl.where_left, &[("duration", &self.ph.duration(secs))]);
-            parts.push(capitalise(&text));
+            parts.push(phrases::capitalise(&text));
         }
         let left = self.t.frames.saturating_sub(p) as f64 / rate;
         if left < 60.0 {
@@ -879,14 +879,6 @@ impl Conductor {
 
 /// The soft sound for a key that does nothing here.
 pub const SOFT: &str = "tick";
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
-}
 
 #[cfg(test)]
 mod tests {
