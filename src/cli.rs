@@ -203,7 +203,11 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::List => list(),
         Command::Show { routine, session } => {
             let r = resolve(&routine)?;
-            let s = Session::prepare_shaped(&r, &session.resolve()?, &session.shape(&r, false)?)?;
+            let s = Session::prepare_shaped(
+                &r,
+                &session.resolve()?,
+                &session.shape(&r, &routine, false)?,
+            )?;
             let colour = show::use_colour(std::io::stdout().is_terminal());
             print(&show::show(&r, &s.timeline, &s.cache.describe(), colour))
         }
@@ -213,8 +217,12 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             session,
         } => {
             let r = resolve(&routine)?;
-            let t = Session::prepare_shaped(&r, &session.resolve()?, &session.shape(&r, false)?)?
-                .timeline;
+            let t = Session::prepare_shaped(
+                &r,
+                &session.resolve()?,
+                &session.shape(&r, &routine, false)?,
+            )?
+            .timeline;
             if json {
                 print(&(t.to_json() + "\n"))
             } else {
@@ -283,7 +291,7 @@ impl SessionArgs {
     /// Where the session starts and what its opening says besides the routine's lines:
     /// the saved place with `--resume`, or (live only) a hint that one exists and which keys
     /// pause and give help.
-    pub fn shape(&self, r: &Routine, live: bool) -> Result<Shape, Failure> {
+    pub fn shape(&self, r: &Routine, name: &str, live: bool) -> Result<Shape, Failure> {
         let ctl = &phrases::for_language(&r.language)
             .unwrap_or(&phrases::EN)
             .controls;
@@ -302,8 +310,9 @@ impl SessionArgs {
             }
             (false, Some(s)) if live => {
                 eprintln!(
-                    "hipvoice: last time you stopped during {}. `hipvoice {} --resume` goes on from there.",
-                    s.name, r.id
+                    "hipvoice: last time you stopped during {}. `{}` goes on from there.",
+                    s.name,
+                    resume_command(name)
                 );
                 shape
                     .notes
@@ -312,6 +321,16 @@ impl SessionArgs {
             _ => {}
         }
         Ok(shape)
+    }
+}
+
+/// The command that resumes what the person typed: a built-in or user routine by its name, a
+/// file by its path.
+fn resume_command(name: &str) -> String {
+    if name.ends_with(".toml") || name.contains('/') || Path::new(name).is_file() {
+        format!("hipvoice play {name} --resume")
+    } else {
+        format!("hipvoice {name} --resume")
     }
 }
 
@@ -324,14 +343,13 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Failure>
     let r = resolve(name)?;
     let settings = session.resolve()?;
     let keys = std::io::stdin().is_terminal();
-    let mut shape = session.shape(&r, true)?;
+    let mut shape = session.shape(&r, name, true)?;
     if keys {
         let ctl = &phrases::for_language(&r.language)
             .unwrap_or(&phrases::EN)
             .controls;
         shape.notes.insert(0, ctl.keys_hint.to_owned());
     }
-    let id = r.id.clone();
     let request = live::Request {
         routine: r,
         settings,
@@ -342,28 +360,40 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Failure>
     };
     let mut out = std::io::stdout();
     let rate = crate::voice::espeak::RATE;
-    let said = |at: u64, of: u64| {
-        eprintln!(
-            "hipvoice: stopped at {} of {}. `hipvoice {id} --resume` goes on from this exercise.",
-            show::clock(at, rate),
-            show::clock(of, rate)
-        );
+    let clock = |f: u64| show::clock(f, rate);
+    let again = resume_command(name);
+    let said = |at: u64, of: u64, saved: bool| {
+        let how = if saved {
+            format!(" `{again}` goes on from this exercise.")
+        } else {
+            String::new()
+        };
+        eprintln!("hipvoice: stopped at {} of {}.{how}", clock(at), clock(of));
     };
     match live::run(request, stop, &mut out) {
-        Ok(Ended::Finished) => Ok(code::OK),
-        Ok(Ended::Stopped { at, of }) => {
-            said(at, of);
-            Ok(code::OK)
-        }
-        Ok(Ended::Interrupted { at, of }) => {
-            said(at, of);
-            Ok(code::INTERRUPTED)
-        }
-        Ok(Ended::DeviceLost { at, of }) => Err(Error::Device(format!(
-            "the sound output stopped at {} of {} (the sound server went away or the device was removed). Your place is saved. hint: `hipvoice {id} --resume` goes on from this exercise",
-            show::clock(at, rate),
-            show::clock(of, rate)
-        ))),
+        Ok(o) => match o.ended {
+            Ended::Finished => Ok(code::OK),
+            Ended::Stopped { at, of } => {
+                said(at, of, o.place_saved);
+                Ok(code::OK)
+            }
+            Ended::Interrupted { at, of } => {
+                said(at, of, o.place_saved);
+                Ok(code::INTERRUPTED)
+            }
+            Ended::DeviceLost { at, of } => {
+                let how = if o.place_saved {
+                    format!(" Your place is saved. hint: `{again}` goes on from this exercise")
+                } else {
+                    String::new()
+                };
+                Err(Error::Device(format!(
+                    "the sound output stopped at {} of {} (the sound server went away or the device was removed).{how}",
+                    clock(at),
+                    clock(of)
+                )))
+            }
+        },
         Err(Error::Device(m)) => Err(Error::Device(m.replace("ROUTINE", name))),
         Err(e) => Err(e),
     }
@@ -378,7 +408,7 @@ fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Failure>
     };
     let r = resolve(name)?;
     let settings = session.resolve()?;
-    let mut s = Session::prepare_shaped(&r, &settings, &session.shape(&r, false)?)?;
+    let mut s = Session::prepare_shaped(&r, &settings, &session.shape(&r, name, false)?)?;
     let program = s.program()?.with_gain(settings.volume);
     let written = export::write(&program, &s.timeline, path, format)
         .map_err(|e| Failure::usage(e.to_string()))?;

@@ -71,6 +71,9 @@ pub struct Controls {
     pub slowest: &'static str,
     pub volume: &'static str,
     pub stopping: &'static str,
+    /// Stopping where there is no place to save (the opening), or saving failed.
+    pub stopping_nothing_saved: &'static str,
+    pub stopping_not_saved: &'static str,
     /// The answer to "where am I": pieces joined with spaces.
     pub where_getting_ready: &'static str,
     pub where_finishing: &'static str,
@@ -159,6 +162,8 @@ pub static EN: Phrases = Phrases {
         slowest: "This is the slowest.",
         volume: "Volume {percent} percent.",
         stopping: "Stopping. Your place is saved.",
+        stopping_nothing_saved: "Stopping.",
+        stopping_not_saved: "Stopping. Your place could not be saved.",
         where_getting_ready: "Getting ready.",
         where_finishing: "Finishing.",
         where_side: "{side} leg",

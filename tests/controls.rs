@@ -402,7 +402,10 @@ fn a_stopped_session_resumes_at_the_saved_exercise() {
     s.wait_line("Exercise 2 of 2: Bridge.", 1);
     let (code, err, _) = s.signal_and_wait(15);
     assert_eq!(code, Some(130));
-    assert!(err.contains("hipvoice controls --resume"), "{err}");
+    assert!(
+        err.contains("`hipvoice play tests/fixtures/controls.toml --resume` goes on"),
+        "the hint names the file as it was typed: {err}"
+    );
     let saved = std::fs::read_to_string(&positions).unwrap();
     assert!(saved.contains("\"bridge\""), "{saved}");
 
@@ -453,7 +456,7 @@ fn a_stopped_session_resumes_at_the_saved_exercise() {
     );
     assert!(
         err.starts_with(
-            "hipvoice: last time you stopped during Bridge. `hipvoice controls --resume`"
+            "hipvoice: last time you stopped during Bridge. `hipvoice play tests/fixtures/controls.toml --resume`"
         ),
         "{err}"
     );
@@ -491,4 +494,48 @@ fn without_a_terminal_or_a_session_bus_the_session_still_plays() {
         !lines.iter().any(|l| l.contains("Press space")),
         "no key hint without keys"
     );
+}
+
+#[test]
+#[ignore = "needs a sound server, D-Bus and tmux: run scripts/test"]
+fn a_place_that_cannot_be_saved_is_not_promised_and_a_stalled_stream_never_hangs() {
+    let Some(_sink) = sink() else { return };
+    let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    // The state folder is a file: nothing can be saved there.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("not-a-folder");
+    std::fs::write(&state, "").unwrap();
+    let s = Background::start(&["play", ROUTINE], &state, &[]);
+    s.wait_line("Exercise 1 of 2: Lifts.", 1);
+    wait_playerctl(&["status"], "Playing");
+    playerctl(&["stop"]);
+    let (code, err, lines) = { s }.finish();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        lines.contains(&"Stopping. Your place could not be saved.".to_owned()),
+        "{lines:?}"
+    );
+    assert!(err.contains("could not save your place"), "{err}");
+    assert!(!err.contains("--resume"), "no promise of a place: {err}");
+
+    // A process stopped for a second (SIGSTOP): the sound server drops its stream, which then
+    // pulls nothing more. The session ends with one line and its place, never hangs.
+    let s = Background::start(&["play", ROUTINE], dir.path(), &[]);
+    s.wait_line("Exercise 1 of 2: Lifts.", 1);
+    // SAFETY: signalling our own child process.
+    unsafe { libc_kill(s.child.id() as i32, 19) };
+    std::thread::sleep(Duration::from_secs(1));
+    // SAFETY: as above.
+    unsafe { libc_kill(s.child.id() as i32, 18) };
+    let (code, err, _) = { s }.finish();
+    match code {
+        Some(2) => {
+            assert!(
+                err.starts_with("hipvoice: the sound output stopped at "),
+                "{err}"
+            );
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+        other => panic!("exit {other:?}: {err}"),
+    }
 }

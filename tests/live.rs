@@ -157,7 +157,7 @@ fn a_dying_sound_server_ends_the_session_with_one_line_and_the_place_saved() {
     assert_eq!(ours.len(), 1, "{err}");
     assert!(
         ours[0].starts_with("hipvoice: the sound output stopped at 00:0")
-            && ours[0].contains("`hipvoice short --resume`"),
+            && ours[0].contains("`hipvoice play tests/fixtures/short.toml --resume`"),
         "{err}"
     );
     assert!(err.contains("exit=2"), "{err}");

@@ -242,6 +242,8 @@ impl Index {
 /// The live session's state machine. See the module doc.
 pub struct Conductor {
     ph: &'static Phrases,
+    /// The routine's title, for media clients outside the exercises.
+    title: String,
     t: Arc<Timeline>,
     ix: Index,
     /// The mark of the conductor's last load or seek.
@@ -272,6 +274,7 @@ impl Conductor {
     pub fn new(ph: &'static Phrases, volume: u32, rate_wpm: u32) -> Conductor {
         Conductor {
             ph,
+            title: String::new(),
             t: Arc::new(Timeline::default()),
             ix: Index::default(),
             mark: 0,
@@ -289,6 +292,12 @@ impl Conductor {
             status: None,
             last_step: None,
         }
+    }
+
+    /// The routine's title, shown by media clients in the opening and the closing.
+    pub fn with_title(mut self, title: &str) -> Conductor {
+        self.title = title.to_owned();
+        self
     }
 
     /// The timeline now playing.
@@ -599,22 +608,38 @@ impl Conductor {
         self.update_status(out);
     }
 
+    /// An instruction: a line that tells what to do. Count-down numbers and the helper lines
+    /// inside a hold or rest ("Hold.", "Halfway.", "Rest for ten seconds.") are not.
+    fn is_instruction(&self, c: &Cue) -> bool {
+        let count = (0..=20).any(|n| c.text.as_deref() == Some(self.ph.count(n).as_str()));
+        let helper = self
+            .ix
+            .windows
+            .iter()
+            .map(|&i| &self.t.cues[i])
+            .any(|w| w.start <= c.start && c.start < w.end);
+        !count && !helper
+    }
+
+    /// Repeat: an instruction being said starts again; otherwise the last instruction is said
+    /// as an answer (in a hold: the movement, not "Hold." or a count).
     fn repeat(&mut self, out: &mut Vec<Action>) {
         let p = self.pos;
-        if let Some(line) = self.audible_at(p).filter(|c| c.kind == CueKind::Speech) {
-            // The line is being said: say it again from its start.
+        if let Some(line) = self
+            .audible_at(p)
+            .filter(|c| c.kind == CueKind::Speech && self.is_instruction(c))
+        {
             let to = line.start;
             self.seek(to, out);
             return;
         }
-        let counts: Vec<String> = (0..=20).map(|n| self.ph.count(n)).collect();
         let last = self
             .ix
             .speech
             .iter()
             .map(|&i| &self.t.cues[i])
             .take_while(|c| c.start < p)
-            .filter(|c| c.text.as_ref().is_some_and(|t| !counts.contains(t)))
+            .filter(|c| self.is_instruction(c))
             .last()
             .and_then(|c| c.text.clone());
         match last {
@@ -783,6 +808,7 @@ impl Conductor {
                     None => name,
                 }
             }
+            (None, _) if !self.title.is_empty() => self.title.clone(),
             (None, _) => self.t.routine.clone(),
         }
     }
@@ -1285,7 +1311,17 @@ mod tests {
         // After the count-down's last number, before the release.
         s.tick(hold.end - 10);
         let a = s.cmd(Command::Repeat);
-        assert_eq!(said(&a), ["Hold for eight seconds."]);
+        assert_eq!(said(&a), ["Lift your left leg."]);
+        // Inside a count-down number: the movement again, not the number.
+        let two = s
+            .t()
+            .of_kind(CueKind::Speech)
+            .find(|c| c.start > hold.start && c.text.as_deref() == Some("Two."))
+            .unwrap()
+            .clone();
+        s.tick(two.start + 100);
+        let a = s.cmd(Command::Repeat);
+        assert_eq!(said(&a), ["Lift your left leg."]);
         // Inside a line: that line from its start, no second voice.
         let line = s
             .t()

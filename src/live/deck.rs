@@ -87,6 +87,9 @@ struct Published {
     overlay_playing: AtomicBool,
     /// At the end of a complete program.
     finished: AtomicBool,
+    /// Blocks handed to the device so far: a stream that still pulls samples counts up,
+    /// paused or not.
+    blocks: AtomicU64,
     ended: AtomicBool,
     /// Nanoseconds after `epoch` when the first program frame was mixed; 0 before.
     first_frame_ns: AtomicU64,
@@ -151,6 +154,11 @@ impl DeckHandle {
     /// True once the cursor is at the end of a complete program.
     pub fn finished(&self) -> bool {
         self.published.finished.load(Ordering::Acquire)
+    }
+
+    /// How many blocks the device has pulled: it stops counting only when the stream has.
+    pub fn blocks(&self) -> u64 {
+        self.published.blocks.load(Ordering::Acquire)
     }
 
     /// True once the source has ended (after a stop).
@@ -275,6 +283,7 @@ impl Deck {
             self.published.ended.store(true, Ordering::Release);
             return false;
         }
+        self.published.blocks.fetch_add(1, Ordering::Release);
         self.block.fill(0.0);
 
         // The timeline: up to the gate, the program's end, or not at all while paused.

@@ -18,9 +18,9 @@ pub mod deck;
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use conductor::{Action, Command, Conductor, Ended, Event, Playback};
@@ -51,6 +51,13 @@ impl Trace {
     }
 }
 
+/// How a session ended, and whether a place to resume from is saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub ended: Ended,
+    pub place_saved: bool,
+}
+
 /// A live session to play.
 pub struct Request {
     pub routine: Routine,
@@ -71,6 +78,8 @@ pub struct Request {
 const TICK: Duration = Duration::from_millis(20);
 /// Silence after a spoken answer before the session goes on.
 const AFTER_ANSWER_SECS: f64 = 0.3;
+/// A device that has pulled no samples for this long is gone.
+const STALL: Duration = Duration::from_millis(1500);
 /// After the last frame, the device's buffer still has to play out.
 const DRAIN: Duration = Duration::from_millis(400);
 
@@ -211,6 +220,12 @@ impl Transcript<'_> {
         let _ = write!(self.out, "{text}{end}");
         let _ = self.out.flush();
     }
+
+    /// A line for stderr, whole even while the terminal is raw.
+    fn note(&self, text: &str) {
+        let end = if self.raw { "\r\n" } else { "\n" };
+        eprint!("{text}{end}");
+    }
 }
 
 /// Plays a session to its end, or until the person stops it or a signal (`stop`) arrives.
@@ -218,14 +233,27 @@ impl Transcript<'_> {
 /// the rest is synthesised while the opening plays. Returns how the session ended.
 ///
 /// Errors: no audio device; a session that cannot be prepared (a voice that cannot start).
-pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<Ended, Error> {
+pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<Outcome, Error> {
     let trace = req.trace;
     let rate = crate::voice::espeak::RATE;
     let ph = phrases::for_language(&req.routine.language).unwrap_or(&phrases::EN);
     let routine_id = req.routine.id.clone();
 
-    let device_failed = Arc::new(AtomicBool::new(false));
-    let sink = output::open_device(rate, device_failed.clone())
+    // Keys first: a key pressed while the device opens is read, not echoed.
+    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>();
+    let raw = if req.keys {
+        match keys::start(cmd_tx.clone()) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                trace.say(format_args!("no keys: the terminal would not go raw: {e}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let device_error = Arc::new(Mutex::new(None));
+    let sink = output::open_device(rate, device_error.clone())
         .map_err(|e| Error::Device(e.to_string()))?;
     trace.say(format_args!(
         "audio device open {} ms after start",
@@ -243,18 +271,6 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<E
     );
     let mut answers = Answers::new(&req.settings, trace)?;
 
-    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>();
-    let raw = if req.keys {
-        match keys::start(cmd_tx.clone()) {
-            Ok(g) => Some(g),
-            Err(e) => {
-                trace.say(format_args!("no keys: the terminal would not go raw: {e}"));
-                None
-            }
-        }
-    } else {
-        None
-    };
     let mut media = if req.media {
         match Media::start(cmd_tx.clone()) {
             Ok(m) => {
@@ -277,8 +293,21 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<E
         out,
         raw: raw.is_some(),
     };
-    let volume = (req.settings.volume * 100.0).round() as u32;
-    let mut conductor = Conductor::new(ph, volume, req.settings.espeak.rate_wpm);
+    // Never silent: the person would hear nothing and could not tell why.
+    let (lowest, _) = conductor::VOLUME_RANGE;
+    let mut volume = (req.settings.volume * 100.0).round() as u32;
+    if volume < lowest {
+        transcript.note(&format!(
+            "hipvoice: volume {volume}% would be too quiet to hear; playing at {lowest}%."
+        ));
+        volume = lowest;
+    }
+    let mut conductor =
+        Conductor::new(ph, volume, req.settings.espeak.rate_wpm).with_title(&req.routine.title);
+    // Whether the place to resume from is saved: None until an exercise has been saved.
+    let mut place_saved: Option<bool> = None;
+    let mut told_error = false;
+    let (mut blocks_seen, mut progress_at, mut prev_iter) = (0, Instant::now(), Instant::now());
     let mut programs: HashMap<u16, Arc<Program>> = HashMap::new();
     let mut generation: u16 = 0;
     let mut told_first = false;
@@ -295,7 +324,27 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<E
         if stop.load(Ordering::Acquire) {
             events.push(Event::Command(Command::Signal));
         }
-        if device_failed.load(Ordering::Acquire) {
+        // The device pulls a block every few milliseconds, paused or not. An error it
+        // survives passes; a device that has pulled nothing for STALL is gone (a dead sound
+        // server, a removed device, a stream the server dropped while this process was
+        // stopped). A wake-up long after the last one means this process itself was stopped
+        // (SIGSTOP, a suspend): that time does not count.
+        let here = Instant::now();
+        if here.duration_since(prev_iter) > TICK * 10 {
+            progress_at = here;
+        }
+        prev_iter = here;
+        if handle.blocks() != blocks_seen {
+            blocks_seen = handle.blocks();
+            progress_at = here;
+        }
+        if let Some(e) = device_error.lock().ok().and_then(|e| e.clone())
+            && !told_error
+        {
+            told_error = true;
+            trace.say(format_args!("the audio stream reported: {e}"));
+        }
+        if here.duration_since(progress_at) > STALL {
             events.push(Event::Command(Command::DeviceLost));
         }
         match ready_rx.try_recv() {
@@ -360,7 +409,15 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<E
                     Action::Gain(g) => cmd.gain = Some(g),
                     // One overlay per deck command: the conductor counts every answer it
                     // asked for, and the deck counts each one that ends or is cut.
-                    Action::Say(text) => {
+                    Action::Say(mut text) => {
+                        // "Your place is saved" only when it is.
+                        if text == ph.controls.stopping {
+                            text = match place_saved {
+                                Some(true) => text,
+                                Some(false) => ph.controls.stopping_not_saved.to_owned(),
+                                None => ph.controls.stopping_nothing_saved.to_owned(),
+                            };
+                        }
                         transcript.line(&text);
                         let clip = answers.line(&text);
                         overlay(&mut handle, &mut cmd, clip);
@@ -379,11 +436,20 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<E
                             name,
                             saved_at: resume::now(),
                         };
-                        if let Err(e) = resume::save(&s) {
-                            trace.say(format_args!("could not save the position: {e}"));
+                        match resume::save(&s) {
+                            Ok(()) => place_saved = Some(true),
+                            Err(e) => {
+                                if place_saved != Some(false) {
+                                    transcript.note(&format!(
+                                        "hipvoice: could not save your place to resume from: {e}"
+                                    ));
+                                }
+                                place_saved = Some(false);
+                            }
                         }
                     }
                     Action::ClearSaved => {
+                        place_saved = None;
                         if let Err(e) = resume::clear(&routine_id) {
                             trace.say(format_args!("could not clear the saved position: {e}"));
                         }
@@ -430,7 +496,10 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<E
     drop(media);
     drop(raw);
     drop(sink);
-    Ok(ended)
+    Ok(Outcome {
+        ended,
+        place_saved: place_saved == Some(true),
+    })
 }
 
 /// Puts a clip on the overlay lane with `cmd`; a clip already there goes to the deck first

@@ -5,8 +5,7 @@
 pub mod keys;
 pub mod media;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -42,15 +41,20 @@ fn quiet_stderr<T>(f: impl FnOnce() -> T) -> T {
 
 /// Opens the default output at `rate`, mono, with a 1024-frame buffer (falling back to the
 /// device's own format, which rodio converts). ALSA's probing noise is kept off the terminal.
-/// When the stream fails later (the sound server dies, the device goes away), `failed` is set:
-/// the stream then stops pulling samples, and only this flag says so.
+/// When the stream reports an error, its text goes into `error`. Some errors pass (a stalled
+/// process, an underrun); after others (the sound server died, the device went away) the
+/// stream stops pulling samples: the caller tells them apart by watching the stream.
 pub fn open_device(
     rate: u32,
-    failed: Arc<AtomicBool>,
+    error: Arc<Mutex<Option<String>>>,
 ) -> Result<rodio::MixerDeviceSink, OutputError> {
     let on_error = move || {
-        let f = failed.clone();
-        move |_| f.store(true, Ordering::Release)
+        let e = error.clone();
+        move |err: rodio::cpal::Error| {
+            if let Ok(mut m) = e.lock() {
+                *m = Some(err.to_string());
+            }
+        }
     };
     quiet_stderr(|| {
         // Ask for the timeline's own format first: the sound server converts it, and this
