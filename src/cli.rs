@@ -22,8 +22,6 @@ use crate::session::{Session, Settings, Shape};
 use crate::show;
 use crate::voice::EspeakSettings;
 
-type Failure = Error;
-
 /// When `main` started, for `--verbose` timings.
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
@@ -115,9 +113,9 @@ pub struct SessionArgs {
 
 impl SessionArgs {
     /// Flags win over the config file, the file over the defaults.
-    pub fn resolve(&self) -> Result<Settings, Failure> {
+    pub fn resolve(&self) -> Result<Settings, Error> {
         let config = match config::path() {
-            Some(p) => config::load(&p).map_err(|d| Failure::usage(d.to_string()))?,
+            Some(p) => config::load(&p).map_err(|d| Error::usage(d.to_string()))?,
             None => Config::default(),
         };
         let d = EspeakSettings::default();
@@ -190,7 +188,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-pub fn run(cli: Cli) -> Result<u8, Failure> {
+pub fn run(cli: Cli) -> Result<u8, Error> {
     let Some(command) = cli.command else {
         let mut out = std::io::stdout();
         let _ = writeln!(
@@ -206,7 +204,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             let s = Session::prepare_shaped(
                 &r,
                 &session.resolve()?,
-                &session.shape(&r, &routine, false)?,
+                &session.shape(&r, &routine, false),
             )?;
             let colour = show::use_colour(std::io::stdout().is_terminal());
             print(&show::show(&r, &s.timeline, &s.cache.describe(), colour))
@@ -220,7 +218,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             let t = Session::prepare_shaped(
                 &r,
                 &session.resolve()?,
-                &session.shape(&r, &routine, false)?,
+                &session.shape(&r, &routine, false),
             )?
             .timeline;
             if json {
@@ -246,7 +244,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
                     command: Some(Command::Play { routine, session }),
                     verbose,
                 }) => play(&routine, &session, verbose || cli.verbose),
-                Ok(_) => Err(Failure::usage("give one routine to play")),
+                Ok(_) => Err(Error::usage("give one routine to play")),
                 Err(e) => {
                     let text = e.render().to_string();
                     let first = text
@@ -254,7 +252,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
                         .next()
                         .unwrap_or("")
                         .trim_start_matches("error: ");
-                    Err(Failure::usage(format!(
+                    Err(Error::usage(format!(
                         "{first}. hint: `hipvoice play --help` lists the options"
                     )))
                 }
@@ -263,13 +261,13 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
     }
 }
 
-fn print(s: &str) -> Result<u8, Failure> {
+fn print(s: &str) -> Result<u8, Error> {
     let mut out = std::io::stdout().lock();
     match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(code::OK),
         // A closed pipe (`hipvoice show stretch | head`) is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code::OK),
-        Err(e) => Err(Failure::usage(format!("cannot write the output: {e}"))),
+        Err(e) => Err(Error::usage(format!("cannot write the output: {e}"))),
     }
 }
 
@@ -291,10 +289,8 @@ impl SessionArgs {
     /// Where the session starts and what its opening says besides the routine's lines:
     /// the saved place with `--resume`, or (live only) a hint that one exists and which keys
     /// pause and give help.
-    pub fn shape(&self, r: &Routine, name: &str, live: bool) -> Result<Shape, Failure> {
-        let ctl = &phrases::for_language(&r.language)
-            .unwrap_or(&phrases::EN)
-            .controls;
+    pub fn shape(&self, r: &Routine, name: &str, live: bool) -> Shape {
+        let ctl = &phrases::for_language_or_english(&r.language).controls;
         let mut shape = Shape::default();
         let saved = resume::load(&r.id).filter(|s| r.exercises.iter().any(|e| e.id == s.exercise));
         match (self.resume, saved) {
@@ -320,7 +316,7 @@ impl SessionArgs {
             }
             _ => {}
         }
-        Ok(shape)
+        shape
     }
 }
 
@@ -334,7 +330,7 @@ fn resume_command(name: &str) -> String {
     }
 }
 
-fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Failure> {
+fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
     let stop = stop_flag();
     let trace = Trace {
         since: *STARTED.get_or_init(std::time::Instant::now),
@@ -343,11 +339,9 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Failure>
     let r = resolve(name)?;
     let settings = session.resolve()?;
     let keys = std::io::stdin().is_terminal();
-    let mut shape = session.shape(&r, name, true)?;
+    let mut shape = session.shape(&r, name, true);
     if keys {
-        let ctl = &phrases::for_language(&r.language)
-            .unwrap_or(&phrases::EN)
-            .controls;
+        let ctl = &phrases::for_language_or_english(&r.language).controls;
         shape.notes.insert(0, ctl.keys_hint.to_owned());
     }
     let request = live::Request {
@@ -399,19 +393,19 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Failure>
     }
 }
 
-fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Failure> {
+fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Error> {
     let Some(format) = Format::from_path(path) else {
-        return Err(Failure::usage(format!(
+        return Err(Error::usage(format!(
             "cannot tell the format of {} from its name. hint: end it in .wav or .ogg",
             path.display()
         )));
     };
     let r = resolve(name)?;
     let settings = session.resolve()?;
-    let mut s = Session::prepare_shaped(&r, &settings, &session.shape(&r, name, false)?)?;
+    let mut s = Session::prepare_shaped(&r, &settings, &session.shape(&r, name, false))?;
     let program = s.program()?.with_gain(settings.volume);
     let written = export::write(&program, &s.timeline, path, format)
-        .map_err(|e| Failure::usage(e.to_string()))?;
+        .map_err(|e| Error::usage(e.to_string()))?;
     let mut also = vec![format!("captions {}", written.captions.display())];
     if let Some(c) = &written.chapters {
         also.push(format!("chapters {}", c.display()));
@@ -446,7 +440,7 @@ fn user_routine_files() -> Vec<PathBuf> {
 }
 
 /// A routine by built-in name, by the name of one of the user's, or by path.
-pub fn resolve(name: &str) -> Result<Routine, Failure> {
+pub fn resolve(name: &str) -> Result<Routine, Error> {
     let path = Path::new(name);
     let looks_like_path =
         name.ends_with(".toml") || name.contains(std::path::MAIN_SEPARATOR) || name.contains('/');
@@ -475,17 +469,17 @@ pub fn resolve(name: &str) -> Result<Routine, Failure> {
             "`hipvoice list` shows the routines; a file needs its path, like ./mine.toml".to_owned()
         }
     };
-    Err(Failure::usage(format!(
+    Err(Error::usage(format!(
         "there is no routine called \"{name}\". hint: {hint}"
     )))
 }
 
 /// Plans with the user's default settings (for `list` and `check`).
-fn timeline(r: &Routine) -> Result<Timeline, Failure> {
+fn timeline(r: &Routine) -> Result<Timeline, Error> {
     Ok(Session::prepare(r, &SessionArgs::default().resolve()?)?.timeline)
 }
 
-fn list() -> Result<u8, Failure> {
+fn list() -> Result<u8, Error> {
     let mut out = String::new();
     let mut line = |r: &Routine, whose: &str| {
         let summary = match timeline(r) {
@@ -520,13 +514,13 @@ fn list() -> Result<u8, Failure> {
     Ok(code::OK)
 }
 
-fn check(files: &[String]) -> Result<u8, Failure> {
+fn check(files: &[String]) -> Result<u8, Error> {
     let mut worst = code::OK;
     for name in files {
         let loaded = if !Path::new(name).exists() && routine::builtin_source(name).is_some() {
             resolve(name)
         } else {
-            routine::load_file(Path::new(name)).map_err(Failure::from)
+            routine::load_file(Path::new(name)).map_err(Error::from)
         };
         let outcome = loaded.and_then(|r| timeline(&r).map(|t| (r, t)));
         match outcome {

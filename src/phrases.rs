@@ -199,6 +199,12 @@ pub fn for_language(tag: &str) -> Option<&'static Phrases> {
     }
 }
 
+/// The phrase table for a language tag, or English where there is none: what a live session
+/// answers in (planning refuses an unknown language before a session starts).
+pub fn for_language_or_english(tag: &str) -> &'static Phrases {
+    for_language(tag).unwrap_or(&EN)
+}
+
 /// Fills `{name}` markers in a phrase.
 pub fn fill(phrase: &str, values: &[(&str, &str)]) -> String {
     let mut out = phrase.to_owned();

@@ -192,7 +192,6 @@ pub struct Deck {
     stopped: bool,
     overlay: Option<(Samples, usize)>,
     block: [f32; BLOCK],
-    scratch: [f32; BLOCK],
     idx: usize,
 }
 
@@ -218,7 +217,6 @@ pub fn deck(rate: u32) -> (Deck, DeckHandle) {
         stopped: false,
         overlay: None,
         block: [0.0; BLOCK],
-        scratch: [0.0; BLOCK],
         idx: BLOCK,
     };
     let h = DeckHandle {
@@ -306,8 +304,7 @@ impl Deck {
         // The overlay lane, mixed over whatever the timeline gave.
         if let Some((clip, at)) = &mut self.overlay {
             let n = (clip.len() - *at).min(BLOCK);
-            self.scratch[..n].copy_from_slice(&clip[*at..*at + n]);
-            for (o, s) in self.block[..n].iter_mut().zip(&self.scratch[..n]) {
+            for (o, s) in self.block[..n].iter_mut().zip(&clip[*at..*at + n]) {
                 *o += *s;
             }
             *at += n;

@@ -236,7 +236,7 @@ impl Transcript<'_> {
 pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<Outcome, Error> {
     let trace = req.trace;
     let rate = crate::voice::espeak::RATE;
-    let ph = phrases::for_language(&req.routine.language).unwrap_or(&phrases::EN);
+    let ph = phrases::for_language_or_english(&req.routine.language);
     let routine_id = req.routine.id.clone();
 
     // Keys first: a key pressed while the device opens is read, not echoed.
