@@ -15,6 +15,7 @@ fn settings() -> Settings {
         espeak: EspeakSettings::default(),
         volume: 1.0,
         lead_in: None,
+        affected_side: None,
     }
 }
 

@@ -17,7 +17,7 @@ use crate::phrases;
 use crate::plan::Timeline;
 use crate::render::export::{self, Format};
 use crate::resume;
-use crate::routine::{self, Routine};
+use crate::routine::{self, Routine, Side};
 use crate::session::{Session, Settings, Shape};
 use crate::show;
 use crate::voice::EspeakSettings;
@@ -109,6 +109,9 @@ pub struct SessionArgs {
     /// Go on from the exercise where the last session of this routine stopped.
     #[arg(long)]
     pub resume: bool,
+    /// Your affected side (painful, operated), for exercises that start with it: left or right.
+    #[arg(long, value_name = "SIDE", value_parser = parse_side)]
+    pub side: Option<Side>,
 }
 
 impl SessionArgs {
@@ -134,7 +137,16 @@ impl SessionArgs {
             },
             volume: self.volume.or(config.volume).unwrap_or(100) as f32 / 100.0,
             lead_in: self.lead_in.or(config.lead_in_secs),
+            affected_side: self.side.or(config.affected_side.map(|s| s.0)),
         })
+    }
+}
+
+fn parse_side(s: &str) -> Result<Side, String> {
+    match s {
+        "left" => Ok(Side::Left),
+        "right" => Ok(Side::Right),
+        _ => Err(format!("\"{s}\" is not a side; write left or right")),
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Diagnostics, SourceMap};
-use crate::routine::toml_error;
+use crate::routine::{Side, toml_error};
 
 /// What the config file may set.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -24,6 +24,26 @@ pub struct Config {
     pub volume: Option<u32>,
     /// Seconds to get into place before the first exercise.
     pub lead_in_secs: Option<f64>,
+    /// The person's affected side, "left" or "right": exercises with first_side = "affected"
+    /// start with it.
+    pub affected_side: Option<AffectedSide>,
+}
+
+/// `affected_side` as written in the config file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AffectedSide(pub Side);
+
+impl<'de> Deserialize<'de> for AffectedSide {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.as_str() {
+            "left" => Ok(AffectedSide(Side::Left)),
+            "right" => Ok(AffectedSide(Side::Right)),
+            _ => Err(serde::de::Error::custom(format!(
+                "`affected_side` must be \"left\" or \"right\" (got \"{s}\")"
+            ))),
+        }
+    }
 }
 
 /// The config file's path, whether or not it exists.

@@ -44,6 +44,22 @@ pub struct Phrases {
     pub well_done: &'static str,
     /// Opening of a resumed session.
     pub continuing_with: &'static str,
+    /// The short cue of a later rep when the routine writes none.
+    pub short_again: &'static str,
+    /// The short cue of a rep that changes side, when the routine writes none. `{Side}`.
+    pub short_side: &'static str,
+    /// Said in a hold or timed block where nothing else is said for a while: "{duration} left."
+    pub time_left: &'static str,
+    /// The opening line of a timed block.
+    pub keep_going_for: &'static str,
+    /// The dose of a timed exercise with sides.
+    pub timed_sides: &'static str,
+    /// Said when an exercise starts with the affected (or unaffected) side.
+    pub start_side: &'static str,
+    /// The name of a circuit that has none.
+    pub circuit: &'static str,
+    /// "Two exercises, three rounds."
+    pub circuit_dose: &'static str,
     /// The live controls' answers, spoken over the session (see `live`).
     pub controls: Controls,
 }
@@ -146,6 +162,14 @@ pub static EN: Phrases = Phrases {
     summary_one: "One exercise in {duration}.",
     well_done: "Well done.",
     continuing_with: "Continuing with {name}.",
+    short_again: "Again.",
+    short_side: "{Side} leg.",
+    time_left: "{duration} left.",
+    keep_going_for: "Keep going for {duration}.",
+    timed_sides: "{duration} on each side.",
+    start_side: "Start with your {side} leg.",
+    circuit: "Circuit",
+    circuit_dose: "{exercises} exercises, {rounds} rounds.",
     controls: Controls {
         keys_hint: "Press space to pause. Press H for help.",
         saved_hint: "Last time, you stopped during {name}. To go on from there, start again with dash dash resume.",

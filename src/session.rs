@@ -6,7 +6,7 @@ use crate::config;
 use crate::error::Error;
 use crate::plan::{self, PlanOptions, Timeline};
 use crate::render::{Program, SoundBank, SoundError};
-use crate::routine::Routine;
+use crate::routine::{Routine, Side};
 use crate::voice::{Espeak, EspeakSettings, PhraseCache};
 
 /// Voice and session settings after the command line, the config file and the defaults.
@@ -17,6 +17,8 @@ pub struct Settings {
     pub volume: f32,
     /// Seconds of lead-in; `None` takes the routine's, then the default.
     pub lead_in: Option<f64>,
+    /// The person's affected side (see [`PlanOptions::affected_side`]).
+    pub affected_side: Option<Side>,
 }
 
 /// What else shapes a plan besides the settings.
@@ -76,6 +78,7 @@ impl Session {
             })?;
         let mut options = PlanOptions::new(cache.sample_rate());
         options.lead_in_secs = settings.lead_in;
+        options.affected_side = settings.affected_side;
         options.intro_only = shape.intro_only;
         options.notes = shape.notes.clone();
         options.resume_from = shape.resume_from.clone();
@@ -103,6 +106,9 @@ impl Session {
                 plan::PlanError::TooLong { .. } => Error::Invalid(format!(
                     "{}:1:1: {e}. hint: use fewer reps or sets, or split the routine",
                     r.source_name
+                )),
+                plan::PlanError::NoAffectedSide(_) => Error::Usage(format!(
+                    "{e}. hint: say which with --side left or --side right, or set affected_side = \"left\" in the config file"
                 )),
                 other => Error::usage(other.to_string()),
             })?;

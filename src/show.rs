@@ -27,9 +27,11 @@ pub fn length(frames: u64, rate: u32) -> String {
     }
     let total = x.round() as u64;
     let (m, s) = (total / 60, total % 60);
+    let minutes = if m == 1 { "minute" } else { "minutes" };
     match s {
-        0 => format!("{m} minutes"),
-        _ => format!("{m} minutes {s} seconds"),
+        0 => format!("{m} {minutes}"),
+        1 => format!("{m} {minutes} 1 second"),
+        _ => format!("{m} {minutes} {s} seconds"),
     }
 }
 
@@ -55,9 +57,16 @@ fn describe(cue: &Cue, rate: u32) -> String {
         CueKind::Exercise => d.push_str(cue.text.as_deref().unwrap_or("")),
         _ => d.push_str(&length(cue.len(), rate)),
     }
-    if matches!(cue.kind, CueKind::Hold) {
+    if cue.kind == CueKind::Phase {
+        let _ = write!(d, " ({})", length(cue.len(), rate));
+        return format!("{}{d}", cue.text.as_deref().unwrap_or(""));
+    }
+    if matches!(cue.kind, CueKind::Hold | CueKind::Timed) {
         if let Some(side) = &cue.side {
             let _ = write!(d, ", {}", side.as_str());
+        }
+        if let Some(round) = cue.round {
+            let _ = write!(d, ", round {round}");
         }
         if let Some(set) = cue.set {
             let _ = write!(d, ", set {set}");
@@ -76,12 +85,34 @@ pub fn show(routine: &Routine, t: &Timeline, voice: &str, colour: bool) -> Strin
     if !routine.description.is_empty() {
         let _ = writeln!(out, "{}", routine.description);
     }
+    let mut parts = vec![count(routine.exercises.len(), "exercise", "exercises")];
     let holds = t.of_kind(CueKind::Hold).count();
+    // A moving rep is its run of phases: count the phases that open a rep.
+    let mut reps = 0;
+    let mut counted_step = None;
+    let mut step = None;
+    for (i, c) in t.cues.iter().enumerate() {
+        if c.kind == CueKind::Step {
+            step = c.rep.map(|_| i);
+        } else if c.kind == CueKind::Phase && step.is_some() && counted_step != step {
+            counted_step = step;
+            reps += 1;
+        }
+    }
+    let blocks = t.of_kind(CueKind::Timed).count();
+    if holds > 0 {
+        parts.push(count(holds, "hold", "holds"));
+    }
+    if reps > 0 {
+        parts.push(count(reps, "moving rep", "moving reps"));
+    }
+    if blocks > 0 {
+        parts.push(count(blocks, "timed block", "timed blocks"));
+    }
     let _ = writeln!(
         out,
-        "{}, {}, {} in all, spoken by the {voice}.",
-        count(routine.exercises.len(), "exercise", "exercises"),
-        count(holds, "hold", "holds"),
+        "{}, {} in all, spoken by the {voice}.",
+        parts.join(", "),
         length(t.frames, t.sample_rate)
     );
     if let Some(f) = &routine.frequency {
@@ -138,5 +169,7 @@ mod tests {
         assert_eq!(length(150, 100), "1.5 seconds");
         assert_eq!(length(100, 100), "1 second");
         assert_eq!(length(110_000, 100), "18 minutes 20 seconds");
+        assert_eq!(length(6000, 100), "1 minute");
+        assert_eq!(length(6100, 100), "1 minute 1 second");
     }
 }

@@ -379,6 +379,7 @@ mod tests {
                 side: None,
                 set: None,
                 rep: None,
+                round: None,
                 step: None,
             })
             .collect();
@@ -387,6 +388,7 @@ mod tests {
             sample_rate: 22050,
             frames,
             cues,
+            doses: Vec::new(),
         };
         let mut cache = PhraseCache::new(Box::new(StandIn::new(22050)));
         Arc::new(Program::new(&t, &mut cache, &SoundBank::builtin(22050).unwrap()).unwrap())

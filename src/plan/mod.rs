@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use sequencer::{Pacing, PlanError, PlanOptions, SpeechTimer, plan};
 
-use crate::routine::Side;
+use crate::routine::{Dose, Side};
 
 /// Frames from seconds at a rate, rounded to the nearest frame. The only place seconds become frames.
 pub fn frames(secs: f64, rate: u32) -> u64 {
@@ -38,6 +38,10 @@ pub enum CueKind {
     /// Time to move into the position before a hold, or back after it.
     Move,
     Hold,
+    /// A timed block of continuous movement (march, walk): bracketed by sounds like a hold.
+    Timed,
+    /// One phase of a moving rep's tempo ("Up", three seconds); its text is the phase's word.
+    Phase,
     Rest,
     Sound,
     Speech,
@@ -51,6 +55,8 @@ impl CueKind {
             CueKind::Prepare => "prepare",
             CueKind::Move => "move",
             CueKind::Hold => "hold",
+            CueKind::Timed => "timed",
+            CueKind::Phase => "phase",
             CueKind::Rest => "rest",
             CueKind::Sound => "sound",
             CueKind::Speech => "speech",
@@ -110,6 +116,9 @@ pub struct Cue {
     pub set: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rep: Option<u32>,
+    /// The round of a circuit this cue belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<u32>,
     /// On `step` cues only: the step's stable id, the same at any speech rate and in a
     /// resumed session: `start`, `end`, `EXERCISE/setup`, `EXERCISE/set-N/rep-R`,
     /// `EXERCISE/set-N/SIDE/rep-R`, `EXERCISE/set-N/switch-SIDE`, `EXERCISE/set-N/rest`.
@@ -133,12 +142,40 @@ impl Cue {
 }
 
 /// A whole session at exact frames. See the module doc for its invariants.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timeline {
     pub routine: String,
     pub sample_rate: u32,
     pub frames: u64,
     pub cues: Vec<Cue>,
+    /// Every exercise's dose: the value this session plays and the range the routine allows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub doses: Vec<PlannedDose>,
+}
+
+/// An exercise's dose as planned. Each [`Dose`] is `{value, min, max}`: `value` is what this
+/// session plays (the range's start), `min..=max` the routine's range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedDose {
+    pub exercise: String,
+    /// "hold", "reps" or "timed".
+    pub kind: String,
+    /// Reps per side (or in all); absent for a timed exercise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reps: Option<Dose<u32>>,
+    pub sets: Dose<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_secs: Option<Dose<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_secs: Option<Dose<f64>>,
+    /// Seconds of each phase of a moving rep.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tempo: Vec<f64>,
+    /// The circuit the exercise belongs to, and its rounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub circuit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<Dose<u32>>,
 }
 
 impl Timeline {

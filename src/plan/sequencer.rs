@@ -7,8 +7,10 @@
 //! are left out where they do not fit, so a window is never longer than the routine says.
 
 use crate::phrases::{self, Phrases};
-use crate::plan::{Cue, CueKind, Timeline, frames};
-use crate::routine::{Exercise, Routine, Side, Sides, SoundRef, Text, limits};
+use crate::plan::{Cue, CueKind, PlannedDose, Timeline, frames};
+use crate::routine::{
+    Block, Circuit, Exercise, Kind, Pace, Routine, Side, Sides, SoundRef, Text, limits,
+};
 
 /// Tells the sequencer how long a line takes to say, in frames at the timeline's rate.
 /// The embedded voice answers by synthesising (and caching) the line; tests use a stand-in.
@@ -40,6 +42,11 @@ pub struct Pacing {
     pub count_rest_secs: f64,
     /// Holds at least this long hear "halfway" in the middle.
     pub halfway_secs: f64,
+    /// The longest silence in a hold, rest or timed block before a time check is said, unless
+    /// the routine asks for quiet.
+    pub max_silence_secs: f64,
+    /// A technique reminder comes this long after a hold's opening line.
+    pub technique_after_secs: f64,
 }
 
 impl Default for Pacing {
@@ -55,6 +62,8 @@ impl Default for Pacing {
             announce_rest_secs: 5.0,
             count_rest_secs: 10.0,
             halfway_secs: 20.0,
+            max_silence_secs: 30.0,
+            technique_after_secs: 2.0,
         }
     }
 }
@@ -76,6 +85,9 @@ pub struct PlanOptions {
     /// with ..." and the exercises before it are left out. Exercise numbers stay those of the
     /// whole routine ("Exercise 2 of 3").
     pub resume_from: Option<String>,
+    /// The person's affected side (config `affected_side` or `--side`), for exercises whose
+    /// `first_side` is "affected" or "unaffected".
+    pub affected_side: Option<Side>,
 }
 
 impl PlanOptions {
@@ -87,6 +99,7 @@ impl PlanOptions {
             intro_only: false,
             notes: Vec::new(),
             resume_from: None,
+            affected_side: None,
         }
     }
 }
@@ -105,6 +118,8 @@ pub enum PlanError {
     Language(String),
     #[error("this routine has no exercise \"{0}\" to continue from")]
     NoSuchExercise(String),
+    #[error("the exercise \"{0}\" starts with your affected side, and no affected side is set")]
+    NoAffectedSide(String),
 }
 
 /// Turns a routine into a timeline. `sound_frames` gives each sound's length at the timeline rate.
@@ -126,6 +141,7 @@ pub fn plan(
         cues: Vec::new(),
         ctx: Ctx::default(),
         step: None,
+        checks: true,
     };
     s.session(routine, options)?;
     let frames = s.cur;
@@ -143,7 +159,29 @@ pub fn plan(
         sample_rate: options.sample_rate,
         frames,
         cues,
+        doses: doses(routine),
     })
+}
+
+fn doses(r: &Routine) -> Vec<PlannedDose> {
+    r.exercises
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let circuit = r.circuits.iter().find(|c| c.exercises.contains(&i));
+            PlannedDose {
+                exercise: e.id.clone(),
+                kind: e.kind.as_str().to_owned(),
+                reps: (e.kind != Kind::Timed).then_some(e.reps),
+                sets: e.sets,
+                hold_secs: (e.kind == Kind::Hold).then_some(e.hold_secs),
+                duration_secs: (e.kind == Kind::Timed).then_some(e.duration_secs),
+                tempo: e.tempo.iter().map(|p| p.secs).collect(),
+                circuit: circuit.map(|c| c.id.clone()),
+                rounds: circuit.map(|c| c.rounds),
+            }
+        })
+        .collect()
 }
 
 fn frames_limit(rate: u32) -> u64 {
@@ -157,6 +195,7 @@ struct Ctx {
     side: Option<Side>,
     set: Option<u32>,
     rep: Option<u32>,
+    round: Option<u32>,
 }
 
 struct Seq<'a> {
@@ -171,6 +210,8 @@ struct Seq<'a> {
     ctx: Ctx,
     /// The open step: where it started, what it belongs to, its id and its label.
     step: Option<(u64, Ctx, String, String)>,
+    /// Whether windows get time checks (the exercise's `time_checks`, the routine's `quiet`).
+    checks: bool,
 }
 
 const SWITCH: SoundRef = SoundRef::Builtin("switch");
@@ -209,6 +250,7 @@ impl Seq<'_> {
             side: self.ctx.side.map(Into::into),
             set: self.ctx.set,
             rep: self.ctx.rep,
+            round: self.ctx.round,
             step: None,
         });
     }
@@ -326,11 +368,71 @@ impl Seq<'_> {
         let (start, end) = (self.cur, self.cur + len);
         self.push(kind, start, end, None, None);
         let cd_start = self.countdown(end, count, start)?;
+        let limit = cd_start.saturating_sub(self.f(self.p.min_gap_secs));
         if let Some(text) = announce {
-            let limit = cd_start.saturating_sub(self.f(self.p.min_gap_secs));
             self.try_say_at(&text, start, limit)?;
         }
+        self.time_checks(start, limit, end)?;
         self.cur = end;
+        Ok(())
+    }
+
+    /// Spoken time checks ("Thirty seconds left.") in the silent stretches of a window, so that
+    /// nothing is silent for more than [`Pacing::max_silence_secs`]. `win..limit` is where a
+    /// check may be said; `end` is what "left" counts to.
+    fn time_checks(&mut self, win: u64, limit: u64, end: u64) -> Result<(), PlanError> {
+        if !self.checks {
+            return Ok(());
+        }
+        let max = self.f(self.p.max_silence_secs);
+        let gap = self.f(self.p.min_gap_secs);
+        let ten = u64::from(self.rate) * 10;
+        let mut busy: Vec<(u64, u64)> = self
+            .cues
+            .iter()
+            .filter(|c| matches!(c.kind, CueKind::Speech | CueKind::Sound))
+            .filter(|c| c.end > win && c.start < end)
+            .map(|c| (c.start, c.end))
+            .collect();
+        busy.sort_unstable();
+        busy.push((end, end));
+        let mut quiet_from = win;
+        for (b_start, b_end) in busy {
+            while b_start > quiet_from + max {
+                // Marks at whole tens of seconds before the end; a whole half-minute if one fits.
+                let room = limit.min(b_start);
+                let mut pick: Option<(u64, u64, String)> = None;
+                let mut k = 1;
+                while k * ten < end - win {
+                    let at = end - k * ten;
+                    k += 1;
+                    if at <= quiet_from + gap || at > quiet_from + max {
+                        continue;
+                    }
+                    let left = (end - at) as f64 / f64::from(self.rate);
+                    let text = phrases::capitalise(&phrases::fill(
+                        self.ph.time_left,
+                        &[("duration", &self.ph.duration(left.round()))],
+                    ));
+                    let d = self.len_of(&text)?;
+                    if at + d + gap > room {
+                        continue;
+                    }
+                    let round = (end - at) % (3 * ten) == 0;
+                    let better = match &pick {
+                        None => true,
+                        Some((p, _, _)) => round && (end - p) % (3 * ten) != 0,
+                    };
+                    if better {
+                        pick = Some((at, d, text));
+                    }
+                }
+                let Some((at, d, text)) = pick else { break };
+                self.push(CueKind::Speech, at, at + d, Some(text), None);
+                quiet_from = at + d;
+            }
+            quiet_from = quiet_from.max(b_end);
+        }
         Ok(())
     }
 
@@ -350,24 +452,39 @@ impl Seq<'_> {
     }
 
     fn session(&mut self, r: &Routine, o: &PlanOptions) -> Result<(), PlanError> {
+        self.checks = !r.quiet;
         self.step("start".to_owned(), "start".to_owned());
         self.say(&format!("{}.", r.title.trim_end_matches('.')))?;
         for note in &o.notes {
             self.say(note)?;
         }
+        let blocks = r.blocks();
+        let holds = |b: &Block, i: usize| match *b {
+            Block::Exercise(e) => e == i,
+            Block::Circuit(c) => r.circuits[c].exercises.contains(&i),
+        };
         let first = match &o.resume_from {
-            Some(id) => r
-                .exercises
-                .iter()
-                .position(|e| &e.id == id)
-                .ok_or_else(|| PlanError::NoSuchExercise(id.clone()))?,
+            Some(id) => {
+                let i = r
+                    .exercises
+                    .iter()
+                    .position(|e| &e.id == id)
+                    .ok_or_else(|| PlanError::NoSuchExercise(id.clone()))?;
+                blocks.iter().position(|b| holds(b, i)).unwrap_or(0)
+            }
             None => 0,
         };
         if first > 0 {
-            let name = &r.exercises[first].name;
+            let name = match blocks[first] {
+                Block::Exercise(e) => &r.exercises[e].name,
+                Block::Circuit(c) => &r.exercises[r.circuits[c].exercises[0]].name,
+            };
             self.say(&phrases::fill(self.ph.continuing_with, &[("name", name)]))?;
         }
         for line in &r.safety {
+            self.say_text(line, None)?;
+        }
+        for line in &r.lead_in {
             self.say_text(line, None)?;
         }
         let lead_in = o
@@ -391,20 +508,35 @@ impl Seq<'_> {
         }
 
         let total = r.exercises.len();
-        for (i, ex) in r.exercises.iter().enumerate().skip(first) {
-            self.exercise(ex, i + 1, total, i == first)?;
+        let mut done = 0;
+        for (b, block) in blocks.iter().enumerate().skip(first) {
+            let last_block = b + 1 == blocks.len();
+            match *block {
+                Block::Exercise(i) => {
+                    let ex = &r.exercises[i];
+                    self.exercise(ex, i + 1, total, b == first, None, o)?;
+                    if !last_block {
+                        self.rest_after(ex, None)?;
+                    }
+                    done += 1;
+                }
+                Block::Circuit(c) => {
+                    self.circuit(r, &r.circuits[c], total, b == first, last_block, o)?;
+                    done += r.circuits[c].exercises.len();
+                }
+            }
         }
-        let done = total - first;
 
         self.ctx = Ctx::default();
+        self.checks = !r.quiet;
         self.step("end".to_owned(), "end".to_owned());
         self.sound(&SESSION_END);
         let elapsed = crate::plan::secs(self.cur, self.rate);
-        let minutes = (elapsed / 60.0).round();
-        let duration = if minutes >= 1.0 {
-            self.ph.duration(minutes * 60.0)
+        // Under two minutes to the nearest ten seconds, then to the nearest minute.
+        let duration = if elapsed < 120.0 {
+            self.ph.duration(((elapsed / 10.0).round() * 10.0).max(10.0))
         } else {
-            self.ph.duration(elapsed.round())
+            self.ph.duration((elapsed / 60.0).round() * 60.0)
         };
         self.say(&phrases::fill(
             self.ph.complete,
@@ -415,7 +547,10 @@ impl Seq<'_> {
         } else {
             phrases::fill(
                 self.ph.summary,
-                &[("exercises", &done.to_string()), ("duration", &duration)],
+                &[
+                    ("exercises", &phrases::capitalise(&self.ph.number(done as u64))),
+                    ("duration", &duration),
+                ],
             )
         };
         self.say(&summary)?;
@@ -426,18 +561,86 @@ impl Seq<'_> {
         Ok(())
     }
 
+    /// A circuit: its exercises one after the other, for its rounds, with a rest between rounds.
+    fn circuit(
+        &mut self,
+        r: &Routine,
+        c: &Circuit,
+        total: usize,
+        first: bool,
+        last_block: bool,
+        o: &PlanOptions,
+    ) -> Result<(), PlanError> {
+        let rounds = c.rounds.value;
+        for round in 1..=rounds {
+            let last_round = round == rounds;
+            for (k, &i) in c.exercises.iter().enumerate() {
+                let ex = &r.exercises[i];
+                let opening = round == 1 && k == 0;
+                let rnd = Round {
+                    n: round,
+                    of: rounds,
+                    intro: opening.then_some(c),
+                    first_member: k == 0,
+                };
+                self.exercise(ex, i + 1, total, first && opening, Some(rnd), o)?;
+                let last_member = k + 1 == c.exercises.len();
+                if !last_member {
+                    self.rest_after(ex, Some(round))?;
+                } else if !last_round {
+                    self.ctx = Ctx::default();
+                    self.step(
+                        format!("{}/round-{round}/rest", c.id),
+                        format!("rest after round {round}"),
+                    );
+                    self.rest(c.rest_between_rounds_secs)?;
+                } else if !last_block {
+                    self.rest_after(ex, Some(round))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn rest_after(&mut self, ex: &Exercise, round: Option<u32>) -> Result<(), PlanError> {
+        if ex.rest_after_secs <= 0.0 {
+            return Ok(());
+        }
+        self.ctx = Ctx {
+            exercise: Some(ex.id.clone()),
+            round,
+            ..Ctx::default()
+        };
+        let id = match round {
+            Some(r) => format!("{}/round-{r}/rest-after", ex.id),
+            None => format!("{}/rest-after", ex.id),
+        };
+        self.step(id, format!("{}: rest", ex.name));
+        self.checks = ex.time_checks;
+        self.rest(ex.rest_after_secs)
+    }
+
     fn exercise(
         &mut self,
         ex: &Exercise,
         n: usize,
         total: usize,
         first: bool,
+        round: Option<Round<'_>>,
+        o: &PlanOptions,
     ) -> Result<(), PlanError> {
+        self.checks = ex.time_checks;
         self.ctx = Ctx {
             exercise: Some(ex.id.clone()),
+            round: round.map(|r| r.n),
             ..Ctx::default()
         };
-        self.step(format!("{}/setup", ex.id), format!("{}: setup", ex.name));
+        let pfx = match round {
+            Some(r) => format!("{}/round-{}", ex.id, r.n),
+            None => ex.id.clone(),
+        };
+        let full = round.is_none_or(|r| r.n == 1);
+        self.step(format!("{pfx}/setup"), format!("{}: setup", ex.name));
         // The pause between exercises opens the next one's first step, so no side's block of
         // the previous exercise grows by it.
         if !first {
@@ -445,50 +648,95 @@ impl Seq<'_> {
         }
         let start = self.cur;
         let ph = self.ph;
-        self.say(&phrases::fill(
-            ph.exercise_of,
-            &[
-                ("n", &n.to_string()),
-                ("total", &total.to_string()),
-                ("name", &ex.name),
-            ],
-        ))?;
-        let reps = ex.reps.to_string();
-        let dose_line = match (ex.sides, ex.reps) {
-            (Sides::None, 1) => ph.dose_once.to_owned(),
-            (Sides::None, _) => phrases::fill(ph.dose, &[("reps", &reps)]),
-            (_, 1) => ph.dose_sides_once.to_owned(),
-            _ => phrases::fill(ph.dose_sides, &[("reps", &reps)]),
-        };
-        self.say(&dose_line)?;
-        let first_side = ex.sides.order().first().copied();
-        for line in &ex.setup {
-            self.say_text(line, first_side)?;
+        if let Some(r) = round {
+            if let Some(c) = r.intro {
+                let name = c.name.as_deref().unwrap_or(ph.circuit);
+                self.say(&format!("{}.", name.trim_end_matches('.')))?;
+                self.say(&phrases::fill(
+                    ph.circuit_dose,
+                    &[
+                        ("exercises", &ph.number(c.exercises.len() as u64)),
+                        ("rounds", &ph.number(u64::from(r.of))),
+                    ],
+                ))?;
+            }
+            if r.of > 1 && r.first_member {
+                let text = if r.n == r.of {
+                    ph.last_round.to_owned()
+                } else {
+                    phrases::fill(
+                        ph.round_of,
+                        &[("n", &r.n.to_string()), ("total", &r.of.to_string())],
+                    )
+                };
+                self.say(&text)?;
+            }
+        }
+        if full {
+            self.say(&phrases::fill(
+                ph.exercise_of,
+                &[
+                    ("n", &n.to_string()),
+                    ("total", &total.to_string()),
+                    ("name", &ex.name),
+                ],
+            ))?;
+        } else {
+            self.say(&format!("{}.", ex.name.trim_end_matches('.')))?;
+        }
+        self.say(&self.dose_line(ex))?;
+        let order = self.side_order(ex, o)?;
+        if let (Some(fs), Some(&side)) = (ex.first_side, order.first())
+            && fs.depends_on_affected()
+        {
+            self.say(&phrases::fill(ph.start_side, &[("side", ph.side(side))]))?;
+        }
+        if full {
+            for line in &ex.caution {
+                self.say_text(line, None)?;
+            }
+            for line in &ex.setup {
+                self.say_text(line, order.first().copied())?;
+            }
         }
         self.window(CueKind::Prepare, ex.setup_secs, None, 0)?;
 
-        for set in 1..=ex.sets {
+        let sets = ex.sets.value;
+        let mut first_rep = full;
+        let mut technique = 0;
+        for set in 1..=sets {
             // Sets are named only where there is more than one.
-            self.ctx.set = (ex.sets > 1).then_some(set);
-            if ex.sets > 1 {
+            self.ctx.set = (sets > 1).then_some(set);
+            if sets > 1 {
                 self.step(
-                    format!("{}/set-{set}", ex.id),
+                    format!("{pfx}/set-{set}"),
                     format!("{}: set {set}", ex.name),
                 );
                 self.say(&phrases::fill(
                     ph.set_of,
-                    &[("n", &set.to_string()), ("total", &ex.sets.to_string())],
+                    &[("n", &set.to_string()), ("total", &sets.to_string())],
                 ))?;
             }
+            let reps = ex.reps.value;
+            let mut r = RepCtx {
+                pfx: &pfx,
+                set,
+                first_rep,
+                technique: &mut technique,
+            };
             match ex.sides {
-                Sides::None => self.reps(ex, None)?,
-                Sides::LeftThenRight | Sides::RightThenLeft => {
-                    for (i, &side) in ex.sides.order().iter().enumerate() {
+                Sides::None => {
+                    for rep in 1..=reps {
+                        self.rep(ex, None, rep, rep > 1, false, true, &mut r)?;
+                    }
+                }
+                Sides::Both => {
+                    for (i, &side) in order.iter().enumerate() {
                         if i > 0 {
                             self.ctx.side = None;
                             self.ctx.rep = None;
                             self.step(
-                                format!("{}/set-{set}/switch-{}", ex.id, side.as_str()),
+                                format!("{pfx}/set-{set}/switch-{}", side.as_str()),
                                 format!("{}: switch to {}", ex.name, side.as_str()),
                             );
                             self.sound(&SWITCH);
@@ -504,24 +752,25 @@ impl Seq<'_> {
                             }
                             self.rest(ex.rest_between_sides_secs)?;
                         }
-                        self.reps(ex, Some(side))?;
+                        for rep in 1..=reps {
+                            self.rep(ex, Some(side), rep, rep > 1, i > 0 && rep == 1, true, &mut r)?;
+                        }
                     }
                 }
                 Sides::Alternating => {
-                    for rep in 1..=ex.reps {
-                        for &side in ex.sides.order() {
-                            let announce = side == Side::Left && ex.reps > 1;
-                            let last = rep == ex.reps && side == Side::Right;
-                            self.rep(ex, Some(side), rep, announce, last)?;
+                    for rep in 1..=reps {
+                        for (i, &side) in order.iter().enumerate() {
+                            self.rep(ex, Some(side), rep, rep > 1 || i > 0, true, i == 0, &mut r)?;
                         }
                     }
                 }
             }
+            first_rep = false;
             self.ctx.side = None;
             self.ctx.rep = None;
-            if set < ex.sets {
+            if set < sets {
                 self.step(
-                    format!("{}/set-{set}/rest", ex.id),
+                    format!("{pfx}/set-{set}/rest"),
                     format!("{}: rest after set {set}", ex.name),
                 );
                 self.rest(ex.rest_between_sets_secs)?;
@@ -530,81 +779,218 @@ impl Seq<'_> {
         let end = self.cur;
         self.ctx = Ctx {
             exercise: Some(ex.id.clone()),
+            round: round.map(|r| r.n),
             ..Ctx::default()
         };
         self.push(CueKind::Exercise, start, end, Some(ex.name.clone()), None);
         Ok(())
     }
 
-    fn reps(&mut self, ex: &Exercise, side: Option<Side>) -> Result<(), PlanError> {
-        for rep in 1..=ex.reps {
-            self.rep(ex, side, rep, ex.reps > 1, rep == ex.reps)?;
+    /// "Ten on each side.", "Two minutes.", "Just once."
+    fn dose_line(&self, ex: &Exercise) -> String {
+        let ph = self.ph;
+        let sides = ex.sides != Sides::None;
+        if ex.kind == Kind::Timed {
+            let d = ph.duration(ex.duration_secs.value);
+            return phrases::capitalise(&if sides {
+                phrases::fill(ph.timed_sides, &[("duration", &d)])
+            } else {
+                format!("{d}.")
+            });
         }
-        Ok(())
+        let reps = ex.reps.value.to_string();
+        match (sides, ex.reps.value) {
+            (false, 1) => ph.dose_once.to_owned(),
+            (false, _) => phrases::fill(ph.dose, &[("reps", &reps)]),
+            (true, 1) => ph.dose_sides_once.to_owned(),
+            (true, _) => phrases::fill(ph.dose_sides, &[("reps", &reps)]),
+        }
     }
 
-    /// One rep: its number, the movement, the hold between its two sounds, the way back, a rest.
+    /// The sides of an exercise in the order they are worked.
+    fn side_order(&self, ex: &Exercise, o: &PlanOptions) -> Result<Vec<Side>, PlanError> {
+        if ex.sides == Sides::None {
+            return Ok(Vec::new());
+        }
+        let first = match ex.first_side {
+            None => Side::Left,
+            Some(f) => f
+                .resolve(o.affected_side)
+                .ok_or_else(|| PlanError::NoAffectedSide(ex.id.clone()))?,
+        };
+        Ok(vec![first, first.other()])
+    }
+
+    /// One rep: its number (with the rest before it), its cue, then the work of its kind.
+    /// `rest_before` puts the rest between reps at the start of this rep; `side_cue` asks a
+    /// derived short cue to name the side; `number` says the rep's number (alternating sides
+    /// say it on the first side of each round only).
+    #[allow(clippy::too_many_arguments)]
     fn rep(
         &mut self,
         ex: &Exercise,
         side: Option<Side>,
         rep: u32,
-        announce: bool,
-        last: bool,
+        rest_before: bool,
+        side_cue: bool,
+        number: bool,
+        r: &mut RepCtx<'_, '_>,
     ) -> Result<(), PlanError> {
         self.ctx.side = side;
         self.ctx.rep = Some(rep);
-        let set = self.ctx.set.unwrap_or(1);
+        let set = r.set;
+        let pfx = r.pfx;
         let (id, label) = match side {
             Some(s) => (
-                format!("{}/set-{set}/{}/rep-{rep}", ex.id, s.as_str()),
+                format!("{pfx}/set-{set}/{}/rep-{rep}", s.as_str()),
                 format!("{}: {} rep {rep}", ex.name, s.as_str()),
             ),
             None => (
-                format!("{}/set-{set}/rep-{rep}", ex.id),
+                format!("{pfx}/set-{set}/rep-{rep}"),
                 format!("{}: rep {rep}", ex.name),
             ),
         };
         self.step(id, label);
         let ph = self.ph;
+        let reps = ex.reps.value;
+        let alternating = ex.sides == Sides::Alternating;
+        let announce = reps > 1 && number;
+        let rest = if rest_before { ex.rest_between_reps_secs } else { 0.0 };
+        let rest_start = self.cur;
+        let long_rest = rest >= self.p.announce_rest_secs;
+        if long_rest {
+            self.rest(rest)?;
+        }
         if announce {
-            let alternating = ex.sides == Sides::Alternating;
-            let final_one = rep == ex.reps;
-            let text = match (alternating, final_one) {
+            let text = match (alternating, rep == reps) {
                 (false, false) => phrases::fill(
                     ph.rep_of,
-                    &[("n", &rep.to_string()), ("total", &ex.reps.to_string())],
+                    &[("n", &rep.to_string()), ("total", &reps.to_string())],
                 ),
                 (false, true) => ph.last_one.to_owned(),
                 (true, false) => phrases::fill(
                     ph.round_of,
-                    &[("n", &rep.to_string()), ("total", &ex.reps.to_string())],
+                    &[("n", &rep.to_string()), ("total", &reps.to_string())],
                 ),
                 (true, true) => ph.last_round.to_owned(),
             };
             self.say(&text)?;
         }
-        for line in &ex.cue {
-            self.say_text(line, side)?;
+        if !long_rest && rest > 0.0 {
+            // A short rest takes in the rep's number: only what is left of it is silence.
+            let spent = crate::plan::secs(self.cur - rest_start, self.rate);
+            if rest - spent >= 1.0 {
+                self.window(CueKind::Rest, rest - spent, None, 0)?;
+            } else if rest > spent {
+                self.cur += self.f(rest - spent);
+            }
         }
-        self.window(CueKind::Move, ex.tempo_secs, None, 0)?;
-        self.hold(ex, rep == 1)?;
-        for line in &ex.release {
-            self.say_text(line, side)?;
+        if ex.kind == Kind::Timed || r.first_rep {
+            for line in &ex.cue {
+                self.say_text(line, side)?;
+            }
+        } else {
+            match &ex.short_cue {
+                Some(lines) => {
+                    for line in lines {
+                        self.say_text(line, side)?;
+                    }
+                }
+                None if side_cue && side.is_some() => {
+                    self.say_text(&Text::derived(ph.short_side), side)?;
+                }
+                None if ex.kind == Kind::Hold => self.say(ph.short_again)?,
+                None => {}
+            }
         }
-        self.window(CueKind::Move, ex.tempo_secs, None, 0)?;
-        if !last {
-            self.rest(ex.rest_between_reps_secs)?;
+        let first = r.first_rep;
+        r.first_rep = false;
+        match ex.kind {
+            Kind::Hold => {
+                self.window(CueKind::Move, ex.tempo_secs, None, 0)?;
+                let line = if first {
+                    phrases::fill(ph.hold_for, &[("duration", &ph.duration(ex.hold_secs.value))])
+                } else {
+                    ph.hold.to_owned()
+                };
+                self.work(ex, CueKind::Hold, ex.hold_secs.value, side, &line, r.technique)?;
+                for line in &ex.release {
+                    self.say_text(line, side)?;
+                }
+                self.window(CueKind::Move, ex.tempo_secs, None, 0)?;
+            }
+            Kind::Reps => self.phases(ex, side)?,
+            Kind::Timed => {
+                let d = ph.duration(ex.duration_secs.value);
+                let line = phrases::fill(ph.keep_going_for, &[("duration", &d)]);
+                self.work(ex, CueKind::Timed, ex.duration_secs.value, side, &line, r.technique)?;
+                for line in &ex.release {
+                    self.say_text(line, side)?;
+                }
+            }
         }
         Ok(())
     }
 
-    /// The hold: the start sound on its first frame, the release sound on its end frame, and
-    /// helper lines in between where they fit.
-    fn hold(&mut self, ex: &Exercise, first: bool) -> Result<(), PlanError> {
-        let len = self.f(ex.hold_secs);
+    /// A moving rep: each phase of the tempo at its exact frames, its word on its first frame,
+    /// then a number (or a beat) on each whole second after it.
+    fn phases(&mut self, ex: &Exercise, side: Option<Side>) -> Result<(), PlanError> {
+        let second = u64::from(self.rate);
+        let gap = self.f(self.p.min_gap_secs);
+        for phase in &ex.tempo {
+            let len = self.f(phase.secs);
+            let (start, end) = (self.cur, self.cur + len);
+            let word = phase.word.render(side, |s| self.ph.side(s));
+            self.push(CueKind::Phase, start, end, Some(word.clone()), None);
+            let mut k = 0;
+            while start + k * second < end {
+                let at = start + k * second;
+                let limit = (at + second).min(end).saturating_sub(gap);
+                let text = if k == 0 {
+                    word.clone()
+                } else {
+                    self.ph.count(k + 1)
+                };
+                let said = if k == 0 || ex.pace == Pace::Count {
+                    self.try_say_at(&text, at, limit)?.is_some()
+                } else {
+                    false
+                };
+                if !said {
+                    let beat_len = (self.sound_frames)(&ex.beat_sound);
+                    if at + beat_len <= limit.max(at + 1) {
+                        self.push(
+                            CueKind::Sound,
+                            at,
+                            at + beat_len,
+                            None,
+                            Some(ex.beat_sound.name()),
+                        );
+                    }
+                }
+                k += 1;
+            }
+            self.cur = end;
+        }
+        self.cur += self.f(self.p.after_sound_secs);
+        Ok(())
+    }
+
+    /// A hold or a timed block: the start sound on its first frame, the release sound on its
+    /// end frame, and helper lines in between where they fit: the opening line, a technique
+    /// reminder, "halfway" in a long hold, time checks, the count-down.
+    fn work(
+        &mut self,
+        ex: &Exercise,
+        kind: CueKind,
+        secs: f64,
+        side: Option<Side>,
+        opening: &str,
+        technique: &mut usize,
+    ) -> Result<(), PlanError> {
+        let len = self.f(secs);
         let (start, end) = (self.cur, self.cur + len);
-        self.push(CueKind::Hold, start, end, None, None);
+        self.push(kind, start, end, None, None);
         let start_len = (self.sound_frames)(&ex.start_sound);
         self.push(
             CueKind::Sound,
@@ -615,7 +1001,7 @@ impl Seq<'_> {
         );
         let gap = self.f(self.p.min_gap_secs);
         let free_from = start + start_len + gap;
-        let count = if ex.hold_secs >= f64::from(ex.countdown) + 2.0 {
+        let count = if secs >= f64::from(ex.countdown) + 2.0 {
             ex.countdown
         } else {
             0
@@ -623,21 +1009,30 @@ impl Seq<'_> {
         let cd_start = self.countdown(end, count, free_from)?;
         let limit = cd_start.saturating_sub(gap);
         let ph = self.ph;
-        let long = phrases::fill(ph.hold_for, &[("duration", &ph.duration(ex.hold_secs))]);
         let mut said_until = free_from;
-        let first_try = if first { Some(long.as_str()) } else { None };
-        for text in first_try.into_iter().chain([ph.hold]) {
+        for text in [opening, ph.hold] {
             if let Some(e) = self.try_say_at(text, free_from, limit)? {
                 said_until = e + gap;
                 break;
             }
         }
-        if ex.hold_secs >= self.p.halfway_secs {
+        if !ex.technique.is_empty() {
+            let line = &ex.technique[*technique % ex.technique.len()];
+            let text = line.render(side, |s| ph.side(s));
+            // A reminder a little after the opening line, where the body has settled.
+            let at = said_until + self.f(self.p.technique_after_secs).min(len / 4);
+            if let Some(e) = self.try_say_at(&text, at, limit)? {
+                said_until = e + gap;
+                *technique += 1;
+            }
+        }
+        if kind == CueKind::Hold && secs >= self.p.halfway_secs {
             let mid = start + len / 2;
             if mid >= said_until {
                 self.try_say_at(ph.halfway, mid, limit)?;
             }
         }
+        self.time_checks(start, limit, end)?;
         let release_len = (self.sound_frames)(&ex.release_sound);
         self.push(
             CueKind::Sound,
@@ -649,4 +1044,24 @@ impl Seq<'_> {
         self.cur = end + release_len + self.f(self.p.after_sound_secs);
         Ok(())
     }
+}
+
+/// Where an exercise stands in a circuit.
+#[derive(Debug, Clone, Copy)]
+struct Round<'c> {
+    n: u32,
+    of: u32,
+    /// The circuit, on its very first exercise: the circuit is introduced there.
+    intro: Option<&'c Circuit>,
+    /// The round's first exercise says the round's number.
+    first_member: bool,
+}
+
+struct RepCtx<'a, 'b> {
+    pfx: &'a str,
+    set: u32,
+    /// The next rep is the occurrence's first: it gets the whole cue.
+    first_rep: bool,
+    /// Which technique line is next.
+    technique: &'b mut usize,
 }

@@ -22,6 +22,16 @@ pub mod limits {
     /// The largest routine file read.
     pub const MAX_FILE_BYTES: usize = 1024 * 1024;
     pub const MAX_HOLD_SECS: f64 = 600.0;
+    /// The shortest hold: below this the start and release sounds run into each other.
+    pub const MIN_HOLD_SECS: f64 = 0.5;
+    pub const MAX_DURATION_SECS: f64 = 3600.0;
+    /// A timed block shorter than this is a hold.
+    pub const MIN_DURATION_SECS: f64 = 5.0;
+    /// Phases of one moving rep (up, pause, down, pause).
+    pub const MAX_PHASES: usize = 4;
+    pub const MIN_PHASE_SECS: f64 = 0.5;
+    pub const MAX_PHASE_SECS: f64 = 30.0;
+    pub const MAX_ROUNDS: i64 = 20;
     pub const MAX_REST_SECS: f64 = 600.0;
     pub const MAX_SETUP_SECS: f64 = 600.0;
     pub const MAX_TEMPO_SECS: f64 = 60.0;
@@ -56,10 +66,34 @@ pub struct Routine {
     /// Seconds to get down onto the mat after the command; `None` takes the player's default.
     pub lead_in_secs: Option<f64>,
     pub pain_rule: Option<PainRule>,
+    /// Said before the lead-in: where to get (on the floor, on your back).
+    pub lead_in: Vec<Text>,
+    /// No spoken time checks anywhere (`quiet = true`).
+    pub quiet: bool,
     pub exercises: Vec<Exercise>,
+    pub circuits: Vec<Circuit>,
     pub origin: Origin,
     /// The file name used in diagnostics (`routines/stretch.toml` for built-ins).
     pub source_name: Arc<str>,
+}
+
+impl Routine {
+    /// The session's parts in order: exercises in file order, a circuit in the place of its
+    /// first exercise.
+    pub fn blocks(&self) -> Vec<Block> {
+        let mut out = Vec::new();
+        for i in 0..self.exercises.len() {
+            match self.circuits.iter().position(|c| c.exercises.contains(&i)) {
+                None => out.push(Block::Exercise(i)),
+                Some(c) => {
+                    if !out.contains(&Block::Circuit(c)) {
+                        out.push(Block::Circuit(c));
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 /// The article's rule: pain that lasts longer than this after a session means fewer repetitions.
@@ -69,66 +103,223 @@ pub struct PainRule {
     pub advice: String,
 }
 
+/// What kind of work an exercise is. Physiotherapy programs mix all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Move into a position and hold it still (a stretch, an isometric squeeze): the hold sits
+    /// between the start and the release sound.
+    Hold,
+    /// Moving reps with no hold (heel slides, squats, clams): each rep is paced by `tempo`,
+    /// counted aloud or beaten.
+    Reps,
+    /// Continuous movement for a length of time (march on the spot, walk), with time checks.
+    Timed,
+}
+
+impl Kind {
+    pub const NAMES: [&'static str; 3] = ["hold", "reps", "timed"];
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "hold" => Some(Kind::Hold),
+            "reps" => Some(Kind::Reps),
+            "timed" => Some(Kind::Timed),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Kind::NAMES[self as usize]
+    }
+}
+
+/// A dose that may be a range, as home-exercise sheets write it ("8-12 reps", "hold 5-10 s").
+/// The session plays `value`: the range's start (its minimum unless the routine chose another
+/// start). The progress feature moves it within `min..=max`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Dose<T> {
+    pub value: T,
+    pub min: T,
+    pub max: T,
+}
+
+impl<T: Copy + PartialOrd> Dose<T> {
+    pub fn fixed(value: T) -> Dose<T> {
+        Dose {
+            value,
+            min: value,
+            max: value,
+        }
+    }
+
+    pub fn is_range(&self) -> bool {
+        self.min != self.max
+    }
+}
+
+/// How the seconds of a moving rep are marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// Each phase's word on its first second, then the seconds counted: "Up, two, three."
+    Count,
+    /// Each phase's word on its first second, then a soft beat on every other second.
+    Beat,
+}
+
+impl Pace {
+    pub const NAMES: [&'static str; 2] = ["count", "beat"];
+}
+
+/// One phase of a moving rep's tempo: its word ("Up") and its length in seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phase {
+    pub word: Text,
+    pub secs: f64,
+}
+
+/// Which side comes first when an exercise works both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstSide {
+    Left,
+    Right,
+    /// The person's affected (painful, operated) side, from the config or `--side`.
+    Affected,
+    /// The other one.
+    Unaffected,
+}
+
+impl FirstSide {
+    pub const NAMES: [&'static str; 4] = ["left", "right", "affected", "unaffected"];
+
+    pub fn parse(s: &str) -> Option<FirstSide> {
+        match s {
+            "left" => Some(FirstSide::Left),
+            "right" => Some(FirstSide::Right),
+            "affected" => Some(FirstSide::Affected),
+            "unaffected" => Some(FirstSide::Unaffected),
+            _ => None,
+        }
+    }
+
+    /// The side this names, given the person's affected side; `None` when it depends on an
+    /// affected side that is not known.
+    pub fn resolve(self, affected: Option<Side>) -> Option<Side> {
+        match self {
+            FirstSide::Left => Some(Side::Left),
+            FirstSide::Right => Some(Side::Right),
+            FirstSide::Affected => affected,
+            FirstSide::Unaffected => affected.map(Side::other),
+        }
+    }
+
+    pub fn depends_on_affected(self) -> bool {
+        matches!(self, FirstSide::Affected | FirstSide::Unaffected)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Exercise {
     pub id: String,
     pub name: String,
     pub aliases: Vec<String>,
+    pub kind: Kind,
+    /// Said once with the setup, before it: what to watch out for in this exercise.
+    pub caution: Vec<Text>,
     /// How to get into position; said once before the first rep.
     pub setup: Vec<Text>,
     pub setup_secs: f64,
-    /// Said before every rep: the movement into the held position.
+    /// The whole movement, said once before the exercise's first rep.
     pub cue: Vec<Text>,
-    /// Said after every hold: how to come back.
+    /// Said before every later rep: one to three words ("Lift."). `None` lets the sequencer
+    /// derive one ("Again.", "Left leg.").
+    pub short_cue: Option<Vec<Text>>,
+    /// Technique reminders said inside holds and timed blocks where they fit, one at a time,
+    /// in turn ("Keep your back flat.").
+    pub technique: Vec<Text>,
+    /// Said after every hold or timed block: how to come back.
     pub release: Vec<Text>,
     /// Said when the side changes; `None` takes the language's "switch to your right leg".
     pub switch: Option<Vec<Text>>,
     pub sides: Sides,
-    /// Reps per side (or in all, for `Sides::None`).
-    pub reps: u32,
-    pub sets: u32,
-    pub hold_secs: f64,
-    /// Seconds to move into the position after the cue, and the same to come back.
+    /// Which side is worked first; `None` is left (or the order `sides` names).
+    pub first_side: Option<FirstSide>,
+    /// Reps per side (or in all, for `Sides::None`). 1 for a timed exercise.
+    pub reps: Dose<u32>,
+    pub sets: Dose<u32>,
+    /// The hold, for `Kind::Hold`; 0 for other kinds.
+    pub hold_secs: Dose<f64>,
+    /// The length of a timed block, for `Kind::Timed`; 0 for other kinds.
+    pub duration_secs: Dose<f64>,
+    /// The phases of one moving rep, for `Kind::Reps`; empty for other kinds.
+    pub tempo: Vec<Phase>,
+    pub pace: Pace,
+    /// Seconds to move into the held position after the cue, and the same to come back.
     pub tempo_secs: f64,
     pub rest_between_reps_secs: f64,
     pub rest_between_sides_secs: f64,
     pub rest_between_sets_secs: f64,
-    /// The last seconds of each hold counted aloud; 0 for none.
+    /// Rest after the exercise, before the next one.
+    pub rest_after_secs: f64,
+    /// The last seconds of each hold or timed block counted aloud; 0 for none.
     pub countdown: u32,
     pub start_sound: SoundRef,
     pub release_sound: SoundRef,
+    /// The soft beat of `Pace::Beat`.
+    pub beat_sound: SoundRef,
+    /// Spoken time checks where a hold, rest or block would otherwise be silent for more than
+    /// 30 s ("Thirty seconds left."). Off with `time_checks = false` or the routine's `quiet`.
+    pub time_checks: bool,
+}
+
+/// A group of exercises done one after the other, for a number of rounds.
+#[derive(Debug, Clone)]
+pub struct Circuit {
+    pub id: String,
+    /// Spoken when the circuit starts; `None` says just "Circuit".
+    pub name: Option<String>,
+    /// Indices into `Routine::exercises`, in the order they are done.
+    pub exercises: Vec<usize>,
+    pub rounds: Dose<u32>,
+    pub rest_between_rounds_secs: f64,
+}
+
+/// A part of a session in order: one exercise, or a circuit of several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Block {
+    /// An index into `Routine::exercises`.
+    Exercise(usize),
+    /// An index into `Routine::circuits`.
+    Circuit(usize),
 }
 
 /// Which sides an exercise works, and in what order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sides {
     None,
-    LeftThenRight,
-    RightThenLeft,
-    /// Left, right, left, right: one rep each side per round.
+    /// All reps on one side, then all on the other. Which first: `Exercise::first_side`.
+    Both,
+    /// One rep each side per round, starting with `Exercise::first_side`.
     Alternating,
 }
 
 impl Sides {
-    pub const NAMES: [&'static str; 4] =
-        ["none", "left-then-right", "right-then-left", "alternating"];
+    pub const NAMES: [&'static str; 5] = [
+        "none",
+        "both",
+        "left-then-right",
+        "right-then-left",
+        "alternating",
+    ];
 
-    pub fn parse(s: &str) -> Option<Sides> {
+    /// The sides and, for the two older names, the first side they imply.
+    pub fn parse(s: &str) -> Option<(Sides, Option<FirstSide>)> {
         match s {
-            "none" => Some(Sides::None),
-            "left-then-right" => Some(Sides::LeftThenRight),
-            "right-then-left" => Some(Sides::RightThenLeft),
-            "alternating" => Some(Sides::Alternating),
+            "none" => Some((Sides::None, None)),
+            "both" => Some((Sides::Both, None)),
+            "left-then-right" => Some((Sides::Both, Some(FirstSide::Left))),
+            "right-then-left" => Some((Sides::Both, Some(FirstSide::Right))),
+            "alternating" => Some((Sides::Alternating, None)),
             _ => None,
-        }
-    }
-
-    /// The sides in the order they are worked.
-    pub fn order(self) -> &'static [Side] {
-        match self {
-            Sides::None => &[],
-            Sides::LeftThenRight | Sides::Alternating => &[Side::Left, Side::Right],
-            Sides::RightThenLeft => &[Side::Right, Side::Left],
         }
     }
 }
@@ -160,14 +351,19 @@ impl Side {
 pub struct Text(String);
 
 impl Text {
-    pub const PLACEHOLDERS: [&'static str; 2] = ["side", "other_side"];
+    pub const PLACEHOLDERS: [&'static str; 3] = ["side", "other_side", "Side"];
 
-    pub fn template(&self) -> &str {
+    /// A line the sequencer writes from a phrase (a derived short cue).
+    pub fn derived(template: &str) -> Text {
+        Text(template.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
         &self.0
     }
 
     pub fn names_side(&self) -> bool {
-        self.0.contains("{side}") || self.0.contains("{other_side}")
+        self.0.contains("{side}") || self.0.contains("{other_side}") || self.0.contains("{Side}")
     }
 
     /// The line as spoken, with the language's words for the sides.
@@ -177,7 +373,8 @@ impl Text {
             Some(side) => self
                 .0
                 .replace("{other_side}", word(side.other()))
-                .replace("{side}", word(side)),
+                .replace("{side}", word(side))
+                .replace("{Side}", &crate::phrases::capitalise(word(side))),
         }
     }
 }
@@ -238,8 +435,8 @@ pub fn parse(file: &str, text: &str, origin: Origin) -> Result<Routine, Diagnost
         return Err(too_big(file, text.len() as u64));
     }
     let map = SourceMap::new(file, text);
-    let raw: raw::RawRoutine = toml::from_str(text).map_err(|e| validate::toml_error(&map, &e))?;
-    validate::routine(&map, raw, origin)
+    let (raw, problems) = raw::read(&map);
+    validate::routine(&map, raw, problems, origin)
 }
 
 /// Reads a routine file from disk.

@@ -6,8 +6,11 @@ use std::path::Path;
 
 use toml::Spanned;
 
-use super::raw::{Lines, RawExercise, RawRoutine};
-use super::{Exercise, Origin, PainRule, Routine, Sides, SoundRef, Text, limits};
+use super::raw::{Lines, RawCircuit, RawExercise, RawRoutine};
+use super::{
+    Circuit, Dose, Exercise, FirstSide, Kind, Origin, Pace, PainRule, Phase, Routine, Sides,
+    SoundRef, Text, limits,
+};
 use crate::diag::{Diagnostic, Diagnostics, SourceMap};
 use crate::phrases;
 use crate::sounds;
@@ -17,15 +20,29 @@ pub mod defaults {
     pub const SETUP_SECS: f64 = 5.0;
     pub const TEMPO_SECS: f64 = 2.0;
     pub const REST_BETWEEN_REPS_SECS: f64 = 2.0;
+    /// Moving reps follow each other: the rep number is the only pause.
+    pub const REST_BETWEEN_MOVING_REPS_SECS: f64 = 0.0;
+    pub const REST_BETWEEN_ROUNDS_SECS: f64 = 30.0;
+    pub const BEAT_SOUND: &str = "tick";
     pub const REST_BETWEEN_SIDES_SECS: f64 = 5.0;
     pub const REST_BETWEEN_SETS_SECS: f64 = 30.0;
     pub const COUNTDOWN: u32 = 3;
     pub const START_SOUND: &str = "hold-start";
     pub const RELEASE_SOUND: &str = "release";
+
+    /// The words of a moving rep's phases when the routine names none, by phase count.
+    pub fn tempo_words(phases: usize) -> &'static [&'static str] {
+        match phases {
+            1 => &["Go."],
+            2 => &["Up.", "Down."],
+            3 => &["Up.", "Hold.", "Down."],
+            _ => &["Up.", "Hold.", "Down.", "Rest."],
+        }
+    }
 }
 
 /// An example value for each field, used in "add `x = ...`" hints.
-fn example(field: &str) -> &'static str {
+pub fn example(field: &str) -> &'static str {
     match field {
         "id" => "id = \"my-routine\"",
         "title" => "title = \"Morning hips\"",
@@ -33,6 +50,10 @@ fn example(field: &str) -> &'static str {
         "cue" => "cue = \"Lift your {side} knee.\"",
         "reps" => "reps = 10",
         "hold_secs" => "hold_secs = 10",
+        "duration_secs" => "duration_secs = 120",
+        "tempo" => "tempo = [2, 2]",
+        "exercises" => "exercises = [\"sit-to-stand\", \"calf-raises\"]",
+        "rounds" => "rounds = 3",
         "after_hours" => "after_hours = 1",
         "advice" => "advice = \"Do fewer reps next time.\"",
         _ => "the field with a value",
@@ -42,6 +63,9 @@ fn example(field: &str) -> &'static str {
 fn friendly_type(t: &str) -> String {
     t.replace("f64", "a number")
         .replace("i64", "a whole number")
+        .replace("a boolean", "true or false")
+        .replace("bool", "true or false")
+        .replace("a string", "text in quotes")
         .replace("a sequence", "a list")
         .replace("a map", "a table")
         .replace("struct RawExercise", "an [[exercise]] table")
@@ -66,11 +90,26 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
 
 /// Turns a TOML or serde error into one diagnostic with a hint.
 pub fn toml_error(map: &SourceMap, err: &toml::de::Error) -> Diagnostics {
+    Diagnostics(vec![describe_toml_error(
+        map,
+        err.message(),
+        err.span().unwrap_or(0..0),
+        None,
+    )])
+}
+
+/// One parser or type error as a diagnostic with a hint. `key` is the field being read, when
+/// known; otherwise it is found on the line.
+pub fn describe_toml_error(
+    map: &SourceMap,
+    message: &str,
+    span: Range<usize>,
+    key: Option<&str>,
+) -> Diagnostic {
     let text = map.source();
-    let span = err.span().unwrap_or(0..0);
     let loc = map.loc(span.start);
-    let msg = err.message().trim().trim_end_matches('.').to_owned();
-    let d = if let Some(rest) = msg.strip_prefix("unknown field `") {
+    let msg = message.trim().trim_end_matches('.').to_owned();
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
         let (field, tail) = rest.split_once('`').unwrap_or((rest, ""));
         let valid: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
         let d = Diagnostic::new(loc, format!("unknown field `{field}`"));
@@ -86,7 +125,10 @@ pub fn toml_error(map: &SourceMap, err: &toml::de::Error) -> Diagnostics {
         let (got, want) = rest
             .split_once(", expected ")
             .unwrap_or((rest, "another type"));
-        let what = key_at(text, span.start).map_or("this value".to_owned(), |k| format!("`{k}`"));
+        let what = key
+            .map(str::to_owned)
+            .or_else(|| key_at(text, span.start))
+            .map_or("this value".to_owned(), |k| format!("`{k}`"));
         Diagnostic::new(
             loc,
             format!(
@@ -96,7 +138,11 @@ pub fn toml_error(map: &SourceMap, err: &toml::de::Error) -> Diagnostics {
             ),
         )
         .hint(if want.contains("sequence") {
-            "write a list in brackets, or [[exercise]] tables"
+            "write a list in brackets: [\"first\", \"second\"]"
+        } else if want.contains("bool") {
+            "write true or false, without quotes"
+        } else if want.contains("64") && got.starts_with("string") {
+            "numbers are written without quotes: countdown = 3, hold_secs = 10"
         } else {
             "numbers are written without quotes (hold_secs = 10), text in quotes"
         })
@@ -116,8 +162,7 @@ pub fn toml_error(map: &SourceMap, err: &toml::de::Error) -> Diagnostics {
             format!("this is not valid TOML: {}", msg.replace('\n', " ")),
         )
         .hint("see routines/README.md for the format")
-    };
-    Diagnostics(vec![d])
+    }
 }
 
 /// The valid name closest to a misspelt one, if it is close enough to be a likely typo.
@@ -372,13 +417,19 @@ impl Checker<'_> {
     }
 }
 
-pub fn routine(map: &SourceMap, raw: RawRoutine, origin: Origin) -> Result<Routine, Diagnostics> {
-    let mut c = Checker {
-        map,
-        problems: Vec::new(),
-    };
-    let id = c.id("id", &raw.id);
-    let title = c.text("title", &raw.title);
+pub fn routine(
+    map: &SourceMap,
+    raw: RawRoutine,
+    problems: Vec<Diagnostic>,
+    origin: Origin,
+) -> Result<Routine, Diagnostics> {
+    let mut c = Checker { map, problems };
+    let id = raw.id.as_ref().map(|v| c.id("id", v)).unwrap_or_default();
+    let title = raw
+        .title
+        .as_ref()
+        .map(|v| c.text("title", v))
+        .unwrap_or_default();
     let description = raw
         .description
         .as_ref()
@@ -407,6 +458,11 @@ pub fn routine(map: &SourceMap, raw: RawRoutine, origin: Origin) -> Result<Routi
         .as_ref()
         .map(|v| c.lines("safety", v, None))
         .unwrap_or_default();
+    let lead_in = raw
+        .lead_in
+        .as_ref()
+        .map(|v| c.lines("lead_in", v, None))
+        .unwrap_or_default();
     let lead_in_secs = raw.lead_in_secs.as_ref().map(|v| {
         c.secs(
             "lead_in_secs",
@@ -419,16 +475,23 @@ pub fn routine(map: &SourceMap, raw: RawRoutine, origin: Origin) -> Result<Routi
     let pain_rule = raw.pain_rule.as_ref().map(|p| {
         let p = p.get_ref();
         PainRule {
-            after_hours: c.secs("after_hours", Some(&p.after_hours), 1.0, true, 72.0),
-            advice: c.text("advice", &p.advice),
+            after_hours: c.secs("after_hours", p.after_hours.as_ref(), 1.0, true, 72.0),
+            advice: p
+                .advice
+                .as_ref()
+                .map(|v| c.text("advice", v))
+                .unwrap_or_default(),
         }
     });
+    let quiet = raw.quiet.as_ref().is_some_and(|q| *q.get_ref());
 
     if raw.exercise.is_empty() {
-        c.problems.push(
-            Diagnostic::new(map.top(), "this routine has no exercises")
-                .hint("add an [[exercise]] table; see routines/README.md"),
-        );
+        if raw.exercise_span.is_none() || c.problems.is_empty() {
+            c.problems.push(
+                Diagnostic::new(map.top(), "this routine has no exercises")
+                    .hint("add an [[exercise]] table; see routines/README.md"),
+            );
+        }
     } else if raw.exercise.len() > limits::MAX_EXERCISES {
         c.at(
             &raw.exercise[limits::MAX_EXERCISES].span(),
@@ -444,18 +507,21 @@ pub fn routine(map: &SourceMap, raw: RawRoutine, origin: Origin) -> Result<Routi
     let mut exercises = Vec::new();
     for ex in &raw.exercise {
         let e = ex.get_ref();
-        if let Some(first) = seen.get(e.id.get_ref()) {
-            let first_line = map.loc(*first).line;
-            c.at(
-                &e.id.span(),
-                format!("two exercises have the id \"{}\"", e.id.get_ref()),
-                format!("the first is on line {first_line}; give each exercise its own id"),
-            );
-        } else {
-            seen.insert(e.id.get_ref().clone(), e.id.span().start);
+        if let Some(eid) = &e.id {
+            if let Some(first) = seen.get(eid.get_ref()) {
+                let first_line = map.loc(*first).line;
+                c.at(
+                    &eid.span(),
+                    format!("two exercises have the id \"{}\"", eid.get_ref()),
+                    format!("the first is on line {first_line}; give each exercise its own id"),
+                );
+            } else {
+                seen.insert(eid.get_ref().clone(), eid.span().start);
+            }
         }
-        exercises.push(exercise(&mut c, e, &origin));
+        exercises.push(exercise(&mut c, e, &origin, quiet));
     }
+    let circuits = circuits(&mut c, &raw.circuit, &raw.exercise, &exercises);
 
     if c.problems.is_empty() {
         Ok(Routine {
@@ -468,43 +534,295 @@ pub fn routine(map: &SourceMap, raw: RawRoutine, origin: Origin) -> Result<Routi
             safety,
             lead_in_secs,
             pain_rule,
+            lead_in,
+            quiet,
             exercises,
+            circuits,
             origin,
             source_name: map.file().clone(),
         })
     } else {
         c.problems.sort_by_key(|d| (d.loc.line, d.loc.col));
+        c.problems.dedup();
         Err(Diagnostics(c.problems))
     }
 }
 
-fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin) -> Exercise {
-    let id = c.id("id", &e.id);
-    let name = c.text("name", &e.name);
-    let aliases = e.aliases.iter().map(|a| c.text("aliases", a)).collect();
-    let sides = match &e.sides {
-        None => Sides::None,
-        Some(s) => Sides::parse(s.get_ref()).unwrap_or_else(|| {
-            let hint = match nearest(s.get_ref(), &Sides::NAMES) {
-                Some(best) => format!("did you mean \"{best}\"?"),
-                None => format!("use one of: {}", Sides::NAMES.join(", ")),
+/// A whole number or a number of seconds as written: a number, `"8-12"`, or
+/// `{ min = 8, max = 12, start = 10 }`. Returns `(min, max, start)` unchecked.
+fn range_parts(v: &toml::Value) -> Result<(f64, f64, Option<f64>), &'static str> {
+    let num = |v: &toml::Value| match v {
+        toml::Value::Integer(i) => Some(*i as f64),
+        toml::Value::Float(f) => Some(*f),
+        _ => None,
+    };
+    match v {
+        toml::Value::Integer(_) | toml::Value::Float(_) => {
+            let x = num(v).unwrap_or(0.0);
+            Ok((x, x, None))
+        }
+        toml::Value::String(s) => {
+            let parts: Vec<&str> = s.split(['-', '\u{2013}']).map(str::trim).collect();
+            match parts.as_slice() {
+                [a, b] => match (a.parse::<f64>(), b.parse::<f64>()) {
+                    (Ok(a), Ok(b)) => Ok((a, b, None)),
+                    _ => Err("a range is two numbers with a dash between them"),
+                },
+                [a] if a.parse::<f64>().is_ok() => Err("numbers are written without quotes"),
+                _ if !s.chars().any(|c| c.is_ascii_digit()) => {
+                    Err("numbers are written in digits, without quotes")
+                }
+                _ => Err("a range is two numbers with a dash between them"),
+            }
+        }
+        toml::Value::Table(t) => {
+            for k in t.keys() {
+                if !["min", "max", "start"].contains(&k.as_str()) {
+                    return Err("a range table has only min, max and start");
+                }
+            }
+            let (Some(min), Some(max)) = (t.get("min").and_then(num), t.get("max").and_then(num))
+            else {
+                return Err("a range table needs a number for min and for max");
             };
-            c.at(
-                &s.span(),
-                format!("unknown sides \"{}\"", s.get_ref()),
+            match t.get("start") {
+                None => Ok((min, max, None)),
+                Some(s) => num(s)
+                    .map(|s| (min, max, Some(s)))
+                    .ok_or("start must be a number"),
+            }
+        }
+        _ => Err("write a number or a range"),
+    }
+}
+
+impl Checker<'_> {
+    /// A dose that may be a range. `whole` asks for whole numbers. Bounds are inclusive.
+    fn dose(
+        &mut self,
+        field: &str,
+        v: &Spanned<toml::Value>,
+        whole: bool,
+        lo: f64,
+        hi: f64,
+    ) -> Option<Dose<f64>> {
+        let example = match field {
+            "sets" | "rounds" => format!("{field} = 2, or a range: {field} = \"2-3\""),
+            "duration_secs" => format!("{field} = 120, or a range: {field} = \"60-120\""),
+            _ if whole => format!("{field} = 10, or a range: {field} = \"8-12\""),
+            _ => format!("{field} = 10, or a range: {field} = \"5-10\""),
+        };
+        let (min, max, start) = match range_parts(v.get_ref()) {
+            Ok(p) => p,
+            Err(why) => {
+                let got = match v.get_ref() {
+                    toml::Value::String(s) => format!(", not \"{s}\""),
+                    _ => String::new(),
+                };
+                self.at(
+                    &v.span(),
+                    format!("`{field}` must be a number or a range{got}: {why}"),
+                    format!("for example {example}"),
+                );
+                return None;
+            }
+        };
+        let unit = if whole { "" } else { " seconds" };
+        for x in [Some(min), Some(max), start].into_iter().flatten() {
+            if !x.is_finite() || (whole && x.fract() != 0.0) {
+                self.at(
+                    &v.span(),
+                    format!("`{field}` must be a whole number (got {x})"),
+                    format!("for example {example}"),
+                );
+                return None;
+            }
+            if x < lo {
+                self.at(
+                    &v.span(),
+                    format!("`{field}` must be at least {lo}{unit} (got {x})"),
+                    format!("for example {example}"),
+                );
+                return None;
+            }
+            if x > hi {
+                self.at(
+                    &v.span(),
+                    format!("`{field}` is {x}{unit}; the limit is {hi}"),
+                    if whole {
+                        "split the work over more sessions"
+                    } else {
+                        "is this a typo? seconds, not milliseconds"
+                    },
+                );
+                return None;
+            }
+        }
+        if min > max {
+            self.at(
+                &v.span(),
+                format!("the range of `{field}` runs backwards ({min} to {max})"),
+                "write the smaller number first",
+            );
+            return None;
+        }
+        let value = start.unwrap_or(min);
+        if !(min..=max).contains(&value) {
+            self.at(
+                &v.span(),
+                format!("`{field}` starts at {value}, outside its range {min} to {max}"),
+                "choose a start within the range",
+            );
+            return None;
+        }
+        Some(Dose { value, min, max })
+    }
+
+    fn whole_dose(
+        &mut self,
+        field: &str,
+        v: Option<&Spanned<toml::Value>>,
+        default: u32,
+        lo: i64,
+        hi: i64,
+    ) -> Dose<u32> {
+        let Some(v) = v else {
+            return Dose::fixed(default);
+        };
+        match self.dose(field, v, true, lo as f64, hi as f64) {
+            Some(d) => Dose {
+                value: d.value as u32,
+                min: d.min as u32,
+                max: d.max as u32,
+            },
+            None => Dose::fixed(default),
+        }
+    }
+
+    fn secs_dose(
+        &mut self,
+        field: &str,
+        v: Option<&Spanned<toml::Value>>,
+        lo: f64,
+        hi: f64,
+    ) -> Dose<f64> {
+        v.and_then(|v| self.dose(field, v, false, lo, hi))
+            .unwrap_or(Dose::fixed(lo.max(1.0)))
+    }
+
+    fn word<T: Copy>(
+        &mut self,
+        field: &str,
+        v: &Spanned<String>,
+        names: &[&str],
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let got = v.get_ref();
+        let out = parse(got);
+        if out.is_none() {
+            let hint = match nearest(got, names) {
+                Some(best) => format!("did you mean \"{best}\"?"),
+                None => format!("use one of: {}", names.join(", ")),
+            };
+            self.at(&v.span(), format!("unknown {field} \"{got}\""), hint);
+        }
+        out
+    }
+
+    /// Reports a field that has no meaning for this exercise's kind.
+    fn not_for<T>(&mut self, field: &str, v: Option<&Spanned<T>>, kind: Kind, hint: &str) {
+        if let Some(v) = v {
+            self.at(
+                &v.span(),
+                format!("`{field}` is not used by a {} exercise", kind.as_str()),
                 hint,
             );
-            // Check the lines as if the sides were right, so one typo is one problem.
-            Sides::LeftThenRight
-        }),
+        }
+    }
+}
+
+fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin, quiet: bool) -> Exercise {
+    let id = e.id.as_ref().map(|v| c.id("id", v)).unwrap_or_default();
+    let name = e
+        .name
+        .as_ref()
+        .map(|v| c.text("name", v))
+        .unwrap_or_default();
+    let aliases = e.aliases.iter().map(|a| c.text("aliases", a)).collect();
+    let kind = e
+        .kind
+        .as_ref()
+        .and_then(|k| c.word("kind", k, &Kind::NAMES, Kind::parse))
+        .unwrap_or(if e.kind.is_none() && e.duration_secs.is_some() {
+            Kind::Timed
+        } else if e.kind.is_none() && e.tempo.is_some() && e.hold_secs.is_none() {
+            Kind::Reps
+        } else {
+            Kind::Hold
+        });
+    let (sides, implied_first) = match &e.sides {
+        None => (Sides::None, None),
+        // On a typo, check the lines as if the sides were right, so one typo is one problem.
+        Some(s) => c
+            .word("sides", s, &Sides::NAMES, Sides::parse)
+            .unwrap_or((Sides::Both, None)),
+    };
+    let first_side = match &e.first_side {
+        None => implied_first,
+        Some(f) => {
+            let parsed = c.word("first_side", f, &FirstSide::NAMES, FirstSide::parse);
+            if sides == Sides::None {
+                c.at(
+                    &f.span(),
+                    "`first_side` is set, but this exercise has no sides".to_owned(),
+                    "set sides = \"both\" or \"alternating\", or remove first_side",
+                );
+            } else if implied_first.is_some() {
+                c.at(
+                    &f.span(),
+                    "`first_side` and a sides order such as \"left-then-right\" both say which side is first".to_owned(),
+                    "write sides = \"both\" with first_side, or remove first_side",
+                );
+            }
+            parsed
+        }
     };
     let sides_known = Some(sides);
+    let caution = e
+        .caution
+        .as_ref()
+        .map(|v| c.lines("caution", v, None))
+        .unwrap_or_default();
     let setup = e
         .setup
         .as_ref()
         .map(|v| c.lines("setup", v, sides_known))
         .unwrap_or_default();
-    let cue = c.lines("cue", &e.cue, sides_known);
+    let cue = e
+        .cue
+        .as_ref()
+        .map(|v| c.lines("cue", v, sides_known))
+        .unwrap_or_default();
+    let short_cue = e.short_cue.as_ref().map(|v| {
+        let lines = c.lines("short_cue", v, sides_known);
+        let words: usize = lines
+            .iter()
+            .map(|l| l.as_str().split_whitespace().count())
+            .sum();
+        if words > 4 {
+            c.at(
+                &v.span(),
+                format!("`short_cue` has {words} words; it is said before every rep after the first, so keep it to one to three"),
+                "for example short_cue = \"Lift.\"; the whole movement goes in `cue`",
+            );
+        }
+        lines
+    });
+    let technique = e
+        .technique
+        .as_ref()
+        .map(|v| c.lines("technique", v, sides_known))
+        .unwrap_or_default();
     let release = e
         .release
         .as_ref()
@@ -520,10 +838,102 @@ fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin) -> Exercise {
         }
         c.lines("switch", v, sides_known)
     });
+
+    // What each kind needs, and what it does not use.
+    let hold_secs = match kind {
+        Kind::Hold => {
+            if e.hold_secs.is_none() && c.problems.is_empty() {
+                let at = e.id.as_ref().map_or(0..0, Spanned::span);
+                c.at(
+                    &at,
+                    "this exercise has no `hold_secs`".to_owned(),
+                    "add hold_secs = 10; for moving reps write kind = \"reps\" and a tempo, for a timed block kind = \"timed\" and duration_secs",
+                );
+            }
+            c.secs_dose(
+                "hold_secs",
+                e.hold_secs.as_ref(),
+                limits::MIN_HOLD_SECS,
+                limits::MAX_HOLD_SECS,
+            )
+        }
+        _ => {
+            c.not_for("hold_secs", e.hold_secs.as_ref(), kind, "a hold belongs to kind = \"hold\"; for a pause inside a moving rep, add it to tempo");
+            Dose::fixed(0.0)
+        }
+    };
+    let duration_secs = match kind {
+        Kind::Timed => {
+            if e.duration_secs.is_none() {
+                let at = e.kind.as_ref().map_or(0..0, Spanned::span);
+                c.at(
+                    &at,
+                    "a timed exercise needs `duration_secs`".to_owned(),
+                    "add duration_secs = 120",
+                );
+            }
+            c.secs_dose(
+                "duration_secs",
+                e.duration_secs.as_ref(),
+                limits::MIN_DURATION_SECS,
+                limits::MAX_DURATION_SECS,
+            )
+        }
+        _ => {
+            c.not_for("duration_secs", e.duration_secs.as_ref(), kind, "duration_secs belongs to kind = \"timed\"");
+            Dose::fixed(0.0)
+        }
+    };
+    if kind == Kind::Timed {
+        c.not_for("reps", e.reps.as_ref(), kind, "a timed block is done once per side and set; use sets to repeat it");
+        c.not_for("short_cue", e.short_cue.as_ref(), kind, "remove it; the cue is said before each block");
+    }
+    if kind != Kind::Hold {
+        c.not_for("tempo_secs", e.tempo_secs.as_ref(), kind, "tempo_secs is the time to move into a hold; moving reps use tempo");
+    }
+    let (tempo, pace) = if kind == Kind::Reps {
+        let tempo = tempo(c, e);
+        let pace = e
+            .pace
+            .as_ref()
+            .and_then(|p| {
+                c.word("pace", p, &Pace::NAMES, |s| match s {
+                    "count" => Some(Pace::Count),
+                    "beat" => Some(Pace::Beat),
+                    _ => None,
+                })
+            })
+            .unwrap_or(Pace::Count);
+        (tempo, pace)
+    } else {
+        c.not_for("tempo", e.tempo.as_ref(), kind, "a tempo paces moving reps: write kind = \"reps\"");
+        c.not_for("tempo_words", e.tempo_words.as_ref(), kind, "tempo words belong to kind = \"reps\"");
+        c.not_for("pace", e.pace.as_ref(), kind, "pace belongs to kind = \"reps\"");
+        (Vec::new(), Pace::Count)
+    };
+    if kind != Kind::Reps {
+        c.not_for("beat_sound", e.beat_sound.as_ref(), kind, "beat_sound belongs to kind = \"reps\" with pace = \"beat\"");
+    }
+
+    let reps = if kind == Kind::Timed {
+        Dose::fixed(1)
+    } else {
+        if e.reps.is_none() && c.problems.is_empty() {
+            let at = e.id.as_ref().map_or(0..0, Spanned::span);
+            c.at(&at, "this exercise has no `reps`".to_owned(), "add reps = 10");
+        }
+        c.whole_dose("reps", e.reps.as_ref(), 1, 1, limits::MAX_REPS)
+    };
+    let rest_default = match kind {
+        Kind::Reps => defaults::REST_BETWEEN_MOVING_REPS_SECS,
+        _ => defaults::REST_BETWEEN_REPS_SECS,
+    };
     Exercise {
         id,
         name,
         aliases,
+        kind,
+        caution,
         setup,
         setup_secs: c.secs(
             "setup_secs",
@@ -533,29 +943,33 @@ fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin) -> Exercise {
             limits::MAX_SETUP_SECS,
         ),
         cue,
+        short_cue,
+        technique,
         release,
         switch,
         sides,
-        reps: c.count("reps", Some(&e.reps), 1, 1, limits::MAX_REPS),
-        sets: c.count("sets", e.sets.as_ref(), 1, 1, limits::MAX_SETS),
-        hold_secs: c.secs(
-            "hold_secs",
-            Some(&e.hold_secs),
-            1.0,
-            true,
-            limits::MAX_HOLD_SECS,
-        ),
+        first_side,
+        reps,
+        sets: c.whole_dose("sets", e.sets.as_ref(), 1, 1, limits::MAX_SETS),
+        hold_secs,
+        duration_secs,
+        tempo,
+        pace,
         tempo_secs: c.secs(
             "tempo_secs",
             e.tempo_secs.as_ref(),
-            defaults::TEMPO_SECS,
+            if kind == Kind::Hold {
+                defaults::TEMPO_SECS
+            } else {
+                0.0
+            },
             false,
             limits::MAX_TEMPO_SECS,
         ),
         rest_between_reps_secs: c.secs(
             "rest_between_reps_secs",
             e.rest_between_reps_secs.as_ref(),
-            defaults::REST_BETWEEN_REPS_SECS,
+            rest_default,
             false,
             limits::MAX_REST_SECS,
         ),
@@ -570,6 +984,13 @@ fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin) -> Exercise {
             "rest_between_sets_secs",
             e.rest_between_sets_secs.as_ref(),
             defaults::REST_BETWEEN_SETS_SECS,
+            false,
+            limits::MAX_REST_SECS,
+        ),
+        rest_after_secs: c.secs(
+            "rest_after_secs",
+            e.rest_after_secs.as_ref(),
+            0.0,
             false,
             limits::MAX_REST_SECS,
         ),
@@ -592,5 +1013,173 @@ fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin) -> Exercise {
             defaults::RELEASE_SOUND,
             origin,
         ),
+        beat_sound: c.sound(
+            "beat_sound",
+            e.beat_sound.as_ref(),
+            defaults::BEAT_SOUND,
+            origin,
+        ),
+        time_checks: !quiet && e.time_checks.as_ref().is_none_or(|t| *t.get_ref()),
     }
+}
+
+/// The phases of a moving rep: `tempo` seconds with `tempo_words`, or the default words.
+fn tempo(c: &mut Checker, e: &RawExercise) -> Vec<Phase> {
+    let Some(t) = &e.tempo else {
+        let at = e.kind.as_ref().map_or(0..0, Spanned::span);
+        c.at(
+            &at,
+            "moving reps need a `tempo`: the seconds of each phase".to_owned(),
+            "add tempo = [2, 2] (two seconds up, two down) or tempo = [3, 1, 3]",
+        );
+        return Vec::new();
+    };
+    let secs = t.get_ref();
+    if secs.is_empty() || secs.len() > limits::MAX_PHASES {
+        c.at(
+            &t.span(),
+            format!(
+                "`tempo` has {} phases; a rep has 1 to {}",
+                secs.len(),
+                limits::MAX_PHASES
+            ),
+            "for example tempo = [3, 1, 3]: three seconds up, one still, three down",
+        );
+        return Vec::new();
+    }
+    let words: Vec<Text> = match &e.tempo_words {
+        Some(w) => {
+            let lines = c.lines("tempo_words", w, None);
+            if lines.len() != secs.len() && lines.len() == w.get_ref().0.len() {
+                c.at(
+                    &w.span(),
+                    format!(
+                        "`tempo_words` has {} words for {} phases",
+                        lines.len(),
+                        secs.len()
+                    ),
+                    "give one word for each number in tempo",
+                );
+            }
+            lines
+        }
+        None => defaults::tempo_words(secs.len())
+            .iter()
+            .map(|w| Text((*w).to_owned()))
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for (i, s) in secs.iter().enumerate() {
+        let x = *s.get_ref();
+        if !x.is_finite() || !(limits::MIN_PHASE_SECS..=limits::MAX_PHASE_SECS).contains(&x) {
+            c.at(
+                &s.span(),
+                format!(
+                    "a phase of `tempo` must last {} to {} seconds (got {x})",
+                    limits::MIN_PHASE_SECS,
+                    limits::MAX_PHASE_SECS
+                ),
+                "for example tempo = [2, 2]",
+            );
+            continue;
+        }
+        let word = words
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| Text("Go.".to_owned()));
+        out.push(Phase { word, secs: x });
+    }
+    out
+}
+
+fn circuits(
+    c: &mut Checker,
+    raw: &[Spanned<RawCircuit>],
+    raw_exercises: &[Spanned<RawExercise>],
+    exercises: &[Exercise],
+) -> Vec<Circuit> {
+    let mut out = Vec::new();
+    let mut taken: HashMap<usize, usize> = HashMap::new();
+    for (n, rc) in raw.iter().enumerate() {
+        let span = rc.span();
+        let r = rc.get_ref();
+        let id = r
+            .id
+            .as_ref()
+            .map(|v| c.id("id", v))
+            .unwrap_or_else(|| format!("circuit-{}", n + 1));
+        let name = r.name.as_ref().map(|v| c.text("name", v));
+        let mut members = Vec::new();
+        if let Some(list) = &r.exercises {
+            for item in list.get_ref() {
+                let want = item.get_ref();
+                match exercises.iter().position(|e| &e.id == want) {
+                    None => {
+                        let ids: Vec<&str> = exercises.iter().map(|e| e.id.as_str()).collect();
+                        let hint = match nearest(want, &ids) {
+                            Some(best) => format!("did you mean \"{best}\"?"),
+                            None => "name exercises by their id".to_owned(),
+                        };
+                        c.at(
+                            &item.span(),
+                            format!("this circuit names \"{want}\", but there is no exercise with that id"),
+                            hint,
+                        );
+                    }
+                    Some(i) if members.contains(&i) => c.at(
+                        &item.span(),
+                        format!("\"{want}\" is named twice in this circuit"),
+                        "name each exercise once; rounds repeat them",
+                    ),
+                    Some(i) if taken.contains_key(&i) => c.at(
+                        &item.span(),
+                        format!("\"{want}\" is already in circuit {}", taken[&i] + 1),
+                        "an exercise belongs to one circuit at most",
+                    ),
+                    Some(i) => {
+                        if exercises[i].sets.max > 1 {
+                            let at = raw_exercises[i]
+                                .get_ref()
+                                .sets
+                                .as_ref()
+                                .map_or(item.span(), Spanned::span);
+                            c.at(
+                                &at,
+                                format!("\"{want}\" is in a circuit, which does it once per round; it cannot also have sets"),
+                                "remove sets here; set the circuit's rounds instead",
+                            );
+                        }
+                        taken.insert(i, n);
+                        members.push(i);
+                    }
+                }
+            }
+            if list.get_ref().len() < 2 {
+                c.at(
+                    &list.span(),
+                    "a circuit needs at least two exercises".to_owned(),
+                    "for one exercise, use its sets instead",
+                );
+            }
+        }
+        let rounds = c.whole_dose("rounds", r.rounds.as_ref(), 1, 1, limits::MAX_ROUNDS);
+        let rest = c.secs(
+            "rest_between_rounds_secs",
+            r.rest_between_rounds_secs.as_ref(),
+            defaults::REST_BETWEEN_ROUNDS_SECS,
+            false,
+            limits::MAX_REST_SECS,
+        );
+        if members.is_empty() && r.exercises.is_some() && c.problems.is_empty() {
+            c.at(&span, "this circuit has no exercises".to_owned(), "list them in exercises");
+        }
+        out.push(Circuit {
+            id,
+            name,
+            exercises: members,
+            rounds,
+            rest_between_rounds_secs: rest,
+        });
+    }
+    out
 }
