@@ -44,7 +44,8 @@ fn the_json_has_the_contract_fields() {
         let kind = c["kind"].as_str().unwrap();
         assert!(
             [
-                "speech", "sound", "hold", "rest", "prepare", "move", "step", "exercise"
+                "speech", "sound", "hold", "timed", "phase", "rest", "prepare", "move", "step",
+                "exercise"
             ]
             .contains(&kind),
             "{kind}"
@@ -64,6 +65,70 @@ fn both_routines_keep_every_timeline_invariant() {
         let t = timeline(&[r]);
         let v = check::violations(&t);
         assert!(v.is_empty(), "{r}: {v:#?}");
+        let (silence, at) = check::longest_silence(&t);
+        assert!(
+            silence <= 30 * u64::from(t.sample_rate),
+            "{r}: {silence} frames of silence at frame {at}"
+        );
+    }
+}
+
+/// The time in position matches the dose: after an exercise's first rep (which hears the whole
+/// movement), a rep's hold starts at most its tempo plus 1.2 s after the first word of its cue.
+#[test]
+fn later_reps_hold_soon_after_their_cue() {
+    use hipvoice::plan::CueKind;
+    let announcement = |s: &str| {
+        (s.starts_with("Rep ") || s.starts_with("Round ")) && s.contains(" of ")
+            || s == "Last one."
+            || s == "Last round."
+    };
+    for r in ["stretch", "strengthen"] {
+        let t = timeline(&[r]);
+        let rate = t.sample_rate as f64;
+        let mut checked = 0;
+        let mut seen_first: std::collections::HashSet<String> = Default::default();
+        let steps: Vec<_> = t
+            .of_kind(CueKind::Step)
+            .filter(|s| s.rep.is_some())
+            .collect();
+        for step in steps {
+            let ex = step.exercise.clone().unwrap();
+            let Some(hold) = t
+                .of_kind(CueKind::Hold)
+                .find(|h| h.start >= step.start && h.end <= step.end)
+            else {
+                continue;
+            };
+            if seen_first.insert(ex.clone()) {
+                continue; // the exercise's first rep: the whole cue
+            }
+            let tempo = t
+                .of_kind(CueKind::Move)
+                .find(|m| m.end == hold.start)
+                .map_or(0, |m| m.len());
+            // The rest before the rep is not part of its cue.
+            let from = t
+                .of_kind(CueKind::Rest)
+                .filter(|w| w.start >= step.start && w.end <= hold.start)
+                .map(|w| w.end)
+                .max()
+                .unwrap_or(step.start);
+            let cue = t
+                .of_kind(CueKind::Speech)
+                .filter(|c| c.start >= from && c.end <= hold.start)
+                .find(|c| !announcement(c.text.as_deref().unwrap()))
+                .unwrap_or_else(|| panic!("{r}: no cue before the hold at {}", hold.start));
+            let lag = (hold.start - cue.start - tempo) as f64 / rate;
+            assert!(
+                lag <= 1.2,
+                "{r}: {ex} {:?}: the hold starts {lag:.2} s plus the tempo after \"{}\"",
+                step.step,
+                cue.text.as_deref().unwrap()
+            );
+            checked += 1;
+        }
+        assert!(checked >= 20, "{r}: only {checked} reps checked");
     }
 }
 
@@ -163,9 +228,15 @@ fn reps_sides_and_the_end_are_announced() {
         "extensions and knee raises on two legs, squats once"
     );
     assert_eq!(
-        count("Switch to your left leg."),
-        2,
-        "after the right leg, twice"
+        count("Now lift your left leg. Your right foot stays down."),
+        1,
+        "the routine's own switch line, after the right leg"
+    );
+    assert_eq!(count("Turn around."), 1);
+    assert_eq!(
+        count("Lift."),
+        19,
+        "the short cue of every hip extension but the first"
     );
     assert!(
         said.iter()

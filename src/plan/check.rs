@@ -40,8 +40,25 @@ pub fn violations(t: &Timeline) -> Vec<String> {
         }
     }
 
-    // Every hold is bracketed by a sound on its first frame and on its end frame.
-    for h in t.of_kind(CueKind::Hold) {
+    // Windows of time (getting ready, moving, holding, a timed block, a tempo phase, resting)
+    // follow each other: no two overlap.
+    let mut windows: Vec<_> = t.cues.iter().filter(|c| c.kind.is_window()).collect();
+    windows.sort_by_key(|c| c.start);
+    for w in windows.windows(2) {
+        if w[0].end > w[1].start {
+            v.push(format!(
+                "{:?} {}..{} overlaps {:?} {}..{}",
+                w[0].kind, w[0].start, w[0].end, w[1].kind, w[1].start, w[1].end
+            ));
+        }
+    }
+
+    // Every hold and timed block is bracketed by a sound on its first frame and on its end frame.
+    for h in t
+        .cues
+        .iter()
+        .filter(|c| matches!(c.kind, CueKind::Hold | CueKind::Timed))
+    {
         for edge in [h.start, h.end] {
             if !t.of_kind(CueKind::Sound).any(|s| s.start == edge) {
                 v.push(format!(
@@ -70,24 +87,55 @@ pub fn violations(t: &Timeline) -> Vec<String> {
         ));
     }
 
-    // Both sides of an exercise get exactly the same hold time.
-    // (exercise, set) -> [left, right] as (count, frames).
+    // Both sides of an exercise get exactly the same work: holds, timed blocks, tempo phases.
+    // (exercise, round, set, kind) -> [left, right] as (count, frames).
     type Tally = [(u64, u64); 2];
-    let mut per_side: BTreeMap<(String, Option<u32>), Tally> = BTreeMap::new();
-    for h in t.of_kind(CueKind::Hold) {
+    type Key = (String, Option<u32>, Option<u32>, CueKind);
+    let mut per_side: BTreeMap<Key, Tally> = BTreeMap::new();
+    for h in t
+        .cues
+        .iter()
+        .filter(|c| matches!(c.kind, CueKind::Hold | CueKind::Timed | CueKind::Phase))
+    {
         if let (Some(ex), Some(side)) = (&h.exercise, &h.side) {
-            let e = per_side.entry((ex.clone(), h.set)).or_default();
+            let e = per_side
+                .entry((ex.clone(), h.round, h.set, h.kind))
+                .or_default();
             let i = usize::from(*side == SideName::Right);
             e[i].0 += 1;
             e[i].1 += h.len();
         }
     }
-    for ((ex, set), [l, r]) in per_side {
+    for ((ex, round, set, kind), [l, r]) in per_side {
         if l != r {
             v.push(format!(
-                "{ex} set {set:?}: left holds {l:?}, right holds {r:?} (count, frames)"
+                "{ex} round {round:?} set {set:?}: left {kind:?} {l:?}, right {r:?} (count, frames)"
             ));
         }
     }
     v
+}
+
+/// The longest stretch with nothing audible (no speech, no sound), in frames, and where it
+/// starts. A session that does not ask for quiet keeps this at or under 30 s.
+pub fn longest_silence(t: &Timeline) -> (u64, u64) {
+    let mut audible: Vec<(u64, u64)> = t
+        .cues
+        .iter()
+        .filter(|c| matches!(c.kind, CueKind::Speech | CueKind::Sound))
+        .map(|c| (c.start, c.end))
+        .collect();
+    audible.sort_unstable();
+    let mut heard_until = 0;
+    let mut longest = (0, 0);
+    for (start, end) in audible {
+        if start > heard_until && start - heard_until > longest.0 {
+            longest = (start - heard_until, heard_until);
+        }
+        heard_until = heard_until.max(end);
+    }
+    if t.frames > heard_until && t.frames - heard_until > longest.0 {
+        longest = (t.frames - heard_until, heard_until);
+    }
+    longest
 }

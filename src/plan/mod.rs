@@ -48,6 +48,20 @@ pub enum CueKind {
 }
 
 impl CueKind {
+    /// Kinds that are spans of the person's time (getting ready, moving, holding, a timed
+    /// block, a tempo phase, resting): they follow each other and never overlap.
+    pub fn is_window(self) -> bool {
+        matches!(
+            self,
+            CueKind::Prepare
+                | CueKind::Move
+                | CueKind::Hold
+                | CueKind::Timed
+                | CueKind::Phase
+                | CueKind::Rest
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CueKind::Exercise => "exercise",

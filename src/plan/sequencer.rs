@@ -534,7 +534,8 @@ impl Seq<'_> {
         let elapsed = crate::plan::secs(self.cur, self.rate);
         // Under two minutes to the nearest ten seconds, then to the nearest minute.
         let duration = if elapsed < 120.0 {
-            self.ph.duration(((elapsed / 10.0).round() * 10.0).max(10.0))
+            self.ph
+                .duration(((elapsed / 10.0).round() * 10.0).max(10.0))
         } else {
             self.ph.duration((elapsed / 60.0).round() * 60.0)
         };
@@ -548,7 +549,10 @@ impl Seq<'_> {
             phrases::fill(
                 self.ph.summary,
                 &[
-                    ("exercises", &phrases::capitalise(&self.ph.number(done as u64))),
+                    (
+                        "exercises",
+                        &phrases::capitalise(&self.ph.number(done as u64)),
+                    ),
                     ("duration", &duration),
                 ],
             )
@@ -753,7 +757,15 @@ impl Seq<'_> {
                             self.rest(ex.rest_between_sides_secs)?;
                         }
                         for rep in 1..=reps {
-                            self.rep(ex, Some(side), rep, rep > 1, i > 0 && rep == 1, true, &mut r)?;
+                            self.rep(
+                                ex,
+                                Some(side),
+                                rep,
+                                rep > 1,
+                                i > 0 && rep == 1,
+                                true,
+                                &mut r,
+                            )?;
                         }
                     }
                 }
@@ -855,7 +867,11 @@ impl Seq<'_> {
         let reps = ex.reps.value;
         let alternating = ex.sides == Sides::Alternating;
         let announce = reps > 1 && number;
-        let rest = if rest_before { ex.rest_between_reps_secs } else { 0.0 };
+        let rest = if rest_before {
+            ex.rest_between_reps_secs
+        } else {
+            0.0
+        };
         let rest_start = self.cur;
         let long_rest = rest >= self.p.announce_rest_secs;
         if long_rest {
@@ -909,11 +925,21 @@ impl Seq<'_> {
             Kind::Hold => {
                 self.window(CueKind::Move, ex.tempo_secs, None, 0)?;
                 let line = if first {
-                    phrases::fill(ph.hold_for, &[("duration", &ph.duration(ex.hold_secs.value))])
+                    phrases::fill(
+                        ph.hold_for,
+                        &[("duration", &ph.duration(ex.hold_secs.value))],
+                    )
                 } else {
                     ph.hold.to_owned()
                 };
-                self.work(ex, CueKind::Hold, ex.hold_secs.value, side, &line, r.technique)?;
+                self.work(
+                    ex,
+                    CueKind::Hold,
+                    ex.hold_secs.value,
+                    side,
+                    &line,
+                    r.technique,
+                )?;
                 for line in &ex.release {
                     self.say_text(line, side)?;
                 }
@@ -923,7 +949,14 @@ impl Seq<'_> {
             Kind::Timed => {
                 let d = ph.duration(ex.duration_secs.value);
                 let line = phrases::fill(ph.keep_going_for, &[("duration", &d)]);
-                self.work(ex, CueKind::Timed, ex.duration_secs.value, side, &line, r.technique)?;
+                self.work(
+                    ex,
+                    CueKind::Timed,
+                    ex.duration_secs.value,
+                    side,
+                    &line,
+                    r.technique,
+                )?;
                 for line in &ex.release {
                     self.say_text(line, side)?;
                 }

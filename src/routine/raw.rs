@@ -7,8 +7,8 @@
 use std::fmt;
 use std::ops::Range;
 
-use serde::de::{self, DeserializeOwned, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, SeqAccess, Visitor};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
@@ -226,7 +226,11 @@ impl<'i> Fields<'_, 'i> {
         (!self.broken_lines.contains(&line)).then_some(v)
     }
 
-    fn opt<T: DeserializeOwned>(&mut self, key: &str, out: &mut Vec<Diagnostic>) -> Option<Spanned<T>> {
+    fn opt<T: DeserializeOwned>(
+        &mut self,
+        key: &str,
+        out: &mut Vec<Diagnostic>,
+    ) -> Option<Spanned<T>> {
         let v = self.take_value(key)?;
         let span = v.span();
         match Spanned::<T>::deserialize(ValueDeserializer::from(v)) {
@@ -239,13 +243,20 @@ impl<'i> Fields<'_, 'i> {
         }
     }
 
-    fn req<T: DeserializeOwned>(&mut self, key: &str, out: &mut Vec<Diagnostic>) -> Option<Spanned<T>> {
+    fn req<T: DeserializeOwned>(
+        &mut self,
+        key: &str,
+        out: &mut Vec<Diagnostic>,
+    ) -> Option<Spanned<T>> {
         let present = self.entries.iter().any(|(k, _)| k.get_ref() == key);
         if !present {
             if self.report_missing {
                 out.push(
-                    Diagnostic::new(self.map.span_loc(&self.at), format!("this table has no `{key}`"))
-                        .hint(format!("add {}", example(key))),
+                    Diagnostic::new(
+                        self.map.span_loc(&self.at),
+                        format!("this table has no `{key}`"),
+                    )
+                    .hint(format!("add {}", example(key))),
                 );
             }
             return None;
@@ -256,7 +267,10 @@ impl<'i> Fields<'_, 'i> {
     /// Reports every field left over as unknown, with the nearest known name.
     fn finish(self, known: &[&str], out: &mut Vec<Diagnostic>) {
         for (k, _) in self.entries {
-            let d = Diagnostic::new(self.map.span_loc(&k.span()), format!("unknown field `{}`", k.get_ref()));
+            let d = Diagnostic::new(
+                self.map.span_loc(&k.span()),
+                format!("unknown field `{}`", k.get_ref()),
+            );
             out.push(match nearest(k.get_ref(), known) {
                 Some(best) => d.hint(format!("did you mean `{best}`?")),
                 None => d.hint(format!("the fields here are {}", known.join(", "))),
@@ -278,8 +292,11 @@ impl<'i> Fields<'_, 'i> {
         let outer = v.span();
         let DeValue::Array(items) = v.into_inner() else {
             out.push(
-                Diagnostic::new(self.map.span_loc(&outer), format!("`{key}` must be {what} tables"))
-                    .hint(format!("write each one under its own [[{key}]] line")),
+                Diagnostic::new(
+                    self.map.span_loc(&outer),
+                    format!("`{key}` must be {what} tables"),
+                )
+                .hint(format!("write each one under its own [[{key}]] line")),
             );
             return (Vec::new(), Some(outer));
         };
@@ -298,8 +315,11 @@ impl<'i> Fields<'_, 'i> {
                     tables.push(Spanned::new(span, read(f, out)));
                 }
                 _ => out.push(
-                    Diagnostic::new(self.map.span_loc(&span), format!("each `{key}` must be a table"))
-                        .hint(format!("write each one under its own [[{key}]] line")),
+                    Diagnostic::new(
+                        self.map.span_loc(&span),
+                        format!("each `{key}` must be a table"),
+                    )
+                    .hint(format!("write each one under its own [[{key}]] line")),
                 ),
             }
         }

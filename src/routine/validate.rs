@@ -880,16 +880,36 @@ fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin, quiet: bool) -> E
             )
         }
         _ => {
-            c.not_for("duration_secs", e.duration_secs.as_ref(), kind, "duration_secs belongs to kind = \"timed\"");
+            c.not_for(
+                "duration_secs",
+                e.duration_secs.as_ref(),
+                kind,
+                "duration_secs belongs to kind = \"timed\"",
+            );
             Dose::fixed(0.0)
         }
     };
     if kind == Kind::Timed {
-        c.not_for("reps", e.reps.as_ref(), kind, "a timed block is done once per side and set; use sets to repeat it");
-        c.not_for("short_cue", e.short_cue.as_ref(), kind, "remove it; the cue is said before each block");
+        c.not_for(
+            "reps",
+            e.reps.as_ref(),
+            kind,
+            "a timed block is done once per side and set; use sets to repeat it",
+        );
+        c.not_for(
+            "short_cue",
+            e.short_cue.as_ref(),
+            kind,
+            "remove it; the cue is said before each block",
+        );
     }
     if kind != Kind::Hold {
-        c.not_for("tempo_secs", e.tempo_secs.as_ref(), kind, "tempo_secs is the time to move into a hold; moving reps use tempo");
+        c.not_for(
+            "tempo_secs",
+            e.tempo_secs.as_ref(),
+            kind,
+            "tempo_secs is the time to move into a hold; moving reps use tempo",
+        );
     }
     let (tempo, pace) = if kind == Kind::Reps {
         let tempo = tempo(c, e);
@@ -906,13 +926,33 @@ fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin, quiet: bool) -> E
             .unwrap_or(Pace::Count);
         (tempo, pace)
     } else {
-        c.not_for("tempo", e.tempo.as_ref(), kind, "a tempo paces moving reps: write kind = \"reps\"");
-        c.not_for("tempo_words", e.tempo_words.as_ref(), kind, "tempo words belong to kind = \"reps\"");
-        c.not_for("pace", e.pace.as_ref(), kind, "pace belongs to kind = \"reps\"");
+        c.not_for(
+            "tempo",
+            e.tempo.as_ref(),
+            kind,
+            "a tempo paces moving reps: write kind = \"reps\"",
+        );
+        c.not_for(
+            "tempo_words",
+            e.tempo_words.as_ref(),
+            kind,
+            "tempo words belong to kind = \"reps\"",
+        );
+        c.not_for(
+            "pace",
+            e.pace.as_ref(),
+            kind,
+            "pace belongs to kind = \"reps\"",
+        );
         (Vec::new(), Pace::Count)
     };
     if kind != Kind::Reps {
-        c.not_for("beat_sound", e.beat_sound.as_ref(), kind, "beat_sound belongs to kind = \"reps\" with pace = \"beat\"");
+        c.not_for(
+            "beat_sound",
+            e.beat_sound.as_ref(),
+            kind,
+            "beat_sound belongs to kind = \"reps\" with pace = \"beat\"",
+        );
     }
 
     let reps = if kind == Kind::Timed {
@@ -920,7 +960,11 @@ fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin, quiet: bool) -> E
     } else {
         if e.reps.is_none() && c.problems.is_empty() {
             let at = e.id.as_ref().map_or(0..0, Spanned::span);
-            c.at(&at, "this exercise has no `reps`".to_owned(), "add reps = 10");
+            c.at(
+                &at,
+                "this exercise has no `reps`".to_owned(),
+                "add reps = 10",
+            );
         }
         c.whole_dose("reps", e.reps.as_ref(), 1, 1, limits::MAX_REPS)
     };
@@ -1103,11 +1147,10 @@ fn circuits(
     for (n, rc) in raw.iter().enumerate() {
         let span = rc.span();
         let r = rc.get_ref();
-        let id = r
-            .id
-            .as_ref()
-            .map(|v| c.id("id", v))
-            .unwrap_or_else(|| format!("circuit-{}", n + 1));
+        let id =
+            r.id.as_ref()
+                .map(|v| c.id("id", v))
+                .unwrap_or_else(|| format!("circuit-{}", n + 1));
         let name = r.name.as_ref().map(|v| c.text("name", v));
         let mut members = Vec::new();
         if let Some(list) = &r.exercises {
@@ -1171,7 +1214,11 @@ fn circuits(
             limits::MAX_REST_SECS,
         );
         if members.is_empty() && r.exercises.is_some() && c.problems.is_empty() {
-            c.at(&span, "this circuit has no exercises".to_owned(), "list them in exercises");
+            c.at(
+                &span,
+                "this circuit has no exercises".to_owned(),
+                "list them in exercises",
+            );
         }
         out.push(Circuit {
             id,
