@@ -60,6 +60,8 @@ pub struct Phrases {
     pub circuit: &'static str,
     /// "Two exercises, three rounds."
     pub circuit_dose: &'static str,
+    /// "Two exercises, one round."
+    pub circuit_dose_once: &'static str,
     /// The live controls' answers, spoken over the session (see `live`).
     pub controls: Controls,
 }
@@ -170,6 +172,7 @@ pub static EN: Phrases = Phrases {
     start_side: "Start with your {side} leg.",
     circuit: "Circuit",
     circuit_dose: "{exercises} exercises, {rounds} rounds.",
+    circuit_dose_once: "{exercises} exercises, one round.",
     controls: Controls {
         keys_hint: "Press space to pause. Press H for help.",
         saved_hint: "Last time, you stopped during {name}. To go on from there, start again with dash dash resume.",

@@ -58,8 +58,7 @@ fn describe(cue: &Cue, rate: u32) -> String {
         _ => d.push_str(&length(cue.len(), rate)),
     }
     if cue.kind == CueKind::Phase {
-        let _ = write!(d, " ({})", length(cue.len(), rate));
-        return format!("{}{d}", cue.text.as_deref().unwrap_or(""));
+        return format!("{} ({d})", cue.text.as_deref().unwrap_or(""));
     }
     if matches!(cue.kind, CueKind::Hold | CueKind::Timed) {
         if let Some(side) = &cue.side {

@@ -177,3 +177,102 @@ fn render_refuses_an_unknown_format_and_an_unwritable_path() {
     let o = run(&["render", "stretch", "-o", "/nonexistent-dir/x.wav"]);
     fails_with(&o, 2, "hipvoice: cannot write /nonexistent-dir/x.wav: ");
 }
+
+/// The first audible frame at or after `from` (minus 5 ms), above `threshold`.
+fn onset_near(x: &[f32], at: u64, tol: u64, threshold: f32) -> Option<u64> {
+    let from = at.saturating_sub(5 * tol) as usize;
+    x[from..]
+        .iter()
+        .position(|s| s.abs() > threshold)
+        .map(|i| (from + i) as u64)
+}
+
+/// Moving reps and timed blocks: every tempo word, counted second and beat, every start and
+/// release sound and every count-down number lands on its planned frame (within 1 ms) in the
+/// rendered samples, with silence just before it.
+#[test]
+fn counted_beats_and_timed_blocks_land_on_their_frames() {
+    let fixture = "tests/fixtures/moving.toml";
+    let t = plan(fixture, &[]);
+    let (_dir, wav) = render(fixture, "m.wav", &[]);
+    let (x, rate) = read_wav(&wav);
+    assert_eq!(x.len() as u64, t.frames);
+    let tol = u64::from(rate) / 1000;
+    let second = u64::from(rate);
+
+    // Counted tempo: 3 s "In." + "Two." + "Three.", 1 s "Hold.", 2.5 s "Out." + "Two." + "Three.".
+    let phases: Vec<_> = t
+        .of_kind(CueKind::Phase)
+        .filter(|p| p.exercise.as_deref() == Some("heel-slides"))
+        .collect();
+    assert_eq!(phases.len(), 6, "two reps of three phases");
+    let lens: Vec<u64> = phases[..3].iter().map(|p| p.len()).collect();
+    assert_eq!(lens, [3 * second, second, 5 * second / 2]);
+    let mut beats = 0;
+    for p in &phases {
+        let mut k = 0;
+        while p.start + k * second < p.end {
+            let at = p.start + k * second;
+            let cue = t
+                .cues
+                .iter()
+                .find(|c| c.start == at && matches!(c.kind, CueKind::Speech | CueKind::Sound))
+                .unwrap_or_else(|| panic!("nothing planned at {at} in {:?}", p.text));
+            if k == 0 {
+                assert_eq!(cue.text, p.text, "the phase's word opens it");
+            }
+            let onset = onset_near(&x, at, tol, SILENT).unwrap();
+            assert!(
+                onset.abs_diff(at) <= tol,
+                "{:?} planned at {at}, heard at {onset}",
+                cue.text
+            );
+            assert!(
+                rms(&x[at.saturating_sub(3 * tol) as usize..(at - tol) as usize]) < SILENT,
+                "silence just before {:?} at {at}",
+                cue.text
+            );
+            beats += 1;
+            k += 1;
+        }
+    }
+    assert_eq!(beats, 2 * (3 + 1 + 3), "every second of both reps is marked");
+
+    // Beaten tempo: the word, then a beat sound on the next second.
+    let clams: Vec<_> = t
+        .of_kind(CueKind::Phase)
+        .filter(|p| p.exercise.as_deref() == Some("clams"))
+        .collect();
+    assert_eq!(clams.len(), 4);
+    for p in &clams {
+        let beat = t
+            .of_kind(CueKind::Sound)
+            .find(|s| s.start == p.start + second)
+            .expect("a beat on the phase's second second");
+        assert_eq!(beat.sound.as_deref(), Some("tick"));
+        let onset = onset_near(&x, beat.start, tol, 0.003).unwrap();
+        assert!(onset.abs_diff(beat.start) <= tol, "beat at {onset}");
+    }
+
+    // Timed blocks: 12 s each side, the start sound on the first frame, the release sound on
+    // the end frame, "Three." "Two." "One." on the last three seconds.
+    let blocks: Vec<_> = t.of_kind(CueKind::Timed).collect();
+    assert_eq!(blocks.len(), 2);
+    for b in &blocks {
+        assert_eq!(b.len(), 12 * second);
+        for edge in [b.start, b.end] {
+            let onset = onset_near(&x, edge, tol, 0.003).unwrap();
+            assert!(onset.abs_diff(edge) <= tol, "block edge {edge} heard at {onset}");
+        }
+        for (k, word) in [(3, "Three."), (2, "Two."), (1, "One.")] {
+            let at = b.end - k * second;
+            let c = t
+                .of_kind(CueKind::Speech)
+                .find(|c| c.start == at)
+                .unwrap_or_else(|| panic!("no count-down at {at}"));
+            assert_eq!(c.text.as_deref(), Some(word));
+            let onset = onset_near(&x, at, tol, SILENT).unwrap();
+            assert!(onset.abs_diff(at) <= tol, "{word} at {onset}, planned {at}");
+        }
+    }
+}

@@ -176,7 +176,7 @@ struct Index {
     steps: Vec<usize>,
     speech: Vec<usize>,
     audible: Vec<usize>,
-    /// Holds and rests: windows with time left.
+    /// Holds, timed blocks, tempo phases and rests: windows whose lines only help.
     windows: Vec<usize>,
     /// The first step of each exercise (its setup step): start frame and exercise id.
     exercises: Vec<(u64, String)>,
@@ -225,7 +225,9 @@ impl Index {
                     ix.audible.push(i);
                 }
                 CueKind::Sound => ix.audible.push(i),
-                CueKind::Hold | CueKind::Rest => ix.windows.push(i),
+                CueKind::Hold | CueKind::Timed | CueKind::Phase | CueKind::Rest => {
+                    ix.windows.push(i)
+                }
                 CueKind::Exercise => {
                     if let (Some(ex), Some(name)) = (&c.exercise, &c.text) {
                         ix.names.insert(ex.clone(), name.clone());
@@ -531,12 +533,15 @@ impl Conductor {
         }
     }
 
-    /// Going on after a pause: inside a hold the rep starts again from its cue (the person let
-    /// go); inside a planned line that line is said again from its start.
+    /// Going on after a pause: inside a hold or a moving rep the rep starts again from its cue
+    /// (the person let go); inside a planned line that line is said again from its start; a
+    /// timed block goes on where it was.
     fn resume(&mut self, out: &mut Vec<Action>) {
         let p = self.pos;
         let in_hold = self.ix.windows.iter().map(|&i| &self.t.cues[i]).find(|c| {
-            c.kind == CueKind::Hold && c.start <= p && p < c.end + self.release_len(c.end)
+            matches!(c.kind, CueKind::Hold | CueKind::Phase)
+                && c.start <= p
+                && p < c.end + self.release_len(c.end)
         });
         let to = if let Some(h) = in_hold {
             self.step_at(h.start).map_or(h.start, |s| s.start)
@@ -884,13 +889,13 @@ impl Conductor {
                 parts.push(format!("{}.", head.join(", ")));
             }
         }
-        // Time left in the hold or rest the person is in.
+        // Time left in the hold, timed block or rest the person is in.
         if let Some(w) = self
             .ix
             .windows
             .iter()
             .map(|&i| &self.t.cues[i])
-            .find(|c| c.start <= p && p < c.end)
+            .find(|c| c.kind != CueKind::Phase && c.start <= p && p < c.end)
         {
             let secs = ((w.end - p) as f64 / rate).ceil();
             let text = phrases::fill(ctl.where_left, &[("duration", &self.ph.duration(secs))]);
@@ -1823,6 +1828,19 @@ mod simulation {
         cue = "Lift your hips."
         reps = 2
         hold_secs = 3
+        [[exercise]]
+        id = "slides"
+        name = "Slides"
+        kind = "reps"
+        cue = "Slide your heel in."
+        tempo = [1.5, 1]
+        reps = 2
+        [[exercise]]
+        id = "march"
+        name = "March"
+        kind = "timed"
+        cue = "March."
+        duration_secs = 6
     "#;
 
     fn blocks(secs: f64) -> u64 {

@@ -656,13 +656,18 @@ impl Seq<'_> {
             if let Some(c) = r.intro {
                 let name = c.name.as_deref().unwrap_or(ph.circuit);
                 self.say(&format!("{}.", name.trim_end_matches('.')))?;
-                self.say(&phrases::fill(
-                    ph.circuit_dose,
+                let dose = if r.of == 1 {
+                    ph.circuit_dose_once
+                } else {
+                    ph.circuit_dose
+                };
+                self.say(&phrases::capitalise(&phrases::fill(
+                    dose,
                     &[
                         ("exercises", &ph.number(c.exercises.len() as u64)),
                         ("rounds", &ph.number(u64::from(r.of))),
                     ],
-                ))?;
+                )))?;
             }
             if r.of > 1 && r.first_member {
                 let text = if r.n == r.of {
