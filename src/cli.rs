@@ -486,9 +486,13 @@ pub fn resolve(name: &str) -> Result<Routine, Error> {
     )))
 }
 
-/// Plans with the user's default settings (for `list` and `check`).
+/// Plans with the user's default settings (for `list` and `check`). Both sides last the same,
+/// so a routine that starts with the affected side is measured from the left when the person
+/// has not said which side is affected.
 fn timeline(r: &Routine) -> Result<Timeline, Error> {
-    Ok(Session::prepare(r, &SessionArgs::default().resolve()?)?.timeline)
+    let mut settings = SessionArgs::default().resolve()?;
+    settings.affected_side.get_or_insert(Side::Left);
+    Ok(Session::prepare(r, &settings)?.timeline)
 }
 
 fn list() -> Result<u8, Error> {

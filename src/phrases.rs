@@ -22,6 +22,8 @@ pub struct Phrases {
     pub minute: &'static str,
     pub minutes: &'static str,
     pub exercise_of: &'static str,
+    /// The opening of a routine's only exercise.
+    pub exercise_only: &'static str,
     pub dose_sides: &'static str,
     pub dose_sides_once: &'static str,
     pub dose: &'static str,
@@ -60,6 +62,8 @@ pub struct Phrases {
     pub circuit: &'static str,
     /// "Two exercises, three rounds."
     pub circuit_dose: &'static str,
+    /// Said before the dose when an exercise has more than one set.
+    pub sets_dose: &'static str,
     /// "Two exercises, one round."
     pub circuit_dose_once: &'static str,
     /// The live controls' answers, spoken over the session (see `live`).
@@ -143,6 +147,7 @@ pub static EN: Phrases = Phrases {
     minute: "minute",
     minutes: "minutes",
     exercise_of: "Exercise {n} of {total}: {name}.",
+    exercise_only: "{name}.",
     dose_sides: "{reps} on each side.",
     dose_sides_once: "Once on each side.",
     dose: "{reps} times.",
@@ -173,6 +178,7 @@ pub static EN: Phrases = Phrases {
     circuit: "Circuit",
     circuit_dose: "{exercises} exercises, {rounds} rounds.",
     circuit_dose_once: "{exercises} exercises, one round.",
+    sets_dose: "{sets} sets.",
     controls: Controls {
         keys_hint: "Press space to pause. Press H for help.",
         saved_hint: "Last time, you stopped during {name}. To go on from there, start again with dash dash resume.",

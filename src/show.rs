@@ -70,7 +70,7 @@ fn describe(cue: &Cue, rate: u32) -> String {
         if let Some(set) = cue.set {
             let _ = write!(d, ", set {set}");
         }
-        if let Some(rep) = cue.rep {
+        if let Some(rep) = cue.rep.filter(|_| cue.kind == CueKind::Hold) {
             let _ = write!(d, ", rep {rep}");
         }
     }

@@ -127,21 +127,31 @@ fn no_audio_device_is_one_clear_line_and_exit_code_2() {
 }
 
 #[test]
-fn the_example_in_the_format_documentation_checks_clean() {
+fn the_examples_in_the_format_documentation_check_clean() {
     let doc = std::fs::read_to_string(root().join("routines/README.md")).unwrap();
-    let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
-    let end = start + doc[start..].find("```").unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("example.toml");
-    std::fs::write(&file, &doc[start..end]).unwrap();
-    let o = run(&["check", file.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let o = run(&["show", file.to_str().unwrap()]);
-    assert!(
-        stdout(&o).contains("speech: Now the other way."),
-        "{}",
-        stdout(&o)
-    );
+    let mut whole = 0;
+    for (i, block) in doc.split("```toml\n").skip(1).enumerate() {
+        let body = &block[..block.find("```").unwrap()];
+        // Whole routines, and exercises (with circuits) given a routine's first lines; the
+        // other blocks are single fields.
+        let text = if body.lines().any(|l| l.starts_with("title = ")) {
+            body.to_owned()
+        } else if body.starts_with("[[exercise]]") && !body.contains("# ...") {
+            format!("id = \"doc\"\ntitle = \"Doc\"\n{body}")
+        } else {
+            continue;
+        };
+        whole += 1;
+        let file = dir.path().join(format!("example-{i}.toml"));
+        std::fs::write(&file, text).unwrap();
+        let o = run(&["check", file.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "block {i}: {}", stderr(&o));
+        let o = run(&["show", file.to_str().unwrap(), "--side", "left"]);
+        assert!(o.status.success(), "block {i}: {}", stderr(&o));
+        assert!(stdout(&o).contains("speech: Let's begin."));
+    }
+    assert!(whole >= 5, "the complete example, the three kinds and the circuit");
 }
 
 #[test]

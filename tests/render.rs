@@ -236,7 +236,11 @@ fn counted_beats_and_timed_blocks_land_on_their_frames() {
             k += 1;
         }
     }
-    assert_eq!(beats, 2 * (3 + 1 + 3), "every second of both reps is marked");
+    assert_eq!(
+        beats,
+        2 * (3 + 1 + 3),
+        "every second of both reps is marked"
+    );
 
     // Beaten tempo: the word, then a beat sound on the next second.
     let clams: Vec<_> = t
@@ -262,7 +266,10 @@ fn counted_beats_and_timed_blocks_land_on_their_frames() {
         assert_eq!(b.len(), 12 * second);
         for edge in [b.start, b.end] {
             let onset = onset_near(&x, edge, tol, 0.003).unwrap();
-            assert!(onset.abs_diff(edge) <= tol, "block edge {edge} heard at {onset}");
+            assert!(
+                onset.abs_diff(edge) <= tol,
+                "block edge {edge} heard at {onset}"
+            );
         }
         for (k, word) in [(3, "Three."), (2, "Two."), (1, "One.")] {
             let at = b.end - k * second;

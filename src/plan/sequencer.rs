@@ -47,6 +47,8 @@ pub struct Pacing {
     pub max_silence_secs: f64,
     /// A technique reminder comes this long after a hold's opening line.
     pub technique_after_secs: f64,
+    /// In a timed block, the next technique reminder comes this long after the last.
+    pub technique_every_secs: f64,
 }
 
 impl Default for Pacing {
@@ -64,6 +66,7 @@ impl Default for Pacing {
             halfway_secs: 20.0,
             max_silence_secs: 30.0,
             technique_after_secs: 2.0,
+            technique_every_secs: 20.0,
         }
     }
 }
@@ -681,7 +684,9 @@ impl Seq<'_> {
                 self.say(&text)?;
             }
         }
-        if full {
+        if full && total == 1 {
+            self.say(&phrases::fill(ph.exercise_only, &[("name", &ex.name)]))?;
+        } else if full {
             self.say(&phrases::fill(
                 ph.exercise_of,
                 &[
@@ -693,6 +698,12 @@ impl Seq<'_> {
         } else {
             self.say(&format!("{}.", ex.name.trim_end_matches('.')))?;
         }
+        if ex.sets.value > 1 {
+            self.say(&phrases::capitalise(&phrases::fill(
+                ph.sets_dose,
+                &[("sets", &ph.number(u64::from(ex.sets.value)))],
+            )))?;
+        }
         self.say(&self.dose_line(ex))?;
         let order = self.side_order(ex, o)?;
         if let (Some(fs), Some(&side)) = (ex.first_side, order.first())
@@ -702,7 +713,7 @@ impl Seq<'_> {
         }
         if full {
             for line in &ex.caution {
-                self.say_text(line, None)?;
+                self.say_text(line, order.first().copied())?;
             }
             for line in &ex.setup {
                 self.say_text(line, order.first().copied())?;
@@ -762,15 +773,7 @@ impl Seq<'_> {
                             self.rest(ex.rest_between_sides_secs)?;
                         }
                         for rep in 1..=reps {
-                            self.rep(
-                                ex,
-                                Some(side),
-                                rep,
-                                rep > 1,
-                                i > 0 && rep == 1,
-                                true,
-                                &mut r,
-                            )?;
+                            self.rep(ex, Some(side), rep, rep > 1, rep == 1, true, &mut r)?;
                         }
                     }
                 }
@@ -878,7 +881,8 @@ impl Seq<'_> {
             0.0
         };
         let rest_start = self.cur;
-        let long_rest = rest >= self.p.announce_rest_secs;
+        // Between reps only a long rest is announced; a short one takes in the rep's number.
+        let long_rest = rest >= self.p.count_rest_secs;
         if long_rest {
             self.rest(rest)?;
         }
@@ -928,15 +932,21 @@ impl Seq<'_> {
         r.first_rep = false;
         match ex.kind {
             Kind::Hold => {
-                self.window(CueKind::Move, ex.tempo_secs, None, 0)?;
-                let line = if first {
-                    phrases::fill(
+                let mut line = ph.hold.to_owned();
+                if first {
+                    // The length of the hold is said once: inside the hold where it fits,
+                    // otherwise right after the cue.
+                    let long = phrases::fill(
                         ph.hold_for,
                         &[("duration", &ph.duration(ex.hold_secs.value))],
-                    )
-                } else {
-                    ph.hold.to_owned()
-                };
+                    );
+                    if self.fits_in_hold(ex, &long)? {
+                        line = long;
+                    } else {
+                        self.say(&long)?;
+                    }
+                }
+                self.window(CueKind::Move, ex.tempo_secs, None, 0)?;
                 self.work(
                     ex,
                     CueKind::Hold,
@@ -950,7 +960,22 @@ impl Seq<'_> {
                 }
                 self.window(CueKind::Move, ex.tempo_secs, None, 0)?;
             }
-            Kind::Reps => self.phases(ex, side)?,
+            Kind::Reps => {
+                // Moving reps hear a technique reminder, in turn, before the first rep of each
+                // side and set, and their release lines after the last.
+                if rep == 1 && !ex.technique.is_empty() {
+                    let line = ex.technique[*r.technique % ex.technique.len()].clone();
+                    *r.technique += 1;
+                    self.say_text(&line, side)?;
+                }
+                self.phases(ex, side)?;
+                let last_side = ex.sides != Sides::Alternating || !number;
+                if rep == reps && last_side {
+                    for line in &ex.release {
+                        self.say_text(line, side)?;
+                    }
+                }
+            }
             Kind::Timed => {
                 let d = ph.duration(ex.duration_secs.value);
                 let line = phrases::fill(ph.keep_going_for, &[("duration", &d)]);
@@ -968,6 +993,20 @@ impl Seq<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Whether a helper line fits in a hold of this exercise: after the start sound, before the
+    /// count-down.
+    fn fits_in_hold(&mut self, ex: &Exercise, text: &str) -> Result<bool, PlanError> {
+        let d = self.len_of(text)?;
+        let secs = ex.hold_secs.value;
+        let count = if secs >= f64::from(ex.countdown) + 2.0 {
+            u64::from(ex.countdown) * u64::from(self.rate)
+        } else {
+            0
+        };
+        let used = (self.sound_frames)(&ex.start_sound) + 2 * self.f(self.p.min_gap_secs) + count;
+        Ok(d + used <= self.f(secs))
     }
 
     /// A moving rep: each phase of the tempo at its exact frames, its word on its first frame,
@@ -1062,6 +1101,25 @@ impl Seq<'_> {
             if let Some(e) = self.try_say_at(&text, at, limit)? {
                 said_until = e + gap;
                 *technique += 1;
+            }
+        }
+        if kind == CueKind::Timed && ex.technique.len() > 1 {
+            // A long block hears the other reminders in turn, one every so often.
+            let every = self.f(self.p.technique_every_secs);
+            let mut at = start + every;
+            while at < limit {
+                let line = &ex.technique[*technique % ex.technique.len()];
+                let text = line.render(side, |s| ph.side(s));
+                let d = self.len_of(&text)?;
+                let clear = !self.cues.iter().rev().take(64).any(|c| {
+                    matches!(c.kind, CueKind::Speech | CueKind::Sound)
+                        && c.start < at + d + gap
+                        && at < c.end + gap
+                });
+                if at >= said_until && clear && self.try_say_at(&text, at, limit)?.is_some() {
+                    *technique += 1;
+                }
+                at += every;
             }
         }
         if kind == CueKind::Hold && secs >= self.p.halfway_secs {

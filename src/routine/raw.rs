@@ -119,7 +119,7 @@ pub struct RawExercise {
     pub switch: Option<Spanned<Lines>>,
     pub sides: Option<Spanned<String>>,
     pub first_side: Option<Spanned<String>>,
-    /// A whole number, a range `"8-12"`, or `{ from = 8, to = 12, start = 10 }`.
+    /// A whole number, a range `"8-12"`, or `{ min = 8, max = 12, start = 10 }`.
     pub reps: Option<Spanned<toml::Value>>,
     pub sets: Option<Spanned<toml::Value>>,
     pub hold_secs: Option<Spanned<toml::Value>>,

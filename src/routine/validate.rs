@@ -791,7 +791,7 @@ fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin, quiet: bool) -> E
     let caution = e
         .caution
         .as_ref()
-        .map(|v| c.lines("caution", v, None))
+        .map(|v| c.lines("caution", v, sides_known))
         .unwrap_or_default();
     let setup = e
         .setup
@@ -1067,6 +1067,14 @@ fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin, quiet: bool) -> E
     }
 }
 
+/// The sides as written, for checking placeholders (an unknown value counts as sides).
+fn e_sides(e: &RawExercise) -> Sides {
+    match &e.sides {
+        None => Sides::None,
+        Some(s) => Sides::parse(s.get_ref()).map_or(Sides::Both, |(s, _)| s),
+    }
+}
+
 /// The phases of a moving rep: `tempo` seconds with `tempo_words`, or the default words.
 fn tempo(c: &mut Checker, e: &RawExercise) -> Vec<Phase> {
     let Some(t) = &e.tempo else {
@@ -1093,7 +1101,7 @@ fn tempo(c: &mut Checker, e: &RawExercise) -> Vec<Phase> {
     }
     let words: Vec<Text> = match &e.tempo_words {
         Some(w) => {
-            let lines = c.lines("tempo_words", w, None);
+            let lines = c.lines("tempo_words", w, Some(e_sides(e)));
             if lines.len() != secs.len() && lines.len() == w.get_ref().0.len() {
                 c.at(
                     &w.span(),
