@@ -151,7 +151,10 @@ fn the_examples_in_the_format_documentation_check_clean() {
         assert!(o.status.success(), "block {i}: {}", stderr(&o));
         assert!(stdout(&o).contains("speech: Let's begin."));
     }
-    assert!(whole >= 5, "the complete example, the three kinds and the circuit");
+    assert!(
+        whole >= 5,
+        "the complete example, the three kinds and the circuit"
+    );
 }
 
 #[test]

@@ -34,15 +34,24 @@ fn planned_onsets(t: &Timeline, quiet: f64) -> Vec<(f64, CueKind)> {
 #[test]
 #[ignore = "needs a sound server: run scripts/test"]
 fn a_live_session_plays_at_the_planned_frames() {
+    plays_at_the_planned_frames("tests/fixtures/short.toml", 8);
+}
+
+/// Moving reps (a beat on every second) and a timed block (bracketed by its sounds) play at
+/// their planned frames too.
+#[test]
+#[ignore = "needs a sound server: run scripts/test"]
+fn moving_reps_and_timed_blocks_play_at_the_planned_frames() {
+    plays_at_the_planned_frames("tests/fixtures/moving-short.toml", 6);
+}
+
+fn plays_at_the_planned_frames(fixture: &str, min_sounds: usize) {
     let Some(sink) = sink() else { return };
     let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
-    let t: Timeline = serde_json::from_value(plan_json(&["tests/fixtures/short.toml"])).unwrap();
+    let t: Timeline = serde_json::from_value(plan_json(&[fixture])).unwrap();
 
     let rec = record(&sink);
-    let o = hipvoice()
-        .args(["play", "tests/fixtures/short.toml"])
-        .output()
-        .unwrap();
+    let o = hipvoice().args(["play", fixture]).output().unwrap();
     let (x, rate, _dir) = rec.stop();
     assert!(o.status.success(), "play failed: {}", stderr(&o));
 
@@ -94,8 +103,8 @@ fn a_live_session_plays_at_the_planned_frames() {
         }
     }
     assert!(
-        sounds >= 8,
-        "the recording should hold every hold's two sounds, matched {sounds}"
+        sounds >= min_sounds,
+        "{fixture}: the recording should hold the planned sounds, matched {sounds}"
     );
     // And the end: the last sound rang out before the program closed the device.
     let last_planned =

@@ -715,9 +715,11 @@ impl Seq<'_> {
             for line in &ex.caution {
                 self.say_text(line, order.first().copied())?;
             }
-            for line in &ex.setup {
-                self.say_text(line, order.first().copied())?;
-            }
+        }
+        // The setup is said in every round of a circuit: the person comes from another
+        // exercise and another position.
+        for line in &ex.setup {
+            self.say_text(line, order.first().copied())?;
         }
         self.window(CueKind::Prepare, ex.setup_secs, None, 0)?;
 
