@@ -451,7 +451,8 @@ fn user_routine_files() -> Vec<PathBuf> {
     files
 }
 
-/// A routine by built-in name, by the name of one of the user's, or by path.
+/// A routine by path, by the name of one of the user's, or by built-in name (a user's routine
+/// named like a built-in one is played instead of it).
 pub fn resolve(name: &str) -> Result<Routine, Error> {
     let path = Path::new(name);
     let looks_like_path =
@@ -459,14 +460,15 @@ pub fn resolve(name: &str) -> Result<Routine, Error> {
     if looks_like_path || path.is_file() {
         return Ok(routine::load_file(path)?);
     }
-    if let Some(b) = routine::builtin_source(name) {
-        return b.load().map_err(|d| Error::Invalid(d.to_string()));
-    }
+    // A routine of the user's by the name of a built-in one takes its place (a copy to change).
     if let Some(dir) = user_routines_dir() {
         let file = dir.join(format!("{name}.toml"));
         if file.is_file() {
             return Ok(routine::load_file(&file)?);
         }
+    }
+    if let Some(b) = routine::builtin_source(name) {
+        return b.load().map_err(|d| Error::Invalid(d.to_string()));
     }
     let mut known: Vec<String> = routine::BUILTIN.iter().map(|b| b.id.to_owned()).collect();
     known.extend(
@@ -510,15 +512,21 @@ fn list() -> Result<u8, Error> {
             summary
         ));
     };
+    let users = user_routine_files();
+    let stem = |p: &PathBuf| p.file_stem().map(|s| s.to_string_lossy().into_owned());
     for b in routine::BUILTIN {
+        let replaced = users.iter().any(|p| stem(p).as_deref() == Some(b.id));
         match b.load() {
+            Ok(r) if replaced => line(&r, " Replaced by yours."),
             Ok(r) => line(&r, ""),
             Err(d) => return Err(Error::Invalid(d.to_string())),
         }
     }
     let mut problems = Vec::new();
-    for file in user_routine_files() {
-        match routine::load_file(&file) {
+    for file in &users {
+        let replaces = routine::builtin_source(&stem(file).unwrap_or_default()).is_some();
+        match routine::load_file(file) {
+            Ok(r) if replaces => line(&r, " Yours, played in place of the built-in one."),
             Ok(r) => line(&r, " Yours."),
             Err(e) => problems.push(e.to_string()),
         }

@@ -1,6 +1,8 @@
 //! Built-in phrases, one table per language: numbers, "rep 4 of 10", "switch to your right leg".
 //!
-//! The sequencer never writes English itself; a routine in another language needs only a new table.
+//! Every word the sequencer speaks comes from a table here, so a routine in another language needs
+//! only a new table. (Step labels in `plan --json`, such as "knee-lifts: rep 4", are identifiers
+//! for programs and are never spoken.)
 
 /// Languages with a phrase table.
 pub const LANGUAGES: [&str; 1] = ["en"];

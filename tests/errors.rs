@@ -277,3 +277,43 @@ fn user_routines_in_the_config_folder_are_found_by_name() {
         stdout(&o)
     );
 }
+
+/// A routine of the user's named like a built-in one is played in its place, and `list` says
+/// so on both lines.
+#[test]
+fn a_users_routine_replaces_the_built_in_one_of_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let routines = dir.path().join("hipvoice/routines");
+    std::fs::create_dir_all(&routines).unwrap();
+    let mine = std::fs::read_to_string(root().join("tests/fixtures/short.toml"))
+        .unwrap()
+        .replace("id = \"short\"", "id = \"stretch\"")
+        .replace("title = \"Short test\"", "title = \"My stretch\"");
+    std::fs::write(routines.join("stretch.toml"), mine).unwrap();
+    let o = hipvoice()
+        .env("XDG_CONFIG_HOME", dir.path())
+        .args(["list"])
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("stretch: Hip stretch.") && lines[0].ends_with(" Replaced by yours."),
+        "{out}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("stretch: My stretch.")
+            && l.ends_with(" Yours, played in place of the built-in one.")),
+        "{out}"
+    );
+    let o = hipvoice()
+        .env("XDG_CONFIG_HOME", dir.path())
+        .args(["show", "stretch"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).starts_with("My stretch (stretch)\n"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -200,17 +200,4 @@ impl Timeline {
     pub fn of_kind(&self, kind: CueKind) -> impl Iterator<Item = &Cue> {
         self.cues.iter().filter(move |c| c.kind == kind)
     }
-
-    pub fn secs(&self) -> f64 {
-        secs(self.frames, self.sample_rate)
-    }
-
-    /// Every text the session speaks, once each, in order of first use.
-    pub fn unique_texts(&self) -> Vec<&str> {
-        let mut seen = std::collections::HashSet::new();
-        self.of_kind(CueKind::Speech)
-            .filter_map(|c| c.text.as_deref())
-            .filter(|t| seen.insert(*t))
-            .collect()
-    }
 }

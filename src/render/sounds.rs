@@ -35,7 +35,6 @@ pub enum SoundError {
 /// Decoded sounds by name, mono, at one rate.
 #[derive(Debug, Clone)]
 pub struct SoundBank {
-    rate: u32,
     sounds: HashMap<String, Arc<[f32]>>,
 }
 
@@ -90,11 +89,7 @@ impl SoundBank {
                 .map_err(|e| SoundError::Builtin(name.to_owned(), e))?;
             sounds.insert(name.to_owned(), samples.into());
         }
-        Ok(SoundBank { rate, sounds })
-    }
-
-    pub fn rate(&self) -> u32 {
-        self.rate
+        Ok(SoundBank { sounds })
     }
 
     pub fn get(&self, name: &str) -> Option<&Arc<[f32]>> {

@@ -221,7 +221,6 @@ impl FirstSide {
 pub struct Exercise {
     pub id: String,
     pub name: String,
-    pub aliases: Vec<String>,
     pub kind: Kind,
     /// Said once with the setup, before it: what to watch out for in this exercise.
     pub caution: Vec<Text>,

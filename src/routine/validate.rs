@@ -748,7 +748,10 @@ fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin, quiet: bool) -> E
         .as_ref()
         .map(|v| c.text("name", v))
         .unwrap_or_default();
-    let aliases = e.aliases.iter().map(|a| c.text("aliases", a)).collect();
+    // Other names for the author's reference (an article's headings): checked, never spoken.
+    for a in &e.aliases {
+        c.text("aliases", a);
+    }
     let kind = e
         .kind
         .as_ref()
@@ -975,7 +978,6 @@ fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin, quiet: bool) -> E
     Exercise {
         id,
         name,
-        aliases,
         kind,
         caution,
         setup,
