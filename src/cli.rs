@@ -184,6 +184,8 @@ pub fn main() -> ExitCode {
             // `file:line:col: ...` diagnostics print as they are, so editors can jump to them;
             // every other message says it comes from hipvoice.
             for line in f.message().lines() {
+                // Names and values from outside never reach the terminal raw.
+                let line = &*crate::diag::escape(line);
                 if line.contains(": ")
                     && line
                         .split(':')
@@ -506,8 +508,8 @@ fn list() -> Result<u8, Error> {
         };
         out.push_str(&format!(
             "{}: {}. {}, {}.{whose}\n",
-            r.id,
-            r.title,
+            crate::diag::escape(&r.id),
+            crate::diag::escape(&r.title),
             show::count(r.exercises.len(), "exercise", "exercises"),
             summary
         ));
@@ -533,7 +535,9 @@ fn list() -> Result<u8, Error> {
     }
     print(&out)?;
     for p in &problems {
-        eprintln!("{p}");
+        for line in p.lines() {
+            eprintln!("{}", crate::diag::escape(line));
+        }
     }
     Ok(code::OK)
 }
@@ -551,14 +555,14 @@ fn check(files: &[String]) -> Result<u8, Error> {
             Ok((r, t)) => {
                 print(&format!(
                     "{}: ok. {}, {}.\n",
-                    r.source_name,
+                    crate::diag::escape(&r.source_name),
                     show::count(r.exercises.len(), "exercise", "exercises"),
                     show::length(t.frames, t.sample_rate)
                 ))?;
             }
             Err(f) => {
                 for line in f.message().lines() {
-                    eprintln!("{line}");
+                    eprintln!("{}", crate::diag::escape(line));
                 }
                 worst = worst.max(f.exit_code());
             }

@@ -2,9 +2,34 @@
 //!
 //! One problem is one line, gcc-style, so editors jump to it and a screen reader reads it whole.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
+
+/// Whether a character may not appear in a routine's text: control characters (escape
+/// sequences that move the cursor, set the title or write the clipboard; NUL; line breaks) and
+/// the bidirectional overrides and isolates that make text read differently than it is stored.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text from outside (a routine, a file name, an argument) made safe to print on a terminal:
+/// every unsafe character (see [`is_unsafe_char`]) is written as `\u{1b}`, as fd and ripgrep do.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// A position in a routine source, 1-based line and column (columns count characters).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +41,7 @@ pub struct Loc {
 
 impl fmt::Display for Loc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+        write!(f, "{}:{}:{}", escape(&self.file), self.line, self.col)
     }
 }
 
@@ -44,10 +69,12 @@ impl Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
+    /// One line: `file:line:col: message. hint: ...`, with anything taken from the file or its
+    /// name escaped (see [`escape`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.loc, self.message)?;
+        write!(f, "{}: {}", self.loc, escape(&self.message))?;
         if let Some(hint) = &self.hint {
-            write!(f, ". hint: {hint}")?;
+            write!(f, ". hint: {}", escape(hint))?;
         }
         Ok(())
     }
@@ -142,6 +169,19 @@ mod tests {
         // 'x' sits after a two-byte character: byte 16, character column 11.
         let x = "a = 1\nname = \"é x\"\n".find('x').unwrap();
         assert_eq!(map.loc(x).to_string(), "r.toml:2:11");
+    }
+
+    #[test]
+    fn text_from_outside_cannot_control_the_terminal() {
+        assert_eq!(escape("Hip stretch"), "Hip stretch");
+        assert_eq!(
+            escape("Hip \u{1b}]52;c;aGk=\u{7}"),
+            "Hip \\u{1b}]52;c;aGk=\\u{7}"
+        );
+        assert_eq!(escape("a\nb\u{0}\u{202e}c"), "a\\u{a}b\\u{0}\\u{202e}c");
+        let map = SourceMap::new("r\u{1b}[2J.toml", "x");
+        let d = Diagnostic::new(map.top(), "unknown sides \"\u{1b}[31m\"").hint("fix \u{7}");
+        assert!(!d.to_string().chars().any(is_unsafe_char), "{d}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::diag::escape;
 use crate::plan::{Cue, CueKind, Timeline, secs};
 use crate::routine::Routine;
 
@@ -80,9 +81,9 @@ fn describe(cue: &Cue, rate: u32) -> String {
 /// The whole session, one line per cue: `mm:ss kind: what`.
 pub fn show(routine: &Routine, t: &Timeline, voice: &str, colour: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} ({})", routine.title, routine.id);
+    let _ = writeln!(out, "{} ({})", escape(&routine.title), escape(&routine.id));
     if !routine.description.is_empty() {
-        let _ = writeln!(out, "{}", routine.description);
+        let _ = writeln!(out, "{}", escape(&routine.description));
     }
     let mut parts = vec![count(routine.exercises.len(), "exercise", "exercises")];
     let holds = t.of_kind(CueKind::Hold).count();
@@ -115,10 +116,10 @@ pub fn show(routine: &Routine, t: &Timeline, voice: &str, colour: bool) -> Strin
         length(t.frames, t.sample_rate)
     );
     if let Some(f) = &routine.frequency {
-        let _ = writeln!(out, "How often: {f}");
+        let _ = writeln!(out, "How often: {}", escape(f));
     }
     if let Some(b) = &routine.best_time {
-        let _ = writeln!(out, "Best time: {b}");
+        let _ = writeln!(out, "Best time: {}", escape(b));
     }
     let _ = writeln!(out);
     for cue in t
@@ -129,6 +130,7 @@ pub fn show(routine: &Routine, t: &Timeline, voice: &str, colour: bool) -> Strin
         let time = clock(cue.start, t.sample_rate);
         let kind = cue.kind.as_str();
         let what = describe(cue, t.sample_rate);
+        let what = escape(&what);
         if colour {
             let _ = writeln!(out, "\x1b[2m{time}\x1b[0m \x1b[1m{kind}\x1b[0m: {what}");
         } else {
@@ -150,7 +152,7 @@ pub fn tsv(t: &Timeline) -> String {
             c.kind.as_str(),
             c.start,
             c.end,
-            what.replace('\t', " ")
+            escape(what)
         );
     }
     out

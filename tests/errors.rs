@@ -317,3 +317,38 @@ fn a_users_routine_replaces_the_built_in_one_of_its_name() {
         stdout(&o)
     );
 }
+
+/// Names from outside (a file name, a routine name typed on the command line) never reach the
+/// terminal raw: every control character is printed escaped, in every output.
+#[test]
+fn escape_sequences_in_names_are_printed_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = dir.path().join("r\u{1b}]52;c;aGk=\u{7}.toml");
+    std::fs::copy(root().join("tests/fixtures/short.toml"), &evil).unwrap();
+    let bad = dir.path().join("b\u{1b}[2J.toml");
+    std::fs::write(&bad, "id = \"x\"\ntitle = \"T\"\n").unwrap();
+    let evil = evil.to_str().unwrap();
+    let outputs = [
+        run(&["check", evil, bad.to_str().unwrap()]),
+        run(&["show", evil]),
+        run(&["plan", evil]),
+        run(&["show", bad.to_str().unwrap()]),
+        run(&["play", "\u{1b}[2Jstretch"]),
+        run(&["\u{202e}stretch"]),
+    ];
+    for o in &outputs {
+        let all = format!("{}{}", stdout(o), stderr(o));
+        assert!(
+            !all.chars()
+                .any(|c| c == '\u{1b}' || c == '\u{7}' || c == '\u{202e}'),
+            "raw control character in: {all:?}"
+        );
+    }
+    assert!(stdout(&outputs[0]).contains("\\u{1b}]52;c;aGk=\\u{7}.toml: ok."));
+    assert!(stderr(&outputs[0]).contains("b\\u{1b}[2J.toml:1:1: this routine has no exercises"));
+    assert!(
+        stderr(&outputs[4]).contains("\\u{1b}[2Jstretch"),
+        "{}",
+        stderr(&outputs[4])
+    );
+}

@@ -217,7 +217,7 @@ struct Transcript<'a> {
 impl Transcript<'_> {
     fn line(&mut self, text: &str) {
         let end = if self.raw { "\r\n" } else { "\n" };
-        let _ = write!(self.out, "{text}{end}");
+        let _ = write!(self.out, "{}{end}", crate::diag::escape(text));
         let _ = self.out.flush();
     }
 

@@ -60,7 +60,7 @@ fn vtt(t: &Timeline, kind: CueKind, prefix: &str) -> String {
             i + 1,
             timestamp(c.start, t.sample_rate),
             timestamp(c.end, t.sample_rate),
-            c.text.as_deref().unwrap_or("")
+            crate::diag::escape(c.text.as_deref().unwrap_or(""))
         );
     }
     out

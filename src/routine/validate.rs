@@ -11,7 +11,7 @@ use super::{
     Circuit, Dose, Exercise, FirstSide, Kind, Origin, Pace, PainRule, Phase, Routine, Sides,
     SoundRef, Text, limits,
 };
-use crate::diag::{Diagnostic, Diagnostics, SourceMap};
+use crate::diag::{Diagnostic, Diagnostics, SourceMap, is_unsafe_char};
 use crate::phrases;
 use crate::sounds;
 
@@ -186,15 +186,38 @@ impl Checker<'_> {
             .push(Diagnostic::new(self.map.span_loc(span), message).hint(hint));
     }
 
+    /// Reports a control character, NUL or direction override in a text value, at the place in
+    /// the file that writes it. True when the text is plain.
+    fn plain(&mut self, field: &str, span: &Range<usize>, text: &str) -> bool {
+        let Some(c) = text.chars().find(|&c| is_unsafe_char(c)) else {
+            return true;
+        };
+        let at = unsafe_offset(self.map.source(), span).unwrap_or(span.start);
+        let what = match c {
+            '\0' => "a NUL character".to_owned(),
+            '\n' | '\r' => "a line break".to_owned(),
+            '\u{1b}' => "an escape character (U+001B)".to_owned(),
+            c if c.is_control() => format!("a control character (U+{:04X})", u32::from(c)),
+            c => format!("a direction override (U+{:04X})", u32::from(c)),
+        };
+        self.problems.push(
+            Diagnostic::new(self.map.loc(at), format!("`{field}` has {what}")).hint(
+                "write plain words: control characters and direction overrides are not allowed (a list of lines makes separate lines)",
+            ),
+        );
+        false
+    }
+
     fn text(&mut self, field: &str, v: &Spanned<String>) -> String {
         let s = v.get_ref().trim();
-        if s.is_empty() {
+        let plain = self.plain(field, &v.span(), s);
+        if plain && s.is_empty() {
             self.at(
                 &v.span(),
                 format!("`{field}` is empty"),
                 "write the text in the quotes",
             );
-        } else if s.chars().count() > limits::MAX_TEXT_CHARS {
+        } else if plain && s.chars().count() > limits::MAX_TEXT_CHARS {
             self.at(
                 &v.span(),
                 format!(
@@ -241,6 +264,9 @@ impl Checker<'_> {
         for (span, line) in &v.get_ref().0 {
             let span = span.clone().unwrap_or_else(|| outer.clone());
             let trimmed = line.trim();
+            if !self.plain(field, &span, trimmed) {
+                continue;
+            }
             if trimmed.is_empty() {
                 self.at(
                     &span,
@@ -387,6 +413,9 @@ impl Checker<'_> {
             return SoundRef::Builtin(sounds::builtin_name(default).expect("default sound exists"));
         };
         let name = v.get_ref().trim();
+        if !self.plain(field, &v.span(), name) {
+            return SoundRef::Builtin(sounds::builtin_name(default).expect("default sound exists"));
+        }
         if let Some(n) = sounds::builtin_name(name) {
             return SoundRef::Builtin(n);
         }
@@ -546,6 +575,40 @@ pub fn routine(
         c.problems.dedup();
         Err(Diagnostics(c.problems))
     }
+}
+
+/// Where, in the source of a string value, the first unsafe character is written: a raw
+/// character, or an escape (`\u001b`, `\U0000202E`, `\e`, `\n`, ...) that stands for one.
+fn unsafe_offset(src: &str, span: &Range<usize>) -> Option<usize> {
+    let raw = src.get(span.clone())?;
+    let mut chars = raw.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            if is_unsafe_char(c) {
+                return Some(span.start + i);
+            }
+            continue;
+        }
+        let Some((j, e)) = chars.next() else { break };
+        let decoded = match e {
+            'u' | 'U' => {
+                let n = if e == 'u' { 4 } else { 8 };
+                let hex = raw.get(j + 1..j + 1 + n).unwrap_or("");
+                u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
+            }
+            'e' => Some('\u{1b}'),
+            'b' => Some('\u{8}'),
+            'f' => Some('\u{c}'),
+            'n' => Some('\n'),
+            'r' => Some('\r'),
+            't' => Some('\t'),
+            _ => None,
+        };
+        if decoded.is_some_and(is_unsafe_char) {
+            return Some(span.start + i);
+        }
+    }
+    None
 }
 
 /// A whole number or a number of seconds as written: a number, `"8-12"`, or
