@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::diag::{Diagnostic, Diagnostics, SourceMap};
 use crate::routine::{Side, toml_error};
 
 /// What the config file may set.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
     /// An espeak-ng voice: "en-us", "en-gb", "en+f3".
     pub voice: Option<String>,
@@ -33,19 +33,6 @@ pub struct Config {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AffectedSide(pub Side);
 
-impl<'de> Deserialize<'de> for AffectedSide {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        match s.as_str() {
-            "left" => Ok(AffectedSide(Side::Left)),
-            "right" => Ok(AffectedSide(Side::Right)),
-            _ => Err(serde::de::Error::custom(format!(
-                "`affected_side` must be \"left\" or \"right\" (got \"{s}\")"
-            ))),
-        }
-    }
-}
-
 /// The config file's path, whether or not it exists.
 pub fn path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "hipvoice").map(|d| d.config_dir().join("config.toml"))
@@ -56,40 +43,129 @@ pub fn sounds_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "hipvoice").map(|d| d.config_dir().join("sounds"))
 }
 
-/// Reads the config file; a missing file is an empty config.
+/// The config file as written, every value with its span.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    voice: Option<Spanned<String>>,
+    lang: Option<Spanned<String>>,
+    rate: Option<Spanned<i64>>,
+    pitch: Option<Spanned<i64>>,
+    volume: Option<Spanned<i64>>,
+    lead_in_secs: Option<Spanned<f64>>,
+    affected_side: Option<Spanned<String>>,
+}
+
+/// The largest config file read.
+const MAX_CONFIG_BYTES: u64 = 64 * 1024;
+
+/// Reads the config file; a missing file is an empty config. Every value is checked like a
+/// routine's, and every problem is reported at its `file:line:col`.
 pub fn load(path: &Path) -> Result<Config, Diagnostics> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+    let shown = path.display().to_string();
+    let bytes = match crate::files::read_limited(path, MAX_CONFIG_BYTES) {
+        Ok(b) => b,
+        Err(crate::files::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Config::default());
+        }
         Err(e) => {
-            let map = SourceMap::new(path.display().to_string(), "");
+            let map = SourceMap::new(shown, "");
             return Err(Diagnostics(vec![
                 Diagnostic::new(map.top(), format!("cannot read the config file: {e}"))
-                    .hint("fix its permissions, or remove it to use the defaults"),
+                    .hint("fix it, or remove it to use the defaults"),
             ]));
         }
     };
-    let map = SourceMap::new(path.display().to_string(), text.as_str());
-    let config: Config = toml::from_str(&text).map_err(|e| toml_error(&map, &e))?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let map = SourceMap::new(shown, text.as_str());
+    let raw: RawConfig = toml::from_str(&text).map_err(|e| toml_error(&map, &e))?;
     let mut problems = Vec::new();
-    let mut range = |key: &str, v: Option<u32>, lo: u32, hi: u32| {
-        if let Some(v) = v.filter(|v| !(lo..=hi).contains(v)) {
-            let at = text.find(key).unwrap_or(0);
+    let mut whole = |key: &str, v: Option<Spanned<i64>>, lo: i64, hi: i64| -> Option<u32> {
+        let v = v?;
+        let x = *v.get_ref();
+        if (lo..=hi).contains(&x) {
+            Some(x as u32)
+        } else {
             problems.push(
                 Diagnostic::new(
-                    map.loc(at),
-                    format!("`{key}` must be from {lo} to {hi} (got {v})"),
+                    map.span_loc(&v.span()),
+                    format!("`{key}` must be from {lo} to {hi} (got {x})"),
                 )
-                .hint(format!("for example {key} = {}", (lo + hi) / 2)),
+                .hint(format!(
+                    "for example {key} = {}",
+                    match key {
+                        "rate" => 155,
+                        "pitch" => 50,
+                        _ => 80,
+                    }
+                )),
             );
+            None
         }
     };
-    range("rate", config.rate, 80, 450);
-    range("pitch", config.pitch, 0, 100);
-    range("volume", config.volume, 0, 100);
+    let rate = whole("rate", raw.rate, 80, 450);
+    let pitch = whole("pitch", raw.pitch, 0, 100);
+    let volume = whole("volume", raw.volume, 0, 100);
+    let max_lead = crate::routine::limits::MAX_LEAD_IN_SECS;
+    let lead_in_secs = raw.lead_in_secs.and_then(|v| {
+        let x = *v.get_ref();
+        if x.is_finite() && (0.0..=max_lead).contains(&x) {
+            Some(x)
+        } else {
+            problems.push(
+                Diagnostic::new(
+                    map.span_loc(&v.span()),
+                    format!("`lead_in_secs` must be from 0 to {max_lead} seconds (got {x})"),
+                )
+                .hint("for example lead_in_secs = 15"),
+            );
+            None
+        }
+    });
+    let affected_side = raw.affected_side.and_then(|v| match v.get_ref().as_str() {
+        "left" => Some(AffectedSide(Side::Left)),
+        "right" => Some(AffectedSide(Side::Right)),
+        other => {
+            problems.push(
+                Diagnostic::new(
+                    map.span_loc(&v.span()),
+                    format!("`affected_side` must be \"left\" or \"right\" (got \"{other}\")"),
+                )
+                .hint("for example affected_side = \"left\""),
+            );
+            None
+        }
+    });
+    let mut text_value = |key: &str, v: Option<Spanned<String>>| -> Option<String> {
+        let v = v?;
+        let s = v.get_ref();
+        if s.is_empty() || s.chars().any(crate::diag::is_unsafe_char) || s.len() > 100 {
+            problems.push(
+                Diagnostic::new(
+                    map.span_loc(&v.span()),
+                    format!("`{key}` is not a usable name"),
+                )
+                .hint(format!("for example {key} = \"en-gb\"")),
+            );
+            None
+        } else {
+            Some(s.clone())
+        }
+    };
+    let voice = text_value("voice", raw.voice);
+    let lang = text_value("lang", raw.lang);
     if problems.is_empty() {
-        Ok(config)
+        Ok(Config {
+            voice,
+            lang,
+            rate,
+            pitch,
+            volume,
+            lead_in_secs,
+            affected_side,
+        })
     } else {
+        problems.sort_by_key(|d| (d.loc.line, d.loc.col));
         Err(Diagnostics(problems))
     }
 }
@@ -108,7 +184,34 @@ mod tests {
         assert_eq!((c.voice.as_deref(), c.rate), (Some("en-gb"), Some(140)));
         std::fs::write(&p, "voice = \"en-gb\"\nrate = 900\n").unwrap();
         let e = load(&p).unwrap_err().to_string();
-        assert!(e.ends_with("config.toml:2:1: `rate` must be from 80 to 450 (got 900). hint: for example rate = 265"), "{e}");
+        assert!(e.ends_with("config.toml:2:8: `rate` must be from 80 to 450 (got 900). hint: for example rate = 155"), "{e}");
+        // Each bad value at its own place, never a key's name found inside a comment.
+        std::fs::write(
+            &p,
+            "# rate = the speed\nlead_in_secs = inf\nrate = 900\nvolume = -5\naffected_side = \"up\"\n",
+        )
+        .unwrap();
+        let e = load(&p).unwrap_err().to_string();
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 4, "{e}");
+        assert!(
+            lines[0].contains("config.toml:2:16: `lead_in_secs` must be from 0 to 600"),
+            "{e}"
+        );
+        assert!(
+            lines[1].contains("config.toml:3:8: `rate` must be from 80 to 450 (got 900)"),
+            "{e}"
+        );
+        assert!(
+            lines[2].contains("config.toml:4:10: `volume` must be from 0 to 100 (got -5)"),
+            "{e}"
+        );
+        assert!(
+            lines[3].contains("config.toml:5:17: `affected_side` must be"),
+            "{e}"
+        );
+        std::fs::write(&p, "lead_in_secs = 601\n").unwrap();
+        assert!(load(&p).is_err(), "601 is over the 600 s limit");
         std::fs::write(&p, "volum = 50\n").unwrap();
         let e = load(&p).unwrap_err().to_string();
         assert!(

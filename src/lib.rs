@@ -6,7 +6,7 @@
 //! prepared with the person's settings) → `live` (the session runtime: conductor, deck, loop) →
 //! `output` (adapters: the audio device, keys, media buttons) → `cli` (parses the arguments,
 //! resolves them once, dispatches). `error` has the one error type and its exit codes; `resume`
-//! the saved positions.
+//! the saved positions; `files` reads files from outside with a bound.
 //!
 //! Planning a routine needs only a voice that tells how long each line is:
 //!
@@ -41,6 +41,7 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod error;
+pub mod files;
 pub mod live;
 pub mod output;
 pub mod phrases;

@@ -39,13 +39,9 @@ pub fn load(routine: &str) -> Option<Saved> {
 
 pub fn load_in(dir: &Path, routine: &str) -> Option<Saved> {
     let path = file(dir, routine);
-    let meta = std::fs::metadata(&path).ok()?;
     // A position is a few hundred bytes: anything else is not ours.
-    if !meta.is_file() || meta.len() > 64 * 1024 {
-        return None;
-    }
-    let text = std::fs::read_to_string(&path).ok()?;
-    let s: Saved = serde_json::from_str(&text).ok()?;
+    let bytes = crate::files::read_limited(&path, 64 * 1024).ok()?;
+    let s: Saved = serde_json::from_slice(&bytes).ok()?;
     (s.routine == routine).then_some(s)
 }
 

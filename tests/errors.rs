@@ -242,7 +242,7 @@ fn the_config_file_sets_defaults_and_flags_win() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("hipvoice/config.toml:1:1: `rate` must be from 80 to 450 (got 1000)"),
+        stderr(&o).contains("hipvoice/config.toml:1:8: `rate` must be from 80 to 450 (got 1000)"),
         "{}",
         stderr(&o)
     );
@@ -351,4 +351,139 @@ fn escape_sequences_in_names_are_printed_escaped() {
         "{}",
         stderr(&outputs[4])
     );
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    unsafe extern "C" {
+        fn mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
+    }
+    assert_eq!(unsafe { mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+/// Nothing is read without a bound: a device, a FIFO with no writer or a pipe as a routine, as
+/// the config file or as a sound is refused at once, with where and what to do.
+#[test]
+fn devices_fifos_and_pipes_are_refused_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("routine.toml");
+    mkfifo(&fifo);
+    for name in ["/dev/zero", "/dev/urandom", fifo.to_str().unwrap()] {
+        let mut child = hipvoice()
+            .args(["check", name])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let status = wait_with_limit(&mut child, std::time::Duration::from_secs(20));
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(status.code(), Some(2), "{name}");
+        let err = stderr(&o);
+        assert!(err.contains("not a regular file"), "{name}: {err}");
+    }
+    // Fed by a pipe: `yes | hipvoice check /dev/stdin`.
+    let mut yes = std::process::Command::new("yes")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = hipvoice()
+        .args(["check", "/dev/stdin"])
+        .stdin(yes.stdout.take().unwrap())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_with_limit(&mut child, std::time::Duration::from_secs(20));
+    let _ = yes.kill();
+    let _ = yes.wait();
+    assert_eq!(status.code(), Some(2));
+
+    // A FIFO as the config file, and as a sound that replaces a built-in one (`list` reads
+    // the config; `show` loads the sounds).
+    let config = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(config.path().join("hipvoice/sounds")).unwrap();
+    mkfifo(&config.path().join("hipvoice/sounds/release.wav"));
+    let mut child = hipvoice()
+        .args(["show", "stretch"])
+        .env("XDG_CONFIG_HOME", config.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_with_limit(&mut child, std::time::Duration::from_secs(20));
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(
+            "release.wav: cannot use it in place of the built-in sound \"release\": it is a FIFO"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    mkfifo(&config.path().join("hipvoice/config.toml"));
+    let mut child = hipvoice()
+        .args(["show", "stretch"])
+        .env("XDG_CONFIG_HOME", config.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_with_limit(&mut child, std::time::Duration::from_secs(20));
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("config.toml:1:1: cannot read the config file: it is a FIFO"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A sound's header is checked before it is decoded: a rate of 0 or an hour of claimed audio is
+/// an error on the routine line that names the file, never a panic or a long wait.
+#[test]
+fn a_sound_file_with_a_lying_header_is_refused_where_it_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    // A RIFF WAV header: 16-bit mono, the given rate, a data chunk that claims `data_len`.
+    let wav = |rate: u32, data_len: u32, body: usize| -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(b"RIFF");
+        v.extend_from_slice(&(36 + data_len).to_le_bytes());
+        v.extend_from_slice(b"WAVEfmt ");
+        v.extend_from_slice(&16u32.to_le_bytes());
+        v.extend_from_slice(&1u16.to_le_bytes());
+        v.extend_from_slice(&1u16.to_le_bytes());
+        v.extend_from_slice(&rate.to_le_bytes());
+        v.extend_from_slice(&(rate * 2).to_le_bytes());
+        v.extend_from_slice(&2u16.to_le_bytes());
+        v.extend_from_slice(&16u16.to_le_bytes());
+        v.extend_from_slice(b"data");
+        v.extend_from_slice(&data_len.to_le_bytes());
+        v.extend(std::iter::repeat_n(0u8, body));
+        v
+    };
+    std::fs::write(dir.path().join("zero.wav"), wav(0, 200, 200)).unwrap();
+    std::fs::write(
+        dir.path().join("hour.wav"),
+        wav(22050, 22050 * 2 * 3600, 1000),
+    )
+    .unwrap();
+    for (sound, why) in [
+        ("zero.wav", "its sample rate is 0 Hz"),
+        ("hour.wav", "it lasts more than 10 seconds"),
+    ] {
+        let routine = dir.path().join("r.toml");
+        std::fs::write(
+            &routine,
+            format!("id = \"r\"\ntitle = \"R\"\n[[exercise]]\nid = \"a\"\nname = \"A\"\ncue = \"Go.\"\nreps = 1\nhold_secs = 3\nstart_sound = \"{sound}\"\n"),
+        )
+        .unwrap();
+        let o = run(&["check", routine.to_str().unwrap()]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("r.toml:9:15: cannot use the sound file"),
+            "{err}"
+        );
+        assert!(err.contains(why), "{err}");
+        assert!(!err.contains("panicked"));
+    }
 }

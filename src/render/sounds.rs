@@ -62,7 +62,7 @@ impl SoundBank {
             }
         }
         for ex in &routine.exercises {
-            for s in [&ex.start_sound, &ex.release_sound] {
+            for s in [&ex.start_sound, &ex.release_sound, &ex.beat_sound] {
                 if let SoundRef::File { path, loc } = s {
                     let key = s.name();
                     if bank.sounds.contains_key(&key) {
@@ -102,18 +102,27 @@ impl SoundBank {
     }
 }
 
+/// The largest sound file read: ten seconds of 8 channels of 32-bit samples at 96 kHz, and more.
+const MAX_SOUND_BYTES: u64 = 32 * 1024 * 1024;
+
 fn read_file(path: &Path, rate: u32) -> Result<Vec<f32>, (String, String)> {
-    let file = std::fs::File::open(path).map_err(|e| {
-        (
-            e.to_string(),
-            "check the path; it is relative to the routine's folder".to_owned(),
-        )
+    let bytes = crate::files::read_limited(path, MAX_SOUND_BYTES).map_err(|e| {
+        let hint = match e {
+            crate::files::ReadError::Io(_) => {
+                "check the path; it is relative to the routine's folder"
+            }
+            crate::files::ReadError::NotAFile(_) => "name a WAV file",
+            crate::files::ReadError::TooBig { .. } => "cue sounds should be short; trim it",
+        };
+        (e.to_string(), hint.to_owned())
     })?;
-    let samples = decode(std::io::BufReader::new(file), rate).map_err(|e| {
-        (
-            e,
-            "use a WAV file (PCM or float, any rate, mono or stereo)".to_owned(),
-        )
+    let samples = decode(Cursor::new(bytes), rate).map_err(|e| {
+        let hint = if e.starts_with("it lasts") {
+            "cue sounds should be short; trim it"
+        } else {
+            "use a WAV file (PCM or float, 1000 to 384000 Hz, 1 to 8 channels)"
+        };
+        (e, hint.to_owned())
     })?;
     if samples.len() as f64 > MAX_SOUND_SECS * f64::from(rate) {
         return Err((
@@ -135,7 +144,24 @@ fn decode<R: std::io::Read>(reader: R, rate: u32) -> Result<Vec<f32>, String> {
     let mut wav =
         hound::WavReader::new(reader).map_err(|e| format!("not a readable WAV file ({e})"))?;
     let spec = wav.spec();
-    let channels = usize::from(spec.channels.max(1));
+    // The header is checked before anything is decoded: a rate of 0 or a claimed hour of audio
+    // is refused here.
+    if !(1000..=384_000).contains(&spec.sample_rate) {
+        return Err(format!(
+            "its sample rate is {} Hz; a sound file's is 1000 to 384000 Hz",
+            spec.sample_rate
+        ));
+    }
+    if !(1..=8).contains(&spec.channels) {
+        return Err(format!(
+            "it has {} channels; 1 to 8 are read",
+            spec.channels
+        ));
+    }
+    if f64::from(wav.duration()) > MAX_SOUND_SECS * f64::from(spec.sample_rate) {
+        return Err(format!("it lasts more than {MAX_SOUND_SECS} seconds"));
+    }
+    let channels = usize::from(spec.channels);
     let interleaved: Vec<f32> = match spec.sample_format {
         hound::SampleFormat::Float => wav.samples::<f32>().collect::<Result<_, _>>(),
         hound::SampleFormat::Int => {

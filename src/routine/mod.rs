@@ -416,11 +416,16 @@ pub enum LoadError {
 
 fn too_big(file: &str, len: u64) -> Diagnostics {
     let map = SourceMap::new(file, "");
+    let size = if len > limits::MAX_FILE_BYTES as u64 {
+        format!("the file is {len} bytes")
+    } else {
+        "the file is too long".to_owned()
+    };
     Diagnostics(vec![
         Diagnostic::new(
             map.top(),
             format!(
-                "the file is {len} bytes; a routine may be at most {} bytes (1 MiB)",
+                "{size}; a routine may be at most {} bytes (1 MiB)",
                 limits::MAX_FILE_BYTES
             ),
         )
@@ -438,20 +443,28 @@ pub fn parse(file: &str, text: &str, origin: Origin) -> Result<Routine, Diagnost
     validate::routine(&map, raw, problems, origin)
 }
 
-/// Reads a routine file from disk.
+/// Reads a routine file from disk: a regular file of at most [`limits::MAX_FILE_BYTES`].
 pub fn load_file(path: &Path) -> Result<Routine, LoadError> {
     let shown = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|source| LoadError::Io {
-        path: shown.clone(),
-        source,
-    })?;
-    if meta.len() > limits::MAX_FILE_BYTES as u64 {
-        return Err(LoadError::Invalid(too_big(&shown, meta.len())));
-    }
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-        path: shown.clone(),
-        source,
-    })?;
+    let bytes = match crate::files::read_limited(path, limits::MAX_FILE_BYTES as u64) {
+        Ok(b) => b,
+        Err(crate::files::ReadError::TooBig { .. }) => {
+            let len = std::fs::metadata(path).map_or(0, |m| m.len());
+            return Err(LoadError::Invalid(too_big(&shown, len)));
+        }
+        Err(crate::files::ReadError::Io(source)) => {
+            return Err(LoadError::Io {
+                path: shown,
+                source,
+            });
+        }
+        Err(e @ crate::files::ReadError::NotAFile(_)) => {
+            return Err(LoadError::Io {
+                path: shown,
+                source: std::io::Error::other(e.to_string()),
+            });
+        }
+    };
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
