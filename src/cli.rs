@@ -501,36 +501,54 @@ fn timeline(r: &Routine) -> Result<Timeline, Error> {
 
 fn list() -> Result<u8, Error> {
     let mut out = String::new();
-    let mut line = |r: &Routine, whose: &str| {
+    // Each routine under the name that plays it: a built-in's id, a file's name.
+    let line = |out: &mut String, name: &str, r: &Routine, whose: &str| {
         let summary = match timeline(r) {
             Ok(t) => show::length(t.frames, t.sample_rate),
             Err(_) => "length unknown".to_owned(),
         };
         out.push_str(&format!(
             "{}: {}. {}, {}.{whose}\n",
-            crate::diag::escape(&r.id),
+            crate::diag::escape(name),
             crate::diag::escape(&r.title),
             show::count(r.exercises.len(), "exercise", "exercises"),
             summary
         ));
     };
     let users = user_routine_files();
-    let stem = |p: &PathBuf| p.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let stem = |p: &PathBuf| {
+        p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
     for b in routine::BUILTIN {
-        let replaced = users.iter().any(|p| stem(p).as_deref() == Some(b.id));
+        let replaced = users.iter().any(|p| stem(p) == b.id);
         match b.load() {
-            Ok(r) if replaced => line(&r, " Replaced by yours."),
-            Ok(r) => line(&r, ""),
+            Ok(r) if replaced => line(&mut out, b.id, &r, " Replaced by yours."),
+            Ok(r) => line(&mut out, b.id, &r, ""),
             Err(d) => return Err(Error::Invalid(d.to_string())),
         }
     }
     let mut problems = Vec::new();
     for file in &users {
-        let replaces = routine::builtin_source(&stem(file).unwrap_or_default()).is_some();
+        let name = stem(file);
+        let replaces = routine::builtin_source(&name).is_some();
         match routine::load_file(file) {
-            Ok(r) if replaces => line(&r, " Yours, played in place of the built-in one."),
-            Ok(r) => line(&r, " Yours."),
-            Err(e) => problems.push(e.to_string()),
+            Ok(r) if replaces => line(
+                &mut out,
+                &name,
+                &r,
+                " Yours, played in place of the built-in one.",
+            ),
+            Ok(r) => line(&mut out, &name, &r, " Yours."),
+            Err(e) => {
+                out.push_str(&format!(
+                    "{}: cannot be played: it has problems (below; `hipvoice check {}` lists them).\n",
+                    crate::diag::escape(&name),
+                    crate::diag::escape(&file.display().to_string())
+                ));
+                problems.push(e.to_string());
+            }
         }
     }
     print(&out)?;
@@ -539,7 +557,11 @@ fn list() -> Result<u8, Error> {
             eprintln!("{}", crate::diag::escape(line));
         }
     }
-    Ok(code::OK)
+    Ok(if problems.is_empty() {
+        code::OK
+    } else {
+        code::INVALID_ROUTINE
+    })
 }
 
 fn check(files: &[String]) -> Result<u8, Error> {

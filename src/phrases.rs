@@ -20,6 +20,9 @@ pub struct Phrases {
     pub tens_join: &'static str,
     pub point: &'static str,
     pub second: &'static str,
+    pub half_second: &'static str,
+    /// "one and a half seconds": `{n}` is the whole number.
+    pub and_a_half: &'static str,
     pub seconds: &'static str,
     pub minute: &'static str,
     pub minutes: &'static str,
@@ -64,8 +67,10 @@ pub struct Phrases {
     pub circuit: &'static str,
     /// "Two exercises, three rounds."
     pub circuit_dose: &'static str,
-    /// Said before the dose when an exercise has more than one set.
+    /// The dose of an exercise with more than one set begins so: "Two sets" (of 10).
     pub sets_dose: &'static str,
+    /// Said with the dose when the length of a hold does not fit in the hold itself.
+    pub hold_each: &'static str,
     /// "Two exercises, one round."
     pub circuit_dose_once: &'static str,
     /// The live controls' answers, spoken over the session (see `live`).
@@ -145,6 +150,8 @@ pub static EN: Phrases = Phrases {
     tens_join: "-",
     point: "point",
     second: "second",
+    half_second: "half a second",
+    and_a_half: "{n} and a half seconds",
     seconds: "seconds",
     minute: "minute",
     minutes: "minutes",
@@ -180,7 +187,8 @@ pub static EN: Phrases = Phrases {
     circuit: "Circuit",
     circuit_dose: "{exercises} exercises, {rounds} rounds.",
     circuit_dose_once: "{exercises} exercises, one round.",
-    sets_dose: "{sets} sets.",
+    sets_dose: "{sets} sets",
+    hold_each: "Hold each one for {duration}.",
     controls: Controls {
         keys_hint: "Press space to pause. Press H for help.",
         saved_hint: "Last time, you stopped during {name}. To go on from there, start again with dash dash resume.",
@@ -303,6 +311,16 @@ impl Phrases {
 
     /// A length of time for the ear: "ten seconds", "one minute", "two minutes thirty seconds".
     pub fn duration(&self, secs: f64) -> String {
+        let halves = (secs * 2.0).round();
+        if (secs * 2.0 - halves).abs() < 1e-9 && halves % 2.0 == 1.0 && secs < 60.0 {
+            // "half a second", "one and a half seconds": how a coach says it.
+            let whole = (secs - 0.5).round() as u64;
+            return if whole == 0 {
+                self.half_second.to_owned()
+            } else {
+                fill(self.and_a_half, &[("n", &self.number(whole))])
+            };
+        }
         if secs < 60.0 || (secs < 120.0 && secs.fract() != 0.0) {
             let unit = if (secs - 1.0).abs() < 1e-9 {
                 self.second
@@ -341,7 +359,9 @@ mod tests {
     fn durations_read_for_the_ear() {
         assert_eq!(EN.duration(1.0), "one second");
         assert_eq!(EN.duration(10.0), "ten seconds");
-        assert_eq!(EN.duration(1.5), "one point five seconds");
+        assert_eq!(EN.duration(1.5), "one and a half seconds");
+        assert_eq!(EN.duration(0.5), "half a second");
+        assert_eq!(EN.duration(2.3), "two point three seconds");
         assert_eq!(EN.duration(60.0), "one minute");
         assert_eq!(EN.duration(150.0), "two minutes thirty seconds");
     }

@@ -107,6 +107,7 @@ impl Session {
                     "{}:1:1: {e}. hint: use fewer reps or sets, or split the routine",
                     r.source_name
                 )),
+                plan::PlanError::SoundTooLong { .. } => Error::Invalid(e.to_string()),
                 plan::PlanError::NoAffectedSide(_) => Error::Usage(format!(
                     "{e}. hint: say which with --side left or --side right, or set affected_side = \"left\" in the config file"
                 )),

@@ -27,7 +27,15 @@ pub fn length(frames: u64, rate: u32) -> String {
         return format!("{t} {unit}");
     }
     let total = x.round() as u64;
-    let (m, s) = (total / 60, total % 60);
+    let (h, m, s) = (total / 3600, (total / 60) % 60, total % 60);
+    if h > 0 {
+        let hours = if h == 1 { "hour" } else { "hours" };
+        let minutes = if m == 1 { "minute" } else { "minutes" };
+        return match m {
+            0 => format!("{h} {hours}"),
+            _ => format!("{h} {hours} {m} {minutes}"),
+        };
+    }
     let minutes = if m == 1 { "minute" } else { "minutes" };
     match s {
         0 => format!("{m} {minutes}"),
@@ -172,5 +180,6 @@ mod tests {
         assert_eq!(length(110_000, 100), "18 minutes 20 seconds");
         assert_eq!(length(6000, 100), "1 minute");
         assert_eq!(length(6100, 100), "1 minute 1 second");
+        assert_eq!(length(1_333_200, 100), "3 hours 42 minutes");
     }
 }

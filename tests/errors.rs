@@ -487,3 +487,71 @@ fn a_sound_file_with_a_lying_header_is_refused_where_it_is_named() {
         assert!(!err.contains("panicked"));
     }
 }
+
+/// A start sound longer than the hold it opens would play over the release: an error on the
+/// line that names it.
+#[test]
+fn a_start_sound_longer_than_its_hold_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 22050,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(dir.path().join("long.wav"), spec).unwrap();
+    for i in 0..22050 * 2 {
+        w.write_sample(((i as f32 * 0.05).sin() * 8000.0) as i16)
+            .unwrap();
+    }
+    w.finalize().unwrap();
+    let routine = dir.path().join("r.toml");
+    std::fs::write(
+        &routine,
+        "id = \"r\"\ntitle = \"R\"\n[[exercise]]\nid = \"a\"\nname = \"A\"\ncue = \"Go.\"\nreps = 1\nhold_secs = 1.5\nstart_sound = \"long.wav\"\n",
+    )
+    .unwrap();
+    let o = run(&["check", routine.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("r.toml:9:15: the sound \"")
+            && stderr(&o).contains("lasts 2.0 s, but the hold it starts lasts 1.5 s"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `list` names each routine as it is played (a file by its name) and says which ones cannot
+/// be played, with exit code 1.
+#[test]
+fn list_names_routines_as_they_are_played_and_reports_broken_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let routines = dir.path().join("hipvoice/routines");
+    std::fs::create_dir_all(&routines).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/short.toml"),
+        routines.join("quick.toml"),
+    )
+    .unwrap();
+    std::fs::write(routines.join("broken.toml"), "id = \"x\"\n").unwrap();
+    let o = hipvoice()
+        .env("XDG_CONFIG_HOME", dir.path())
+        .args(["list"])
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("quick: Short test. 1 exercise, "), "{out}");
+    assert!(out.contains("broken: cannot be played"), "{out}");
+    assert!(
+        stderr(&o).contains("broken.toml:1:1: this routine has no `title`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = hipvoice()
+        .env("XDG_CONFIG_HOME", dir.path())
+        .args(["show", "quick"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+}

@@ -149,3 +149,35 @@ fn the_affected_side_comes_first() {
         stdout(&o)
     );
 }
+
+/// A timed block says how long is left at each whole minute and at thirty seconds, even when it
+/// has technique reminders to say too.
+#[test]
+fn a_timed_block_says_the_time_left() {
+    let t: Timeline =
+        serde_json::from_value(plan_json(&["routines/examples/march-timed.toml"])).unwrap();
+    let rate = u64::from(t.sample_rate);
+    let block = t.of_kind(CueKind::Timed).next().unwrap();
+    let said_at = |frame: u64| {
+        t.of_kind(CueKind::Speech)
+            .find(|c| c.start == frame)
+            .and_then(|c| c.text.clone())
+    };
+    assert_eq!(
+        said_at(block.end - 60 * rate).as_deref(),
+        Some("One minute left.")
+    );
+    assert_eq!(
+        said_at(block.end - 30 * rate).as_deref(),
+        Some("Thirty seconds left.")
+    );
+    let reminders = t
+        .of_kind(CueKind::Speech)
+        .filter(|c| c.start > block.start && c.end < block.end)
+        .filter(|c| c.text.as_deref().is_some_and(|x| !x.ends_with("left.")))
+        .count();
+    assert!(
+        reminders >= 4,
+        "technique reminders fill the rest: {reminders}"
+    );
+}

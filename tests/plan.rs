@@ -316,3 +316,41 @@ fn show_prints_the_whole_session_as_plain_lines() {
         );
     }
 }
+
+/// In a circuit, exercises are numbered in the order they are played, not the file's.
+#[test]
+fn exercises_are_numbered_in_playing_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("order.toml");
+    let ex = |id: &str| {
+        format!(
+            "[[exercise]]\nid = \"{id}\"\nname = \"{id}\"\ncue = \"Go.\"\nreps = 1\nhold_secs = 2\n"
+        )
+    };
+    std::fs::write(
+        &file,
+        format!(
+            "id = \"order\"\ntitle = \"Order\"\n{}{}{}{}[[circuit]]\nexercises = [\"delta\", \"alpha\"]\nrounds = 2\n",
+            ex("alpha"),
+            ex("bravo"),
+            ex("charlie"),
+            ex("delta")
+        ),
+    )
+    .unwrap();
+    let t = timeline(&[file.to_str().unwrap()]);
+    let numbered: Vec<&str> = t
+        .of_kind(hipvoice::plan::CueKind::Speech)
+        .filter_map(|c| c.text.as_deref())
+        .filter(|s| s.starts_with("Exercise "))
+        .collect();
+    assert_eq!(
+        numbered,
+        [
+            "Exercise 1 of 4: delta.",
+            "Exercise 2 of 4: alpha.",
+            "Exercise 3 of 4: bravo.",
+            "Exercise 4 of 4: charlie."
+        ]
+    );
+}

@@ -258,6 +258,34 @@ proptest! {
             }
         }
 
+        // Every tempo phase opens with its word, or with a beat where the word cannot fit.
+        for p in t.of_kind(CueKind::Phase) {
+            let opened = t.cues.iter().any(|c| {
+                c.start == p.start
+                    && (c.kind == CueKind::Sound
+                        || (c.kind == CueKind::Speech && c.text == p.text))
+            });
+            prop_assert!(opened, "phase {:?} at {} opens silently\n{}", p.text, p.start, text);
+        }
+
+        // Moving reps keep an even rhythm: within a side's block, every rep after the first
+        // starts the same time after the one before (the rep number takes a fixed slot).
+        for (i, e) in exercises.iter().enumerate() {
+            if e.kind != "reps" || e.sides == "alternating" || e.rest_reps >= 10 || e.reps.0 < 4 {
+                continue;
+            }
+            let id = format!("ex-{i}");
+            let firsts: Vec<&plan::Cue> = t
+                .of_kind(CueKind::Phase)
+                .filter(|p| p.exercise.as_deref() == Some(id.as_str()))
+                .step_by(e.phases.len())
+                .collect();
+            for block in firsts.chunk_by(|a, b| (a.round, a.set, a.side) == (b.round, b.set, b.side)) {
+                let gaps: Vec<u64> = block[1..].windows(2).map(|w| w[1].start - w[0].start).collect();
+                prop_assert!(gaps.windows(2).all(|g| g[0] == g[1]), "uneven reps {:?}\n{}", gaps, text);
+            }
+        }
+
         // The whole is at least its parts: every window of the person's time is inside the
         // session and no two overlap (checked above), so their lengths cannot add up to more.
         let windows: u64 = t.cues.iter().filter(|c| c.kind.is_window()).map(|c| c.len()).sum();

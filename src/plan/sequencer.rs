@@ -119,9 +119,23 @@ pub enum PlanError {
     TooLong { minutes: u64, limit: u64 },
     #[error("there are no built-in phrases for language \"{0}\"")]
     Language(String),
+    /// A start sound as long as the hold or block it opens would play over its release.
+    #[error(
+        "{loc}the sound \"{sound}\" lasts {sound_secs:.1} s, but the {what} it starts lasts {window_secs:.1} s. hint: use a shorter sound, or a longer {what}"
+    )]
+    SoundTooLong {
+        /// `file:line:col: ` of the line that names the sound, or nothing for a built-in one.
+        loc: String,
+        sound: String,
+        sound_secs: f64,
+        window_secs: f64,
+        what: &'static str,
+    },
     #[error("this routine has no exercise \"{0}\" to continue from")]
     NoSuchExercise(String),
-    #[error("the exercise \"{0}\" starts with your affected side, and no affected side is set")]
+    #[error(
+        "the exercise \"{0}\" starts with your affected (or your other) side, and no affected side is set"
+    )]
     NoAffectedSide(String),
 }
 
@@ -399,7 +413,16 @@ impl Seq<'_> {
             .collect();
         busy.sort_unstable();
         busy.push((end, end));
-        let mut quiet_from = win;
+        // Silence began when the last thing before the window ended.
+        let mut quiet_from = self
+            .cues
+            .iter()
+            .rev()
+            .take(64)
+            .filter(|c| matches!(c.kind, CueKind::Speech | CueKind::Sound) && c.end <= win)
+            .map(|c| c.end)
+            .max()
+            .unwrap_or(win);
         for (b_start, b_end) in busy {
             while b_start > quiet_from + max {
                 // Marks at whole tens of seconds before the end; a whole half-minute if one fits.
@@ -511,20 +534,27 @@ impl Seq<'_> {
         }
 
         let total = r.exercises.len();
+        let numbers = r.numbers();
         let mut done = 0;
         for (b, block) in blocks.iter().enumerate().skip(first) {
             let last_block = b + 1 == blocks.len();
             match *block {
                 Block::Exercise(i) => {
                     let ex = &r.exercises[i];
-                    self.exercise(ex, i + 1, total, b == first, None, o)?;
+                    self.exercise(ex, numbers[i], total, b == first, None, o)?;
                     if !last_block {
                         self.rest_after(ex, None)?;
                     }
                     done += 1;
                 }
                 Block::Circuit(c) => {
-                    self.circuit(r, &r.circuits[c], total, b == first, last_block, o)?;
+                    let at = Placement {
+                        numbers: &numbers,
+                        total,
+                        first: b == first,
+                        last_block,
+                    };
+                    self.circuit(r, &r.circuits[c], &at, o)?;
                     done += r.circuits[c].exercises.len();
                 }
             }
@@ -573,11 +603,10 @@ impl Seq<'_> {
         &mut self,
         r: &Routine,
         c: &Circuit,
-        total: usize,
-        first: bool,
-        last_block: bool,
+        at: &Placement<'_>,
         o: &PlanOptions,
     ) -> Result<(), PlanError> {
+        let (total, first, last_block) = (at.total, at.first, at.last_block);
         let rounds = c.rounds.value;
         for round in 1..=rounds {
             let last_round = round == rounds;
@@ -590,7 +619,7 @@ impl Seq<'_> {
                     intro: opening.then_some(c),
                     first_member: k == 0,
                 };
-                self.exercise(ex, i + 1, total, first && opening, Some(rnd), o)?;
+                self.exercise(ex, at.numbers[i], total, first && opening, Some(rnd), o)?;
                 let last_member = k + 1 == c.exercises.len();
                 if !last_member {
                     self.rest_after(ex, Some(round))?;
@@ -698,16 +727,25 @@ impl Seq<'_> {
         } else {
             self.say(&format!("{}.", ex.name.trim_end_matches('.')))?;
         }
-        if ex.sets.value > 1 {
-            self.say(&phrases::capitalise(&phrases::fill(
-                ph.sets_dose,
-                &[("sets", &ph.number(u64::from(ex.sets.value)))],
-            )))?;
-        }
         self.say(&self.dose_line(ex))?;
+        if ex.kind == Kind::Hold {
+            // The length of the hold is said once: in the first hold where it fits, otherwise
+            // here.
+            let long = self.hold_for(ex);
+            if !self.fits_in_hold(ex, &long)? {
+                self.say(&phrases::fill(
+                    ph.hold_each,
+                    &[("duration", &ph.duration(ex.hold_secs.value))],
+                ))?;
+            }
+        }
         let order = self.side_order(ex, o)?;
-        if let (Some(fs), Some(&side)) = (ex.first_side, order.first())
-            && fs.depends_on_affected()
+        // Which side comes first is said when it is the person's affected (or other) side, or
+        // when the cue does not name it.
+        let say_first_side = ex.first_side.is_some_and(|f| f.depends_on_affected())
+            || !ex.cue.iter().any(Text::names_side);
+        if let Some(&side) = order.first()
+            && say_first_side
         {
             self.say(&phrases::fill(ph.start_side, &[("side", ph.side(side))]))?;
         }
@@ -738,6 +776,11 @@ impl Seq<'_> {
                     ph.set_of,
                     &[("n", &set.to_string()), ("total", &sets.to_string())],
                 ))?;
+                if let Some(&side) = order.first()
+                    && set > 1
+                {
+                    self.say(&phrases::fill(ph.start_side, &[("side", ph.side(side))]))?;
+                }
             }
             let reps = ex.reps.value;
             let mut r = RepCtx {
@@ -769,7 +812,14 @@ impl Seq<'_> {
                                     }
                                 }
                                 None => {
-                                    self.say(&phrases::fill(ph.switch, &[("side", ph.side(side))]))?
+                                    self.say(&phrases::fill(
+                                        ph.switch,
+                                        &[("side", ph.side(side))],
+                                    ))?;
+                                    // The position changes with the side: its lines again.
+                                    for line in ex.setup.iter().filter(|l| l.names_side()) {
+                                        self.say_text(line, Some(side))?;
+                                    }
                                 }
                             }
                             self.rest(ex.rest_between_sides_secs)?;
@@ -808,25 +858,48 @@ impl Seq<'_> {
         Ok(())
     }
 
-    /// "Ten on each side.", "Two minutes.", "Just once."
+    /// "Ten on each side.", "Two minutes.", "Just once.", "Two sets of 10."
     fn dose_line(&self, ex: &Exercise) -> String {
         let ph = self.ph;
         let sides = ex.sides != Sides::None;
-        if ex.kind == Kind::Timed {
+        let each = if ex.kind == Kind::Timed {
             let d = ph.duration(ex.duration_secs.value);
-            return phrases::capitalise(&if sides {
+            if sides {
                 phrases::fill(ph.timed_sides, &[("duration", &d)])
             } else {
                 format!("{d}.")
-            });
+            }
+        } else {
+            let reps = ex.reps.value.to_string();
+            match (sides, ex.reps.value) {
+                (false, 1) => ph.dose_once.to_owned(),
+                (false, _) => phrases::fill(ph.dose, &[("reps", &reps)]),
+                (true, 1) => ph.dose_sides_once.to_owned(),
+                (true, _) => phrases::fill(ph.dose_sides, &[("reps", &reps)]),
+            }
+        };
+        let sets = ex.sets.value;
+        if sets > 1 {
+            // "Two sets of 10 on each side.", "Two sets: once on each side."
+            let sets = phrases::capitalise(&ph.number(u64::from(sets)));
+            let joined = phrases::fill(ph.sets_dose, &[("sets", &sets)]);
+            let each = each.trim_end_matches('.');
+            match (ex.kind, ex.reps.value, sides) {
+                (Kind::Timed, _, _) | (_, 1, _) => format!("{joined}: {}.", each.to_lowercase()),
+                (_, reps, false) => format!("{joined} of {reps}."),
+                _ => format!("{joined} of {each}."),
+            }
+        } else {
+            phrases::capitalise(&each)
         }
-        let reps = ex.reps.value.to_string();
-        match (sides, ex.reps.value) {
-            (false, 1) => ph.dose_once.to_owned(),
-            (false, _) => phrases::fill(ph.dose, &[("reps", &reps)]),
-            (true, 1) => ph.dose_sides_once.to_owned(),
-            (true, _) => phrases::fill(ph.dose_sides, &[("reps", &reps)]),
-        }
+    }
+
+    /// "Hold for ten seconds."
+    fn hold_for(&self, ex: &Exercise) -> String {
+        phrases::fill(
+            self.ph.hold_for,
+            &[("duration", &self.ph.duration(ex.hold_secs.value))],
+        )
     }
 
     /// The sides of an exercise in the order they are worked.
@@ -901,7 +974,15 @@ impl Seq<'_> {
                 ),
                 (true, true) => ph.last_round.to_owned(),
             };
-            self.say(&text)?;
+            if ex.kind == Kind::Reps {
+                // Moving reps keep an even rhythm: every rep's number takes the same time.
+                let slot = self.announcement_slot(ex)?;
+                let d = self.len_of(&text)?;
+                self.push(CueKind::Speech, self.cur, self.cur + d, Some(text), None);
+                self.cur += slot + self.f(self.p.after_speech_secs);
+            } else {
+                self.say(&text)?;
+            }
         }
         if !long_rest && rest > 0.0 {
             // A short rest takes in the rep's number: only what is left of it is silence.
@@ -912,7 +993,12 @@ impl Seq<'_> {
                 self.cur += self.f(rest - spent);
             }
         }
-        if ex.kind == Kind::Timed || r.first_rep {
+        // The whole cue: the exercise's first rep, every timed block, and without a short cue
+        // the first rep of each side and set of a hold.
+        let whole_cue = ex.kind == Kind::Timed
+            || r.first_rep
+            || (ex.short_cue.is_none() && rep == 1 && ex.kind == Kind::Hold);
+        if whole_cue {
             for line in &ex.cue {
                 self.say_text(line, side)?;
             }
@@ -936,16 +1022,11 @@ impl Seq<'_> {
             Kind::Hold => {
                 let mut line = ph.hold.to_owned();
                 if first {
-                    // The length of the hold is said once: inside the hold where it fits,
-                    // otherwise right after the cue.
-                    let long = phrases::fill(
-                        ph.hold_for,
-                        &[("duration", &ph.duration(ex.hold_secs.value))],
-                    );
+                    // The first hold says how long it lasts, where that fits (otherwise the
+                    // dose line said it).
+                    let long = self.hold_for(ex);
                     if self.fits_in_hold(ex, &long)? {
                         line = long;
-                    } else {
-                        self.say(&long)?;
                     }
                 }
                 self.window(CueKind::Move, ex.tempo_secs, None, 0)?;
@@ -997,6 +1078,20 @@ impl Seq<'_> {
         Ok(())
     }
 
+    /// The longest of an exercise's rep announcements ("Rep 10 of 12.", "Last one."), in frames.
+    fn announcement_slot(&mut self, ex: &Exercise) -> Result<u64, PlanError> {
+        let reps = ex.reps.value;
+        let mut slot = self.len_of(self.ph.last_one)?;
+        for n in 1..reps {
+            let text = phrases::fill(
+                self.ph.rep_of,
+                &[("n", &n.to_string()), ("total", &reps.to_string())],
+            );
+            slot = slot.max(self.len_of(&text)?);
+        }
+        Ok(slot)
+    }
+
     /// Whether a helper line fits in a hold of this exercise: after the start sound, before the
     /// count-down.
     fn fits_in_hold(&mut self, ex: &Exercise, text: &str) -> Result<bool, PlanError> {
@@ -1021,17 +1116,23 @@ impl Seq<'_> {
             let (start, end) = (self.cur, self.cur + len);
             let word = phase.word.render(side, |s| self.ph.side(s));
             self.push(CueKind::Phase, start, end, Some(word.clone()), None);
+            // The phase's word comes first and may take the whole phase (a slow voice, a short
+            // phase); numbers and beats fill the seconds after it.
+            let word_end = self
+                .try_say_at(&word, start, end.saturating_sub(gap))?
+                .unwrap_or(start);
             let mut k = 0;
             while start + k * second < end {
                 let at = start + k * second;
                 let limit = (at + second).min(end).saturating_sub(gap);
-                let text = if k == 0 {
-                    word.clone()
-                } else {
-                    self.ph.count(k + 1)
-                };
-                let said = if k == 0 || ex.pace == Pace::Count {
-                    self.try_say_at(&text, at, limit)?.is_some()
+                if k > 0 && at < word_end + gap {
+                    k += 1;
+                    continue;
+                }
+                let said = if k == 0 {
+                    word_end > start
+                } else if ex.pace == Pace::Count {
+                    self.try_say_at(&self.ph.count(k + 1), at, limit)?.is_some()
                 } else {
                     false
                 };
@@ -1071,6 +1172,22 @@ impl Seq<'_> {
         let (start, end) = (self.cur, self.cur + len);
         self.push(kind, start, end, None, None);
         let start_len = (self.sound_frames)(&ex.start_sound);
+        if start_len >= len {
+            return Err(PlanError::SoundTooLong {
+                loc: match &ex.start_sound {
+                    SoundRef::File { loc, .. } => format!("{loc}: "),
+                    SoundRef::Builtin(_) => String::new(),
+                },
+                sound: ex.start_sound.name(),
+                sound_secs: crate::plan::secs(start_len, self.rate),
+                window_secs: secs,
+                what: if kind == CueKind::Hold {
+                    "hold"
+                } else {
+                    "block"
+                },
+            });
+        }
         self.push(
             CueKind::Sound,
             start,
@@ -1103,6 +1220,26 @@ impl Seq<'_> {
             if let Some(e) = self.try_say_at(&text, at, limit)? {
                 said_until = e + gap;
                 *technique += 1;
+            }
+        }
+        if kind == CueKind::Timed && self.checks {
+            // A timed block says how long is left at each whole minute and at thirty seconds,
+            // before any reminder takes the time.
+            let minute = u64::from(self.rate) * 60;
+            let mut marks: Vec<u64> = (1..).map(|k| k * minute).take_while(|&m| m < len).collect();
+            marks.push(minute / 2);
+            for left in marks {
+                let Some(at) = end.checked_sub(left) else {
+                    continue;
+                };
+                if at < said_until {
+                    continue;
+                }
+                let text = phrases::capitalise(&phrases::fill(
+                    ph.time_left,
+                    &[("duration", &ph.duration(left as f64 / f64::from(self.rate)))],
+                ));
+                self.try_say_at(&text, at, limit)?;
             }
         }
         if kind == CueKind::Timed && ex.technique.len() > 1 {
@@ -1142,6 +1279,16 @@ impl Seq<'_> {
         self.cur = end + release_len + self.f(self.p.after_sound_secs);
         Ok(())
     }
+}
+
+/// Where a circuit stands in the session.
+struct Placement<'a> {
+    /// Every exercise's number, by index (see [`Routine::numbers`]).
+    numbers: &'a [usize],
+    total: usize,
+    /// The session's first block (no pause before it).
+    first: bool,
+    last_block: bool,
 }
 
 /// Where an exercise stands in a circuit.

@@ -94,6 +94,23 @@ impl Routine {
         }
         out
     }
+
+    /// Each exercise's number as the session says it ("Exercise 2 of 4"): its place in the
+    /// order exercises are first played (a circuit's in its own order), 1-based, by index.
+    pub fn numbers(&self) -> Vec<usize> {
+        let mut order = Vec::new();
+        for b in self.blocks() {
+            match b {
+                Block::Exercise(i) => order.push(i),
+                Block::Circuit(c) => order.extend(&self.circuits[c].exercises),
+            }
+        }
+        let mut numbers = vec![0; self.exercises.len()];
+        for (k, &i) in order.iter().enumerate() {
+            numbers[i] = k + 1;
+        }
+        numbers
+    }
 }
 
 /// The article's rule: pain that lasts longer than this after a session means fewer repetitions.

@@ -137,6 +137,8 @@ pub struct RawExercise {
     pub release_sound: Option<Spanned<String>>,
     pub beat_sound: Option<Spanned<String>>,
     pub time_checks: Option<Spanned<bool>>,
+    /// Whether `tempo` was written at all (a wrong value is reported where it is).
+    pub tempo_written: bool,
 }
 
 #[derive(Debug, Default)]
@@ -193,6 +195,8 @@ struct Fields<'m, 'i> {
     report_missing: bool,
     /// Lines with a syntax error: values recovered there are not judged (they are guesses).
     broken_lines: &'m [usize],
+    /// What the table is, for "this routine has no `id`".
+    what: &'static str,
 }
 
 impl<'i> Fields<'_, 'i> {
@@ -216,7 +220,12 @@ impl<'i> Fields<'_, 'i> {
             at,
             report_missing,
             broken_lines,
+            what: "this table",
         }
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.entries.iter().any(|(k, _)| k.get_ref() == key)
     }
 
     fn take_value(&mut self, key: &str) -> Option<Spanned<DeValue<'i>>> {
@@ -254,7 +263,7 @@ impl<'i> Fields<'_, 'i> {
                 out.push(
                     Diagnostic::new(
                         self.map.span_loc(&self.at),
-                        format!("this table has no `{key}`"),
+                        format!("{} has no `{key}`", self.what),
                     )
                     .hint(format!("add {}", example(key))),
                 );
@@ -343,6 +352,7 @@ pub fn read(map: &SourceMap) -> (RawRoutine, Vec<Diagnostic>) {
         .map(|s| map.loc(s.start).line)
         .collect();
     let mut f = Fields::new(map, doc.into_inner(), 0..0, clean, &broken);
+    f.what = "this routine";
     let o = &mut out;
     let mut r = RawRoutine {
         id: f.req("id", o),
@@ -384,7 +394,10 @@ pub fn read(map: &SourceMap) -> (RawRoutine, Vec<Diagnostic>) {
 }
 
 fn exercise(mut f: Fields<'_, '_>, o: &mut Vec<Diagnostic>) -> RawExercise {
+    f.what = "this exercise";
+    let tempo_written = f.has("tempo");
     let e = RawExercise {
+        tempo_written,
         id: f.req("id", o),
         name: f.req("name", o),
         aliases: f
@@ -425,6 +438,7 @@ fn exercise(mut f: Fields<'_, '_>, o: &mut Vec<Diagnostic>) -> RawExercise {
 }
 
 fn circuit(mut f: Fields<'_, '_>, o: &mut Vec<Diagnostic>) -> RawCircuit {
+    f.what = "this circuit";
     let c = RawCircuit {
         id: f.opt("id", o),
         name: f.opt("name", o),

@@ -137,7 +137,9 @@ pub fn describe_toml_error(
                 friendly_type(got)
             ),
         )
-        .hint(if want.contains("sequence") {
+        .hint(if key == Some("tempo") {
+            "write the seconds of each phase in brackets: tempo = [3, 1, 3]"
+        } else if want.contains("sequence") {
             "write a list in brackets: [\"first\", \"second\"]"
         } else if want.contains("bool") {
             "write true or false, without quotes"
@@ -146,6 +148,12 @@ pub fn describe_toml_error(
         } else {
             "numbers are written without quotes (hold_secs = 10), text in quotes"
         })
+    } else if msg.contains("as i128") || msg.contains("overflow") {
+        let what = key
+            .map(str::to_owned)
+            .or_else(|| key_at(text, span.start))
+            .map_or("this number".to_owned(), |k| format!("`{k}`"));
+        Diagnostic::new(loc, format!("{what} is far too large a number")).hint("is this a typo?")
     } else if msg.starts_with("invalid value: ") {
         Diagnostic::new(loc, friendly_type(&msg))
             .hint("whole numbers here, without a decimal point (reps = 10)")
@@ -211,6 +219,17 @@ impl Checker<'_> {
     fn text(&mut self, field: &str, v: &Spanned<String>) -> String {
         let s = v.get_ref().trim();
         let plain = self.plain(field, &v.span(), s);
+        if plain
+            && Text::PLACEHOLDERS
+                .iter()
+                .any(|p| s.contains(&format!("{{{p}}}")))
+        {
+            self.at(
+                &v.span(),
+                format!("`{field}` names a side with {{…}}, but it is said as written"),
+                "write it without {side}; only an exercise's spoken lines can name a side",
+            );
+        }
         if plain && s.is_empty() {
             self.at(
                 &v.span(),
@@ -319,16 +338,19 @@ impl Checker<'_> {
                     None => "the names are {side} and {other_side}".to_owned(),
                 };
                 self.at(span, format!("unknown name {{{name}}} in `{field}`"), hint);
-            } else if sides.is_none_or(|s| s == Sides::None) {
-                let hint = if sides.is_none() {
-                    "only exercise lines can name a side"
-                } else {
-                    "set sides = \"left-then-right\", or write the side out"
-                };
+            } else if sides.is_none() {
+                self.at(
+                    span,
+                    format!(
+                        "`{field}` names {{{name}}}, but only an exercise's lines can name a side"
+                    ),
+                    "write the side out, or move the line into an exercise with sides",
+                );
+            } else if sides == Some(Sides::None) {
                 self.at(
                     span,
                     format!("`{field}` names {{{name}}}, but this exercise has no sides"),
-                    hint,
+                    "set sides = \"both\" or \"alternating\", or write the side out",
                 );
             }
             rest = &rest[open + close + 1..];
@@ -655,7 +677,8 @@ fn range_parts(v: &toml::Value) -> Result<(f64, f64, Option<f64>), &'static str>
                     .ok_or("start must be a number"),
             }
         }
-        _ => Err("write a number or a range"),
+        toml::Value::Boolean(_) => Err("true and false are not numbers"),
+        _ => Err("a list or a date is not a number"),
     }
 }
 
@@ -692,6 +715,14 @@ impl Checker<'_> {
         };
         let unit = if whole { "" } else { " seconds" };
         for x in [Some(min), Some(max), start].into_iter().flatten() {
+            if !x.is_finite() && !whole {
+                self.at(
+                    &v.span(),
+                    format!("`{field}` must be from {lo} to {hi} seconds (got {x})"),
+                    format!("for example {example}"),
+                );
+                return None;
+            }
             if !x.is_finite() || (whole && x.fract() != 0.0) {
                 self.at(
                     &v.span(),
@@ -895,6 +926,13 @@ fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin, quiet: bool) -> E
         .map(|v| c.lines("release", v, sides_known))
         .unwrap_or_default();
     let switch = e.switch.as_ref().map(|v| {
+        if sides == Sides::Alternating {
+            c.at(
+                &v.span(),
+                "`switch` is said when one side's reps are done, but this exercise alternates sides every rep".to_owned(),
+                "remove switch, or set sides = \"both\"",
+            );
+        }
         if sides == Sides::None {
             c.at(
                 &v.span(),
@@ -1143,6 +1181,9 @@ fn e_sides(e: &RawExercise) -> Sides {
 /// The phases of a moving rep: `tempo` seconds with `tempo_words`, or the default words.
 fn tempo(c: &mut Checker, e: &RawExercise) -> Vec<Phase> {
     let Some(t) = &e.tempo else {
+        if e.tempo_written {
+            return Vec::new();
+        }
         let at = e.kind.as_ref().map_or(0..0, Spanned::span);
         c.at(
             &at,
@@ -1215,7 +1256,7 @@ fn circuits(
     raw_exercises: &[Spanned<RawExercise>],
     exercises: &[Exercise],
 ) -> Vec<Circuit> {
-    let mut out = Vec::new();
+    let mut out: Vec<Circuit> = Vec::new();
     let mut taken: HashMap<usize, usize> = HashMap::new();
     for (n, rc) in raw.iter().enumerate() {
         let span = rc.span();
@@ -1224,6 +1265,15 @@ fn circuits(
             r.id.as_ref()
                 .map(|v| c.id("id", v))
                 .unwrap_or_else(|| format!("circuit-{}", n + 1));
+        if let Some(v) = &r.id
+            && out.iter().any(|o| o.id == *v.get_ref())
+        {
+            c.at(
+                &v.span(),
+                format!("two circuits have the id \"{}\"", v.get_ref()),
+                "give each circuit its own id",
+            );
+        }
         let name = r.name.as_ref().map(|v| c.text("name", v));
         let mut members = Vec::new();
         if let Some(list) = &r.exercises {
