@@ -416,10 +416,20 @@ fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Error> {
     };
     let r = resolve(name)?;
     let settings = session.resolve()?;
+    let stop = stop_flag();
+    // Every file is known to be writable before the long work; none is in place until all are
+    // complete.
+    let target = export::Target::create(path, format).map_err(|e| Error::usage(e.to_string()))?;
     let mut s = Session::prepare_shaped(&r, &settings, &session.shape(&r, name, false))?;
     let program = s.program()?.with_gain(settings.volume);
-    let written = export::write(&program, &s.timeline, path, format)
-        .map_err(|e| Error::usage(e.to_string()))?;
+    let written = match target.write(&program, &s.timeline, &stop) {
+        Ok(w) => w,
+        Err(e @ export::ExportError::Interrupted { .. }) => {
+            eprintln!("hipvoice: {}", crate::diag::escape(&e.to_string()));
+            return Ok(code::INTERRUPTED);
+        }
+        Err(e) => return Err(Error::usage(e.to_string())),
+    };
     let mut also = vec![format!("captions {}", written.captions.display())];
     if let Some(c) = &written.chapters {
         also.push(format!("chapters {}", c.display()));

@@ -282,3 +282,94 @@ fn counted_beats_and_timed_blocks_land_on_their_frames() {
         }
     }
 }
+
+/// Files in `dir` other than `keep`: what a render left behind.
+fn leftovers(dir: &std::path::Path, keep: &[&str]) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !keep.contains(&n.as_str()))
+        .collect()
+}
+
+/// A render that cannot finish (a full disk here: the file size limit) leaves the old file as
+/// it was and no partial or temporary file, and says what happened.
+#[test]
+fn a_render_that_fails_leaves_no_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.wav");
+    std::fs::write(&out, b"the previous render").unwrap();
+    // 200 KiB at most per file; SIGXFSZ ignored so the write fails with EFBIG instead.
+    let o = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 200; exec '{}' render stretch -o '{}'",
+            env!("CARGO_BIN_EXE_hipvoice"),
+            out.display()
+        ))
+        .current_dir(root())
+        .env("XDG_CONFIG_HOME", root().join("tests/fixtures/no-config"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // (With a file size limit, the voice library may also complain about its own files.)
+    assert!(
+        stderr(&o).contains(&format!(
+            "hipvoice: cannot write {}: File too large",
+            out.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), b"the previous render");
+    assert_eq!(leftovers(dir.path(), &["s.wav"]), Vec::<String>::new());
+
+    // A folder that cannot be written is found before any work.
+    let o = run(&["render", "stretch", "-o", "/proc/session.wav"]);
+    fails_with(&o, 2, "hipvoice: cannot write /proc/session.wav: ");
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP during a render stop it: exit 130, the old file untouched, nothing
+/// left behind.
+#[test]
+fn a_signal_during_a_render_stops_it_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    // A long session: many long holds, so the render is still going when the signal comes.
+    let routine = dir.path().join("long.toml");
+    let mut text = String::from("id = \"long\"\ntitle = \"Long\"\nlead_in_secs = 0\n");
+    for i in 0..20 {
+        text += &format!(
+            "[[exercise]]\nid = \"e{i}\"\nname = \"E\"\ncue = \"Go.\"\nreps = 12\nhold_secs = 50\ncountdown = 0\n"
+        );
+    }
+    std::fs::write(&routine, text).unwrap();
+    let out = dir.path().join("s.ogg");
+    std::fs::write(&out, b"the previous render").unwrap();
+    for sig in [15, 1, 2] {
+        let mut child = hipvoice()
+            .args([
+                "render",
+                routine.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        assert_eq!(unsafe { libc_kill(child.id() as i32, sig) }, 0);
+        let status = wait_with_limit(&mut child, std::time::Duration::from_secs(30));
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(status.code(), Some(130), "signal {sig}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("nothing was left behind"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(std::fs::read(&out).unwrap(), b"the previous render");
+        assert_eq!(
+            leftovers(dir.path(), &["s.ogg", "long.toml"]),
+            Vec::<String>::new()
+        );
+    }
+}

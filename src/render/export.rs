@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::num::{NonZeroU8, NonZeroU32};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::plan::{CueKind, Timeline};
 use crate::render::Program;
@@ -29,6 +30,9 @@ impl Format {
 pub enum ExportError {
     #[error("cannot write {path}: {reason}")]
     Write { path: String, reason: String },
+    /// A signal asked to stop; nothing was written.
+    #[error("stopped before {path} was written; nothing was left behind")]
+    Interrupted { path: String },
 }
 
 fn write_err(path: &Path, e: impl std::fmt::Display) -> ExportError {
@@ -84,47 +88,131 @@ pub struct Written {
     pub chapters: Option<PathBuf>,
 }
 
-/// Writes the audio and its captions (and a chapters file where the format has no chapters).
-pub fn write(
-    program: &Program,
-    t: &Timeline,
-    path: &Path,
+/// Where a render goes: a temporary file beside each file it will make (the audio, its
+/// captions, its chapters where the format has none inside). Creating a target checks that
+/// every file can be written before the long work starts; [`Target::write`] renames them into
+/// place only when all are complete. A failure, a signal or a dropped target removes the
+/// temporaries, so an existing file is never replaced by a partial one.
+pub struct Target {
     format: Format,
-) -> Result<Written, ExportError> {
-    match format {
-        Format::Wav => write_wav(program, path)?,
-        Format::Ogg => write_ogg(program, t, path)?,
-    }
-    let captions_path = path.with_extension("vtt");
-    std::fs::write(&captions_path, captions(t)).map_err(|e| write_err(&captions_path, e))?;
-    let chapters_path = match format {
-        Format::Wav => {
-            let p = path.with_extension("chapters.vtt");
-            std::fs::write(&p, chapters(t)).map_err(|e| write_err(&p, e))?;
-            Some(p)
-        }
-        Format::Ogg => None,
+    audio: (PathBuf, tempfile::NamedTempFile),
+    captions: (PathBuf, tempfile::NamedTempFile),
+    chapters: Option<(PathBuf, tempfile::NamedTempFile)>,
+}
+
+fn temp_beside(path: &Path) -> Result<(PathBuf, tempfile::NamedTempFile), ExportError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
     };
-    Ok(Written {
-        audio: path.to_path_buf(),
-        captions: captions_path,
-        chapters: chapters_path,
-    })
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".part")
+        .tempfile_in(dir)
+        .map_err(|e| write_err(path, e))?;
+    Ok((path.to_path_buf(), tmp))
+}
+
+impl Target {
+    pub fn create(path: &Path, format: Format) -> Result<Target, ExportError> {
+        Ok(Target {
+            format,
+            audio: temp_beside(path)?,
+            captions: temp_beside(&path.with_extension("vtt"))?,
+            chapters: match format {
+                Format::Wav => Some(temp_beside(&path.with_extension("chapters.vtt"))?),
+                Format::Ogg => None,
+            },
+        })
+    }
+
+    /// Writes everything, then renames each file into place. `stop` is checked between
+    /// chunks: when it is set the render ends with [`ExportError::Interrupted`] and the
+    /// temporaries are removed.
+    pub fn write(
+        mut self,
+        program: &Program,
+        t: &Timeline,
+        stop: &AtomicBool,
+    ) -> Result<Written, ExportError> {
+        let path = self.audio.0.clone();
+        let file = self
+            .audio
+            .1
+            .as_file()
+            .try_clone()
+            .map_err(|e| write_err(&path, e))?;
+        match self.format {
+            Format::Wav => write_wav(program, file, &path, stop)?,
+            Format::Ogg => write_ogg(program, t, file, &path, stop)?,
+        }
+        let small = |(p, tmp): &mut (PathBuf, tempfile::NamedTempFile), text: String| {
+            tmp.write_all(text.as_bytes())
+                .and_then(|_| tmp.as_file().sync_all())
+                .map_err(|e| write_err(p, e))
+        };
+        small(&mut self.captions, captions(t))?;
+        if let Some(c) = self.chapters.as_mut() {
+            small(c, chapters(t))?;
+        }
+        self.audio
+            .1
+            .as_file()
+            .sync_all()
+            .map_err(|e| write_err(&path, e))?;
+        let written = Written {
+            audio: self.audio.0.clone(),
+            captions: self.captions.0.clone(),
+            chapters: self.chapters.as_ref().map(|c| c.0.clone()),
+        };
+        // The audio last: a reader who sees it sees its captions too.
+        let parts = [Some(self.captions), self.chapters, Some(self.audio)];
+        for (p, tmp) in parts.into_iter().flatten() {
+            // A temporary file is private (0600); a rendered file is an ordinary one.
+            use std::os::unix::fs::PermissionsExt;
+            let _ = tmp
+                .as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644));
+            tmp.persist(&p).map_err(|e| write_err(&p, e.error))?;
+        }
+        Ok(written)
+    }
+}
+
+fn interrupted(stop: &AtomicBool, path: &Path) -> Result<(), ExportError> {
+    if stop.load(Ordering::Relaxed) {
+        Err(ExportError::Interrupted {
+            path: path.display().to_string(),
+        })
+    } else {
+        Ok(())
+    }
 }
 
 const CHUNK: usize = 16384;
 
-fn write_wav(program: &Program, path: &Path) -> Result<(), ExportError> {
+fn write_wav(
+    program: &Program,
+    file: std::fs::File,
+    path: &Path,
+    stop: &AtomicBool,
+) -> Result<(), ExportError> {
     let spec = hound::WavSpec {
         channels: 1,
         sample_rate: program.rate,
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,
     };
-    let mut w = hound::WavWriter::create(path, spec).map_err(|e| write_err(path, e))?;
+    let mut w = hound::WavWriter::new(std::io::BufWriter::new(file), spec)
+        .map_err(|e| write_err(path, e))?;
     let mut buf = vec![0f32; CHUNK];
     let mut at = 0u64;
     while at < program.frames {
+        interrupted(stop, path)?;
         let n = (program.frames - at).min(CHUNK as u64) as usize;
         program.fill(at, &mut buf[..n]);
         let mut i16w = w.get_i16_writer(n as u32);
@@ -137,8 +225,13 @@ fn write_wav(program: &Program, path: &Path) -> Result<(), ExportError> {
     w.finalize().map_err(|e| write_err(path, e))
 }
 
-fn write_ogg(program: &Program, t: &Timeline, path: &Path) -> Result<(), ExportError> {
-    let file = std::fs::File::create(path).map_err(|e| write_err(path, e))?;
+fn write_ogg(
+    program: &Program,
+    t: &Timeline,
+    file: std::fs::File,
+    path: &Path,
+    stop: &AtomicBool,
+) -> Result<(), ExportError> {
     let mut sink = std::io::BufWriter::new(file);
     let rate = NonZeroU32::new(program.rate).expect("a timeline has a rate");
     let mut builder =
@@ -167,6 +260,7 @@ fn write_ogg(program: &Program, t: &Timeline, path: &Path) -> Result<(), ExportE
     let mut buf = vec![0f32; CHUNK];
     let mut at = 0u64;
     while at < program.frames {
+        interrupted(stop, path)?;
         let n = (program.frames - at).min(CHUNK as u64) as usize;
         program.fill(at, &mut buf[..n]);
         enc.encode_audio_block([&buf[..n]])
