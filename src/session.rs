@@ -69,6 +69,28 @@ impl Session {
     ) -> Result<Session, Error> {
         let voice =
             Espeak::new(settings.espeak.clone()).map_err(|e| Error::usage(e.to_string()))?;
+        // A voice reads text with its own language's rules: an English routine read by a
+        // German voice is nonsense ("Rep eins of zwei"). Refuse the mismatch before anything.
+        let spoken = voice.language().map_err(|e| Error::usage(e.to_string()))?;
+        let primary = |l: &str| {
+            l.split(['-', '_'])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        };
+        if !spoken.is_empty() && primary(&spoken) != primary(&r.language) {
+            return Err(Error::Usage(format!(
+                "the voice \"{}\" reads text as language \"{spoken}\", but the routine \"{}\" is in \"{}\". hint: choose a voice of the routine's language, such as --voice {}",
+                settings.espeak.voice,
+                r.title,
+                r.language,
+                if primary(&r.language) == "en" {
+                    "en-gb or --voice en-us"
+                } else {
+                    r.language.as_str()
+                }
+            )));
+        }
         let cache = PhraseCache::new(Box::new(voice));
         let overrides = config::sounds_dir();
         let bank =

@@ -555,3 +555,22 @@ fn list_names_routines_as_they_are_played_and_reports_broken_ones() {
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// A voice is named by its language too (`--voice en-gb`, the README's own example), and a voice
+/// of another language than the routine's is refused before anything is said.
+#[test]
+fn the_voice_must_speak_the_routines_language() {
+    for voice in ["en-gb", "en-us", "en+f3", "en-gb-x-rp"] {
+        let o = run(&["show", "stretch", "--voice", voice]);
+        assert!(o.status.success(), "{voice}: {}", stderr(&o));
+        assert!(stdout(&o).contains(&format!("espeak-ng voice {voice},")));
+    }
+    for args in [["--voice", "de"], ["--lang", "de"]] {
+        let o = run(&["show", "stretch", args[0], args[1]]);
+        fails_with(
+            &o,
+            2,
+            "hipvoice: the voice \"de\" reads text as language \"de\", but the routine \"Hip stretch\" is in \"en\". hint: ",
+        );
+    }
+}

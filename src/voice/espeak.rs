@@ -40,6 +40,8 @@ impl Default for EspeakSettings {
 struct Engine {
     rate: u32,
     applied: Option<EspeakSettings>,
+    /// The language of the voice last applied, as espeak-ng names it ("en-gb", "de").
+    language: String,
 }
 
 static ENGINE: OnceLock<Result<Mutex<Engine>, String>> = OnceLock::new();
@@ -59,7 +61,7 @@ fn engine() -> Result<&'static Mutex<Engine>, VoiceError> {
             }
             // SAFETY: `collect` matches the callback type and only touches the user data we pass.
             unsafe { sys::espeak_SetSynthCallback(Some(collect)) };
-            Ok(Mutex::new(Engine { rate: rate as u32, applied: None }))
+            Ok(Mutex::new(Engine { rate: rate as u32, applied: None, language: String::new() }))
         })
         .as_ref()
         .map_err(|e| VoiceError::Init(e.clone()))
@@ -112,7 +114,35 @@ impl Espeak {
             VoiceError::Init(format!("the voice name \"{}\" has a NUL byte", s.voice))
         })?;
         // SAFETY: a valid C string; the engine lock is held.
-        let err = unsafe { sys::espeak_SetVoiceByName(name.as_ptr()) };
+        let mut err = unsafe { sys::espeak_SetVoiceByName(name.as_ptr()) };
+        if err != sys::espeak_ERROR_EE_OK && !s.voice.contains('+') {
+            // A language ("en-gb", "de") rather than a voice's name: the best voice for it.
+            let mut spec = sys::espeak_VOICE {
+                name: std::ptr::null(),
+                languages: name.as_ptr(),
+                identifier: std::ptr::null(),
+                gender: 0,
+                age: 0,
+                variant: 0,
+                xx1: 0,
+                score: 0,
+                spare: std::ptr::null_mut(),
+            };
+            // SAFETY: `spec` and the string it points to outlive the call; the lock is held.
+            err = unsafe { sys::espeak_SetVoiceByProperties(&mut spec) };
+            if err == sys::espeak_ERROR_EE_OK {
+                let got = current_language();
+                let primary = |l: &str| {
+                    l.split(['-', '_'])
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_lowercase()
+                };
+                if primary(&got) != primary(&s.voice) {
+                    err = sys::espeak_ERROR_EE_NOT_FOUND;
+                }
+            }
+        }
         if err != sys::espeak_ERROR_EE_OK {
             engine.applied = None;
             return Err(VoiceError::Init(format!(
@@ -135,7 +165,35 @@ impl Espeak {
             sys::espeak_SetParameter(sys::espeak_PARAMETER_espeakVOLUME, 100, 0);
         }
         engine.applied = Some(s.clone());
+        engine.language = current_language();
         Ok(())
+    }
+
+    /// The language the voice speaks, as espeak-ng names it ("en-us", "de"): the rules it reads
+    /// text with.
+    pub fn language(&self) -> Result<String, VoiceError> {
+        let mut engine = engine()?
+            .lock()
+            .map_err(|_| VoiceError::Init("the speech engine failed earlier".into()))?;
+        self.apply(&mut engine)?;
+        Ok(engine.language.clone())
+    }
+}
+
+/// The first language of the current voice. espeak-ng keeps a voice's languages as a list of
+/// entries, each a priority byte and a NUL-terminated name; the first is its own.
+fn current_language() -> String {
+    // SAFETY: the engine lock is held by the caller; the pointer is espeak-ng's own and valid
+    // until the next voice change; a null voice or list reads as no language.
+    unsafe {
+        let v = sys::espeak_GetCurrentVoice();
+        if v.is_null() || (*v).languages.is_null() {
+            return String::new();
+        }
+        let first = (*v).languages.add(1);
+        std::ffi::CStr::from_ptr(first)
+            .to_string_lossy()
+            .into_owned()
     }
 }
 
