@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicBool;
 
 use crate::config::{self, Config};
 use crate::error::{Error, code, exit};
-use crate::live::{self, Ended, Trace};
+use crate::live::{self, Ended, Trace, TranscriptMode};
 use crate::phrases;
 use crate::plan::Timeline;
 use crate::render::export::{self, Format};
@@ -112,6 +112,14 @@ pub struct SessionArgs {
     /// Your affected side (painful, operated), for exercises that start with it: left or right.
     #[arg(long, value_name = "SIDE", value_parser = parse_side)]
     pub side: Option<Side>,
+    /// What `play` prints: full (every line), lines (only what to do; for screen readers),
+    /// none [default: full].
+    #[arg(long, value_name = "WHAT", value_parser = parse_transcript)]
+    pub transcript: Option<TranscriptMode>,
+}
+
+fn parse_transcript(s: &str) -> Result<TranscriptMode, String> {
+    TranscriptMode::parse(s).ok_or_else(|| format!("\"{s}\" is not one of full, lines, none"))
 }
 
 impl SessionArgs {
@@ -358,7 +366,16 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
         let ctl = &phrases::for_language_or_english(&r.language).controls;
         shape.notes.insert(0, ctl.keys_hint.to_owned());
     }
+    let transcript = match session.transcript {
+        Some(t) => t,
+        None => config::path()
+            .map(|p| config::load(&p).map_err(|d| Error::usage(d.to_string())))
+            .transpose()?
+            .and_then(|c| c.transcript)
+            .unwrap_or_default(),
+    };
     let request = live::Request {
+        transcript,
         routine: r,
         settings,
         shape,

@@ -27,6 +27,8 @@ pub struct Config {
     /// The person's affected side, "left" or "right": exercises with first_side = "affected"
     /// start with it.
     pub affected_side: Option<AffectedSide>,
+    /// What `play` prints: "full", "lines" or "none".
+    pub transcript: Option<crate::live::TranscriptMode>,
 }
 
 /// `affected_side` as written in the config file.
@@ -54,6 +56,7 @@ struct RawConfig {
     volume: Option<Spanned<i64>>,
     lead_in_secs: Option<Spanned<f64>>,
     affected_side: Option<Spanned<String>>,
+    transcript: Option<Spanned<String>>,
 }
 
 /// The largest config file read.
@@ -136,6 +139,22 @@ pub fn load(path: &Path) -> Result<Config, Diagnostics> {
             None
         }
     });
+    let transcript = raw.transcript.and_then(|v| {
+        let t = crate::live::TranscriptMode::parse(v.get_ref());
+        if t.is_none() {
+            problems.push(
+                Diagnostic::new(
+                    map.span_loc(&v.span()),
+                    format!(
+                        "`transcript` must be \"full\", \"lines\" or \"none\" (got \"{}\")",
+                        v.get_ref()
+                    ),
+                )
+                .hint("for example transcript = \"lines\""),
+            );
+        }
+        t
+    });
     let mut text_value = |key: &str, v: Option<Spanned<String>>| -> Option<String> {
         let v = v?;
         let s = v.get_ref();
@@ -163,6 +182,7 @@ pub fn load(path: &Path) -> Result<Config, Diagnostics> {
             volume,
             lead_in_secs,
             affected_side,
+            transcript,
         })
     } else {
         problems.sort_by_key(|d| (d.loc.line, d.loc.col));
@@ -210,6 +230,13 @@ mod tests {
             lines[3].contains("config.toml:5:17: `affected_side` must be"),
             "{e}"
         );
+        std::fs::write(&p, "transcript = \"lines\"\n").unwrap();
+        assert_eq!(
+            load(&p).unwrap().transcript,
+            Some(crate::live::TranscriptMode::Lines)
+        );
+        std::fs::write(&p, "transcript = \"some\"\n").unwrap();
+        assert!(load(&p).unwrap_err().to_string().contains("config.toml:1:14: `transcript` must be"));
         std::fs::write(&p, "lead_in_secs = 601\n").unwrap();
         assert!(load(&p).is_err(), "601 is over the 600 s limit");
         std::fs::write(&p, "volum = 50\n").unwrap();

@@ -174,3 +174,38 @@ fn a_dying_sound_server_ends_the_session_with_one_line_and_the_place_saved() {
         std::fs::read_to_string(state.path().join("hipvoice/positions/short.json")).unwrap();
     assert!(saved.contains("\"lifts\""), "{saved}");
 }
+
+/// `--transcript lines` prints only what to do (for a screen reader, which would read every
+/// printed line over hipvoice's voice); `none` prints nothing; the session plays the same.
+#[test]
+#[ignore = "needs a sound server: run scripts/test"]
+fn the_transcript_can_be_only_the_instructions_or_nothing() {
+    let Some(_sink) = sink() else { return };
+    let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    let fixture = "tests/fixtures/short.toml";
+    let t: Timeline = serde_json::from_value(plan_json(&[fixture])).unwrap();
+    let planned: Vec<&str> = t
+        .of_kind(CueKind::Speech)
+        .map(|c| c.text.as_deref().unwrap())
+        .collect();
+    let o = hipvoice()
+        .args(["play", fixture, "--transcript", "lines"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed: Vec<String> = stdout(&o).lines().map(str::to_owned).collect();
+    assert!(printed.len() >= 4, "{printed:?}");
+    assert!(printed.len() < planned.len(), "helper lines are left out");
+    for line in &printed {
+        assert!(planned.contains(&line.as_str()), "{line} was not planned");
+        assert!(line != "Hold." && !["One.", "Two.", "Three."].contains(&line.as_str()));
+    }
+    assert_eq!(printed[0], "Short test.");
+    assert!(printed.iter().any(|l| l == "Lift your left leg."));
+    let o = hipvoice()
+        .args(["play", fixture, "--transcript", "none"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+}

@@ -125,8 +125,12 @@ pub enum Action {
     Say(String),
     /// Play this built-in sound on the overlay lane.
     Sound(&'static str),
-    /// A transcript line: a planned line as its first frame is played.
-    Print(String),
+    /// A transcript line: a planned line as its first frame is played. `instruction` is false
+    /// for the lines that only help (count-down numbers, "Hold.", tempo words, time checks).
+    Print {
+        text: String,
+        instruction: bool,
+    },
     /// The media-button status and title ("Knee lifts, left leg").
     Status(Playback, String),
     /// Save this exercise (its id and name) as the place to resume from.
@@ -433,7 +437,10 @@ impl Conductor {
                 if c.start >= frame {
                     break;
                 }
-                out.push(Action::Print(c.text.clone().unwrap_or_default()));
+                out.push(Action::Print {
+                    text: c.text.clone().unwrap_or_default(),
+                    instruction: self.is_instruction(c),
+                });
                 self.next_line += 1;
             }
             // The exercise and the title change only with the step: look them up only then,
@@ -1074,7 +1081,7 @@ mod tests {
     fn printed(a: &[Action]) -> Vec<String> {
         a.iter()
             .filter_map(|x| match x {
-                Action::Print(s) => Some(s.clone()),
+                Action::Print { text, .. } => Some(text.clone()),
                 _ => None,
             })
             .collect()

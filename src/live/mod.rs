@@ -61,6 +61,8 @@ pub struct Outcome {
 /// A live session to play.
 pub struct Request {
     pub routine: Routine,
+    /// What is printed while playing.
+    pub transcript: TranscriptMode,
     pub settings: Settings,
     /// Opening notes and where to start (see [`Shape`]).
     pub shape: Shape,
@@ -207,14 +209,54 @@ impl Answers {
     }
 }
 
+/// What a playing session prints on stdout. A screen reader reads what is printed aloud, over
+/// hipvoice's own voice: `Lines` or `None` keep it quiet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TranscriptMode {
+    /// Every line said: the planned ones, the count-downs and the answers to keys.
+    #[default]
+    Full,
+    /// Only the lines that tell what to do: no numbers counted, no "Hold.", no time checks, no
+    /// answers to keys (they are heard).
+    Lines,
+    /// Nothing.
+    None,
+}
+
+impl TranscriptMode {
+    pub const NAMES: [&'static str; 3] = ["full", "lines", "none"];
+
+    pub fn parse(s: &str) -> Option<TranscriptMode> {
+        match s {
+            "full" => Some(TranscriptMode::Full),
+            "lines" => Some(TranscriptMode::Lines),
+            "none" => Some(TranscriptMode::None),
+            _ => None,
+        }
+    }
+}
+
 /// Transcript lines, one per line; `\r\n` while the terminal is raw. A closed stdout never
 /// stops the session: the person is listening, not reading.
 struct Transcript<'a> {
     out: &'a mut dyn Write,
     raw: bool,
+    mode: TranscriptMode,
 }
 
 impl Transcript<'_> {
+    /// A planned line (`instruction` false for helper lines) or, with `None`, an answer.
+    fn said(&mut self, text: &str, instruction: Option<bool>) {
+        let print = match self.mode {
+            TranscriptMode::Full => true,
+            TranscriptMode::Lines => instruction == Some(true),
+            TranscriptMode::None => false,
+        };
+        if print {
+            self.line(text);
+        }
+    }
+
     fn line(&mut self, text: &str) {
         let end = if self.raw { "\r\n" } else { "\n" };
         let _ = write!(self.out, "{}{end}", crate::diag::escape(text));
@@ -292,6 +334,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
     let mut transcript = Transcript {
         out,
         raw: raw.is_some(),
+        mode: req.transcript,
     };
     // Never silent: the person would hear nothing and could not tell why.
     let (lowest, _) = conductor::VOLUME_RANGE;
@@ -418,12 +461,14 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
                                 None => ph.controls.stopping_nothing_saved.to_owned(),
                             };
                         }
-                        transcript.line(&text);
+                        transcript.said(&text, None);
                         let clip = answers.line(&text);
                         overlay(&mut handle, &mut cmd, clip);
                     }
                     Action::Sound(name) => overlay(&mut handle, &mut cmd, answers.sound(name)),
-                    Action::Print(text) => transcript.line(&text),
+                    Action::Print { text, instruction } => {
+                        transcript.said(&text, Some(instruction))
+                    }
                     Action::Status(playback, title) => {
                         if let Some(m) = media.as_mut() {
                             m.set(playback, &title);
