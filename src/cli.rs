@@ -62,6 +62,9 @@ pub enum Command {
         /// Routine files (or built-in names).
         #[arg(required = true)]
         files: Vec<String>,
+        /// Treat warnings (what a listener would stumble on) as errors: exit 1.
+        #[arg(long)]
+        strict: bool,
     },
     /// Print the timeline: every cue at its exact frame.
     Plan {
@@ -254,7 +257,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             output,
             session,
         } => render(&routine, &output, &session),
-        Command::Check { files } => check(&files),
+        Command::Check { files, strict } => check(&files, strict),
         Command::Play { routine, session } => play(&routine, &session, cli.verbose),
         // `hipvoice stretch --lead-in 5` is `hipvoice play stretch --lead-in 5`.
         Command::External(args) => {
@@ -591,7 +594,7 @@ fn list() -> Result<u8, Error> {
     })
 }
 
-fn check(files: &[String]) -> Result<u8, Error> {
+fn check(files: &[String], strict: bool) -> Result<u8, Error> {
     let mut worst = code::OK;
     for name in files {
         let loaded = if !Path::new(name).exists() && routine::builtin_source(name).is_some() {
@@ -602,8 +605,19 @@ fn check(files: &[String]) -> Result<u8, Error> {
         let outcome = loaded.and_then(|r| timeline(&r).map(|t| (r, t)));
         match outcome {
             Ok((r, t)) => {
+                for w in &r.warnings {
+                    eprintln!("{w}");
+                }
+                if strict && !r.warnings.is_empty() {
+                    worst = worst.max(code::INVALID_ROUTINE);
+                    continue;
+                }
+                let warned = match r.warnings.len() {
+                    0 => String::new(),
+                    n => format!(" {} (above).", show::count(n, "warning", "warnings")),
+                };
                 print(&format!(
-                    "{}: ok. {}, {}.\n",
+                    "{}: ok. {}, {}.{warned}\n",
                     crate::diag::escape(&r.source_name),
                     show::count(r.exercises.len(), "exercise", "exercises"),
                     show::length(t.frames, t.sample_rate)

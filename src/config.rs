@@ -236,7 +236,12 @@ mod tests {
             Some(crate::live::TranscriptMode::Lines)
         );
         std::fs::write(&p, "transcript = \"some\"\n").unwrap();
-        assert!(load(&p).unwrap_err().to_string().contains("config.toml:1:14: `transcript` must be"));
+        assert!(
+            load(&p)
+                .unwrap_err()
+                .to_string()
+                .contains("config.toml:1:14: `transcript` must be")
+        );
         std::fs::write(&p, "lead_in_secs = 601\n").unwrap();
         assert!(load(&p).is_err(), "601 is over the 600 s limit");
         std::fs::write(&p, "volum = 50\n").unwrap();

@@ -574,3 +574,41 @@ fn the_voice_must_speak_the_routines_language() {
         );
     }
 }
+
+/// Text a voice mangles or a listener cannot follow is a warning at its place (exit 0), and an
+/// error with --strict (exit 1).
+#[test]
+fn check_warns_about_text_written_for_the_eye() {
+    let f = "tests/lint/voice-traps.toml";
+    let o = run(&["check", f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("ok. 1 exercise, ") && stdout(&o).contains("warnings (above)."));
+    let err = stderr(&o);
+    for line in err.lines() {
+        assert!(
+            line.starts_with(&format!("{f}:")) && line.contains(": warning: "),
+            "{line}"
+        );
+        assert!(line.contains(". hint: "), "{line}");
+    }
+    golden(
+        std::path::Path::new("tests/lint/voice-traps.warnings"),
+        &err,
+    );
+    let o = run(&["check", "--strict", f]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), err, "the same warnings");
+    assert!(stdout(&o).is_empty());
+    let o = run(&[
+        "check",
+        "--strict",
+        "routines/stretch.toml",
+        "routines/strengthen.toml",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the shipped routines have nothing to warn about: {}",
+        stderr(&o)
+    );
+}

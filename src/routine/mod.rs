@@ -8,7 +8,7 @@ mod builtin;
 mod raw;
 mod validate;
 
-pub use validate::{nearest, toml_error};
+pub use validate::{lint, nearest, toml_error};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -75,6 +75,9 @@ pub struct Routine {
     pub origin: Origin,
     /// The file name used in diagnostics (`routines/stretch.toml` for built-ins).
     pub source_name: Arc<str>,
+    /// What a listener would stumble on (symbols, shorthand, wording that needs eyes, long
+    /// lines): `file:line:col: warning: ...`, in file order. Not errors: the routine plays.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Routine {
