@@ -84,6 +84,18 @@ pub enum Command {
         #[command(flatten)]
         session: SessionArgs,
     },
+    /// Print a shell completion script: `hipvoice completions bash > ~/.local/share/bash-completion/completions/hipvoice`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (`hipvoice man > ~/.local/share/man/man1/hipvoice.1`), or write it
+    /// with a page for each command into a folder (`hipvoice man --dir ~/.local/share/man/man1`).
+    Man {
+        /// Write hipvoice.1 and hipvoice-COMMAND.1 for every command into this folder.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// `hipvoice ROUTINE` plays it.
     #[command(external_subcommand)]
     External(Vec<String>),
@@ -258,6 +270,17 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             session,
         } => render(&routine, &output, &session),
         Command::Check { files, strict } => check(&files, strict),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "hipvoice",
+                &mut out,
+            );
+            print(&String::from_utf8_lossy(&out))
+        }
+        Command::Man { dir } => man(dir.as_deref()),
         Command::Play { routine, session } => play(&routine, &session, cli.verbose),
         // `hipvoice stretch --lead-in 5` is `hipvoice play stretch --lead-in 5`.
         Command::External(args) => {
@@ -270,6 +293,16 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                     verbose,
                 }) => play(&routine, &session, verbose || cli.verbose),
                 Ok(_) => Err(Error::usage("give one routine to play")),
+                // `hipvoice stretch --help` is play's help, and a success.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        clap::error::ErrorKind::DisplayHelp
+                            | clap::error::ErrorKind::DisplayVersion
+                    ) =>
+                {
+                    print(&e.render().to_string())
+                }
                 Err(e) => {
                     let text = e.render().to_string();
                     let first = text
@@ -460,6 +493,35 @@ fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Error> {
         show::length(s.timeline.frames, s.timeline.sample_rate),
         also.join(", ")
     );
+    Ok(code::OK)
+}
+
+/// The manual page from the command-line definitions (clap_mangen): printed, or written with
+/// one page per command into `dir`.
+fn man(dir: Option<&Path>) -> Result<u8, Error> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let page = |c: clap::Command| -> Result<Vec<u8>, Error> {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(c)
+            .render(&mut out)
+            .map_err(|e| Error::usage(format!("cannot write the manual page: {e}")))?;
+        Ok(out)
+    };
+    let Some(dir) = dir else {
+        return print(&String::from_utf8_lossy(&page(cmd)?));
+    };
+    let write = |name: String, bytes: Vec<u8>| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes)
+            .map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display())))
+    };
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("hipvoice-{}", sub.get_name());
+        let bin = format!("hipvoice {}", sub.get_name());
+        let sub = sub.clone().display_name(name.clone()).bin_name(bin);
+        write(format!("{name}.1"), page(sub)?)?;
+    }
+    write("hipvoice.1".to_owned(), page(cmd)?)?;
     Ok(code::OK)
 }
 

@@ -612,3 +612,77 @@ fn check_warns_about_text_written_for_the_eye() {
         stderr(&o)
     );
 }
+
+/// Shell completions and the manual page come from the command-line definitions, and the
+/// shells and `man` accept them: bash completes a command and an option; zsh and fish parse
+/// their scripts; `man` renders the pages.
+#[test]
+fn completions_and_the_manual_page_work_in_real_shells() {
+    let script = |shell: &str| {
+        let o = run(&["completions", shell]);
+        assert!(o.status.success(), "{shell}: {}", stderr(&o));
+        stdout(&o)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let bash = dir.path().join("hipvoice.bash");
+    std::fs::write(&bash, script("bash")).unwrap();
+    let complete = |words: &str, cword: usize| {
+        let o = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source '{}'; COMP_WORDS=({words}); COMP_CWORD={cword}; _hipvoice hipvoice \"${{COMP_WORDS[$COMP_CWORD]}}\" \"${{COMP_WORDS[$COMP_CWORD-1]}}\"; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+                bash.display()
+            ))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    assert_eq!(complete("hipvoice ch", 1).trim(), "check");
+    assert_eq!(
+        complete("hipvoice play stretch --trans", 3).trim(),
+        "--transcript"
+    );
+    for (shell, flag) in [("zsh", "-n"), ("fish", "--no-execute")] {
+        let file = dir.path().join(format!("hipvoice.{shell}"));
+        std::fs::write(&file, script(shell)).unwrap();
+        let o = std::process::Command::new(shell)
+            .arg(flag)
+            .arg(&file)
+            .output()
+            .unwrap_or_else(|e| panic!("{shell} is installed (scripts/install-deps): {e}"));
+        assert!(o.status.success(), "{shell}: {}", stderr(&o));
+    }
+
+    let pages = dir.path().join("man1");
+    std::fs::create_dir(&pages).unwrap();
+    let o = run(&["man", "--dir", pages.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let render = |page: &str| {
+        let o = std::process::Command::new("man")
+            .args(["-l", "-P", "cat"])
+            .arg(pages.join(page))
+            .env("MANWIDTH", "100")
+            .output()
+            .expect("man is installed (scripts/install-deps)");
+        assert!(o.status.success(), "{page}: {}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let main = render("hipvoice.1");
+    assert!(
+        main.contains("hipvoice - Physiotherapy routines, played by ear."),
+        "{main}"
+    );
+    let play = render("hipvoice-play.1");
+    assert!(
+        play.contains("hipvoice play [") && play.contains("--transcript"),
+        "{play}"
+    );
+    assert_eq!(
+        run(&["man"]).stdout,
+        std::fs::read(pages.join("hipvoice.1")).unwrap()
+    );
+    // `hipvoice ROUTINE --help` is play's help, and not an error.
+    let o = run(&["stretch", "--help"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Usage: hipvoice play"));
+}

@@ -46,7 +46,7 @@ fn there_is_an_example_of_each_kind_of_routine() {
 #[test]
 fn every_example_checks_and_keeps_the_timeline_rules() {
     let files = examples();
-    let mut args = vec!["check"];
+    let mut args = vec!["check", "--strict"];
     args.extend(files.iter().map(String::as_str));
     let o = run(&args);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
