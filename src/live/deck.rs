@@ -10,6 +10,9 @@
 //! - The cursor never passes the gate frame; while it waits there the timeline is silent and
 //!   the overlay lane still plays. Paused, the cursor stands still; the overlay still plays.
 //! - Gain (0.0 to 1.0) scales everything the deck plays, the overlay included.
+//! - The stream opens on [`PRE_ROLL_SECS`] of silence: whatever a sound server or device does to
+//!   the first samples of a new stream (a fade, a dropped fragment), it never does to the
+//!   session's first word.
 //! - Once started the source never ends by itself (it plays silence at the program's end and
 //!   says so through [`DeckHandle::finished`]); [`DeckCmd::stop`] ends it.
 
@@ -25,6 +28,9 @@ use crate::voice::Samples;
 /// How many frames are mixed at a time. Commands are read once a block, so one takes effect
 /// within 128 frames (5.8 ms at 22050 Hz) plus the device's buffer.
 pub const BLOCK: usize = 128;
+
+/// Silence at the start of every stream, before the timeline may play (seconds).
+pub const PRE_ROLL_SECS: f64 = 0.1;
 
 /// Room for commands in flight: the control thread sends a few per key press.
 const INBOX: usize = 64;
@@ -193,6 +199,8 @@ pub struct Deck {
     overlay: Option<(Samples, usize)>,
     block: [f32; BLOCK],
     idx: usize,
+    /// Blocks of the stream's opening silence still to play.
+    pre_roll: u64,
 }
 
 /// A deck playing silence at `rate` until a program is loaded, and its handle.
@@ -218,6 +226,7 @@ pub fn deck(rate: u32) -> (Deck, DeckHandle) {
         overlay: None,
         block: [0.0; BLOCK],
         idx: BLOCK,
+        pre_roll: (PRE_ROLL_SECS * f64::from(rate) / BLOCK as f64).ceil() as u64,
     };
     let h = DeckHandle {
         inbox: in_tx,
@@ -286,7 +295,9 @@ impl Deck {
 
         // The timeline: up to the gate, the program's end, or not at all while paused.
         let limit = self.gate.unwrap_or(u64::MAX).min(self.program.frames);
-        if !self.paused && self.pos < limit {
+        if self.pre_roll > 0 {
+            self.pre_roll -= 1;
+        } else if !self.paused && self.pos < limit {
             let n = (limit - self.pos).min(BLOCK as u64) as usize;
             self.program.fill(self.pos, &mut self.block[..n]);
             self.pos += n as u64;
@@ -407,9 +418,31 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        // The first block is read before any command: start on a fresh block.
+        // The first block is read before any command: start on a fresh block, after the
+        // stream's opening silence.
         d.idx = BLOCK;
+        d.pre_roll = 0;
         (d, h)
+    }
+
+    #[test]
+    fn a_stream_opens_on_silence_before_the_first_frame() {
+        let p = program(5000, &[0, 3000]);
+        let (mut d, mut h) = deck(22050);
+        h.send(DeckCmd {
+            load: Some(p.clone()),
+            mark: Some(1),
+            complete: Some(true),
+            ..Default::default()
+        })
+        .unwrap();
+        let pre = (PRE_ROLL_SECS * 22050.0 / BLOCK as f64).ceil() as usize * BLOCK;
+        assert!(pre >= 2205, "at least 100 ms");
+        let opening = take(&mut d, pre);
+        assert!(opening.iter().all(|&s| s == 0.0), "silence first");
+        assert_eq!(h.position().frame, 0, "the timeline waits");
+        let got = take(&mut d, 5000);
+        assert_eq!(got, p.render_all(), "then every frame, from the first");
     }
 
     #[test]
