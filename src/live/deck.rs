@@ -10,7 +10,8 @@
 //! - The cursor never passes the gate frame; while it waits there the timeline is silent and
 //!   the overlay lane still plays. Paused, the cursor stands still; the overlay still plays.
 //! - Gain (0.0 to 1.0) scales everything the deck plays, the overlay included.
-//! - The stream opens on [`PRE_ROLL_SECS`] of silence: whatever a sound server or device does to
+//! - The stream opens on [`PRE_ROLL_SECS`] (50 ms) of silence, which the opening's synthesis
+//!   takes anyway: whatever a sound server or device does to
 //!   the first samples of a new stream (a fade, a dropped fragment), it never does to the
 //!   session's first word.
 //! - Once started the source never ends by itself (it plays silence at the program's end and
@@ -30,7 +31,7 @@ use crate::voice::Samples;
 pub const BLOCK: usize = 128;
 
 /// Silence at the start of every stream, before the timeline may play (seconds).
-pub const PRE_ROLL_SECS: f64 = 0.1;
+pub const PRE_ROLL_SECS: f64 = 0.05;
 
 /// Room for commands in flight: the control thread sends a few per key press.
 const INBOX: usize = 64;
@@ -437,7 +438,7 @@ mod tests {
         })
         .unwrap();
         let pre = (PRE_ROLL_SECS * 22050.0 / BLOCK as f64).ceil() as usize * BLOCK;
-        assert!(pre >= 2205, "at least 100 ms");
+        assert!(pre >= 1102, "at least 50 ms");
         let opening = take(&mut d, pre);
         assert!(opening.iter().all(|&s| s == 0.0), "silence first");
         assert_eq!(h.position().frame, 0, "the timeline waits");
