@@ -11,9 +11,8 @@
 //!   the overlay lane still plays. Paused, the cursor stands still; the overlay still plays.
 //! - Gain (0.0 to 1.0) scales everything the deck plays, the overlay included.
 //! - The stream opens on [`PRE_ROLL_SECS`] (50 ms) of silence, which the opening's synthesis
-//!   takes anyway: whatever a sound server or device does to
-//!   the first samples of a new stream (a fade, a dropped fragment), it never does to the
-//!   session's first word.
+//!   takes anyway: whatever a sound server or device does to the first samples of a new
+//!   stream (a fade, a dropped fragment), it never does to the session's first word.
 //! - Once started the source never ends by itself (it plays silence at the program's end and
 //!   says so through [`DeckHandle::finished`]); [`DeckCmd::stop`] ends it.
 
