@@ -96,6 +96,8 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Print the JSON Schema of routine files, for editors (also in routines/schema.json).
+    Schema,
     /// `hipvoice ROUTINE` plays it.
     #[command(external_subcommand)]
     External(Vec<String>),
@@ -281,6 +283,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             print(&String::from_utf8_lossy(&out))
         }
         Command::Man { dir } => man(dir.as_deref()),
+        Command::Schema => print(&routine::schema::json()),
         Command::Play { routine, session } => play(&routine, &session, cli.verbose),
         // `hipvoice stretch --lead-in 5` is `hipvoice play stretch --lead-in 5`.
         Command::External(args) => {

@@ -6,6 +6,7 @@
 
 mod builtin;
 mod raw;
+pub mod schema;
 mod validate;
 
 pub use validate::{lint, nearest, toml_error};
