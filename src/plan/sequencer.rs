@@ -115,8 +115,13 @@ pub enum PlanError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
-    #[error("this routine lasts {minutes} minutes; the limit is {limit} minutes")]
-    TooLong { minutes: u64, limit: u64 },
+    /// Longer than [`limits::MAX_SESSION_SECS`]. Planning stops as soon as it passes the
+    /// limit (`more`), so an over-long routine is refused before its lines are synthesised.
+    #[error(
+        "this routine lasts {}{minutes} minutes; the limit is {limit} minutes",
+        if *more { "more than " } else { "" }
+    )]
+    TooLong { minutes: u64, limit: u64, more: bool },
     #[error("there are no built-in phrases for language \"{0}\"")]
     Language(String),
     /// A start sound as long as the hold or block it opens would play over its release.
@@ -167,6 +172,7 @@ pub fn plan(
         return Err(PlanError::TooLong {
             minutes: frames.div_ceil(60 * u64::from(options.sample_rate)),
             limit: (limits::MAX_SESSION_SECS / 60.0) as u64,
+            more: false,
         });
     }
     let mut cues = s.cues;
@@ -241,6 +247,14 @@ impl Seq<'_> {
     }
 
     fn len_of(&mut self, text: &str) -> Result<u64, PlanError> {
+        // Nothing more is synthesised once the session is over the limit.
+        if self.cur > frames_limit(self.rate) {
+            return Err(PlanError::TooLong {
+                minutes: self.cur / (60 * u64::from(self.rate)),
+                limit: (limits::MAX_SESSION_SECS / 60.0) as u64,
+                more: true,
+            });
+        }
         self.voice
             .speech_frames(text)
             .map_err(|source| PlanError::Voice {
