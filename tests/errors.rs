@@ -235,11 +235,7 @@ fn the_config_file_sets_defaults_and_flags_win() {
     );
 
     std::fs::write(dir.path().join("hipvoice/config.toml"), "rate = 1000\n").unwrap();
-    let o = hipvoice()
-        .env("XDG_CONFIG_HOME", dir.path())
-        .args(["show", "stretch"])
-        .output()
-        .unwrap();
+    let o = run_with_config(dir.path(), &["show", "stretch"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("hipvoice/config.toml:1:8: `rate` must be from 80 to 450 (got 1000)"),
@@ -248,6 +244,8 @@ fn the_config_file_sets_defaults_and_flags_win() {
     );
 }
 
+/// Routines in the config folder are found by their file's name; `list` names each routine as
+/// it is played and says which ones cannot be played, with exit code 1.
 #[test]
 fn user_routines_in_the_config_folder_are_found_by_name() {
     let dir = tempfile::tempdir().unwrap();
@@ -255,22 +253,22 @@ fn user_routines_in_the_config_folder_are_found_by_name() {
     std::fs::create_dir_all(&routines).unwrap();
     std::fs::copy(
         root().join("tests/fixtures/short.toml"),
-        routines.join("short.toml"),
+        routines.join("quick.toml"),
     )
     .unwrap();
-    let o = hipvoice()
-        .env("XDG_CONFIG_HOME", dir.path())
-        .args(["list"])
-        .output()
-        .unwrap();
+    std::fs::write(routines.join("broken.toml"), "id = \"x\"\n").unwrap();
+    let o = run_with_config(dir.path(), &["list"]);
     let out = stdout(&o);
-    assert!(out.contains("short: Short test. 1 exercise, "), "{out}");
-    assert!(out.lines().last().unwrap().ends_with("Yours."), "{out}");
-    let o = hipvoice()
-        .env("XDG_CONFIG_HOME", dir.path())
-        .args(["show", "short"])
-        .output()
-        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("quick: Short test. 1 exercise, "), "{out}");
+    assert!(out.contains(" Yours.\n"), "{out}");
+    assert!(out.contains("broken: cannot be played"), "{out}");
+    assert!(
+        stderr(&o).contains("broken.toml:1:1: this routine has no `title`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run_with_config(dir.path(), &["show", "quick"]);
     assert!(
         stdout(&o).starts_with("Short test (short)\n"),
         "{}",
@@ -290,11 +288,7 @@ fn a_users_routine_replaces_the_built_in_one_of_its_name() {
         .replace("id = \"short\"", "id = \"stretch\"")
         .replace("title = \"Short test\"", "title = \"My stretch\"");
     std::fs::write(routines.join("stretch.toml"), mine).unwrap();
-    let o = hipvoice()
-        .env("XDG_CONFIG_HOME", dir.path())
-        .args(["list"])
-        .output()
-        .unwrap();
+    let o = run_with_config(dir.path(), &["list"]);
     let out = stdout(&o);
     let lines: Vec<&str> = out.lines().collect();
     assert!(
@@ -306,11 +300,7 @@ fn a_users_routine_replaces_the_built_in_one_of_its_name() {
             && l.ends_with(" Yours, played in place of the built-in one.")),
         "{out}"
     );
-    let o = hipvoice()
-        .env("XDG_CONFIG_HOME", dir.path())
-        .args(["show", "stretch"])
-        .output()
-        .unwrap();
+    let o = run_with_config(dir.path(), &["show", "stretch"]);
     assert!(
         stdout(&o).starts_with("My stretch (stretch)\n"),
         "{}",
@@ -519,41 +509,6 @@ fn a_start_sound_longer_than_its_hold_is_refused() {
         "{}",
         stderr(&o)
     );
-}
-
-/// `list` names each routine as it is played (a file by its name) and says which ones cannot
-/// be played, with exit code 1.
-#[test]
-fn list_names_routines_as_they_are_played_and_reports_broken_ones() {
-    let dir = tempfile::tempdir().unwrap();
-    let routines = dir.path().join("hipvoice/routines");
-    std::fs::create_dir_all(&routines).unwrap();
-    std::fs::copy(
-        root().join("tests/fixtures/short.toml"),
-        routines.join("quick.toml"),
-    )
-    .unwrap();
-    std::fs::write(routines.join("broken.toml"), "id = \"x\"\n").unwrap();
-    let o = hipvoice()
-        .env("XDG_CONFIG_HOME", dir.path())
-        .args(["list"])
-        .output()
-        .unwrap();
-    let out = stdout(&o);
-    assert_eq!(o.status.code(), Some(1), "{out}");
-    assert!(out.contains("quick: Short test. 1 exercise, "), "{out}");
-    assert!(out.contains("broken: cannot be played"), "{out}");
-    assert!(
-        stderr(&o).contains("broken.toml:1:1: this routine has no `title`"),
-        "{}",
-        stderr(&o)
-    );
-    let o = hipvoice()
-        .env("XDG_CONFIG_HOME", dir.path())
-        .args(["show", "quick"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 /// A voice is named by its language too (`--voice en-gb`, the README's own example), and a voice

@@ -119,11 +119,7 @@ fn the_affected_side_comes_first() {
     };
     assert_eq!(first_side(&["--side", "right"]), "right");
     assert_eq!(first_side(&["--side", "left"]), "left");
-    let o = hipvoice()
-        .args(["show", f])
-        .env("XDG_CONFIG_HOME", root().join("tests/fixtures/no-config"))
-        .output()
-        .unwrap();
+    let o = run_with_config(&root().join("tests/fixtures/no-config"), &["show", f]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("hint: say which with --side left or --side right"),
@@ -137,11 +133,7 @@ fn the_affected_side_comes_first() {
         "affected_side = \"right\"\n",
     )
     .unwrap();
-    let o = hipvoice()
-        .args(["show", f])
-        .env("XDG_CONFIG_HOME", dir.path())
-        .output()
-        .unwrap();
+    let o = run_with_config(dir.path(), &["show", f]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stdout(&o).contains("speech: Start with your right leg."),

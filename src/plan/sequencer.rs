@@ -121,7 +121,11 @@ pub enum PlanError {
         "this routine lasts {}{minutes} minutes; the limit is {limit} minutes",
         if *more { "more than " } else { "" }
     )]
-    TooLong { minutes: u64, limit: u64, more: bool },
+    TooLong {
+        minutes: u64,
+        limit: u64,
+        more: bool,
+    },
     #[error("there are no built-in phrases for language \"{0}\"")]
     Language(String),
     /// A start sound as long as the hold or block it opens would play over its release.

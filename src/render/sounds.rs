@@ -312,6 +312,9 @@ mod tests {
         let alias = amplitude(mid, 22050.0, 22050.0 - 15000.0);
         assert!((tone - 0.3).abs() < 0.01, "1 kHz at {tone}");
         let db = 20.0 * (alias / tone).log10();
-        assert!(db < -60.0, "the 7.05 kHz alias is only {db:.1} dB below the tone");
+        assert!(
+            db < -60.0,
+            "the 7.05 kHz alias is only {db:.1} dB below the tone"
+        );
     }
 }

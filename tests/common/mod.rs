@@ -34,6 +34,16 @@ pub fn run(args: &[&str]) -> Output {
     hipvoice().args(args).output().expect("the binary runs")
 }
 
+/// `run` with `config` as the config folder (`XDG_CONFIG_HOME`): the user's config file,
+/// routines and sounds under `config/hipvoice/`.
+pub fn run_with_config(config: &Path, args: &[&str]) -> Output {
+    hipvoice()
+        .env("XDG_CONFIG_HOME", config)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
