@@ -42,6 +42,8 @@ pub mod config;
 pub mod diag;
 pub mod error;
 pub mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod live;
 pub mod output;
 pub mod phrases;

@@ -140,7 +140,7 @@ fn read_file(path: &Path, rate: u32) -> Result<Vec<f32>, (String, String)> {
 }
 
 /// Decodes a WAV to mono f32 at `rate`.
-fn decode<R: std::io::Read>(reader: R, rate: u32) -> Result<Vec<f32>, String> {
+pub fn decode<R: std::io::Read>(reader: R, rate: u32) -> Result<Vec<f32>, String> {
     let mut wav =
         hound::WavReader::new(reader).map_err(|e| format!("not a readable WAV file ({e})"))?;
     let spec = wav.spec();
@@ -172,9 +172,17 @@ fn decode<R: std::io::Read>(reader: R, rate: u32) -> Result<Vec<f32>, String> {
         }
     }
     .map_err(|e| format!("the WAV data is damaged ({e})"))?;
+    // A float file may hold NaN or infinities: silence there, never a poisoned mix.
     let mono: Vec<f32> = interleaved
         .chunks(channels)
         .map(|c| c.iter().sum::<f32>() / channels as f32)
+        .map(|v| {
+            if v.is_finite() {
+                v.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            }
+        })
         .collect();
     Ok(resample(&mono, spec.sample_rate, rate))
 }

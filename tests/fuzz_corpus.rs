@@ -1,0 +1,47 @@
+//! The fuzzers' properties over their seed corpus and over every input they have found
+//! (tests/fuzz/found/TARGET/): regression tests that run with the rest, no fuzzer needed.
+
+mod common;
+
+use common::*;
+
+fn inputs(target: &str) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for dir in [
+        format!("tests/fuzz/corpus/{target}"),
+        format!("tests/fuzz/found/{target}"),
+    ] {
+        if let Ok(entries) = std::fs::read_dir(root().join(dir)) {
+            files.extend(entries.map(|e| e.unwrap().path()));
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_routine_input_keeps_the_properties() {
+    let bank = hipvoice::fuzzing::bank();
+    let mut files = inputs("routine");
+    files.extend(inputs("plan"));
+    assert!(files.len() >= 10);
+    for f in files {
+        let data = std::fs::read(&f).unwrap();
+        let r = std::panic::catch_unwind(|| {
+            hipvoice::fuzzing::routine(&data);
+            hipvoice::fuzzing::plan(&bank, &data);
+        });
+        assert!(r.is_ok(), "{}", f.display());
+    }
+}
+
+#[test]
+fn every_sound_input_keeps_the_properties() {
+    let files = inputs("sound");
+    assert!(files.len() >= 3);
+    for f in files {
+        let data = std::fs::read(&f).unwrap();
+        let r = std::panic::catch_unwind(|| hipvoice::fuzzing::sound(&data));
+        assert!(r.is_ok(), "{}", f.display());
+    }
+}
