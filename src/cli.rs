@@ -477,7 +477,16 @@ fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Error> {
     // complete.
     let target = export::Target::create(path, format).map_err(|e| Error::usage(e.to_string()))?;
     let mut s = Session::prepare_shaped(&r, &settings, &session.shape(&r, name, false))?;
-    let program = s.program()?.with_gain(settings.volume);
+    // As in play: a file is never made silent by a volume under the floor.
+    let (lowest, _) = live::conductor::VOLUME_RANGE;
+    let floor = lowest as f32 / 100.0;
+    if settings.volume < floor {
+        eprintln!(
+            "hipvoice: volume {:.0}% would be too quiet to hear; rendering at {lowest}%.",
+            settings.volume * 100.0
+        );
+    }
+    let program = s.program()?.with_gain(settings.volume.max(floor));
     let written = match target.write(&program, &s.timeline, &stop) {
         Ok(w) => w,
         Err(e @ export::ExportError::Interrupted { .. }) => {
@@ -486,13 +495,14 @@ fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Error> {
         }
         Err(e) => return Err(Error::usage(e.to_string())),
     };
-    let mut also = vec![format!("captions {}", written.captions.display())];
+    let shown = |p: &Path| crate::diag::escape(&p.display().to_string()).into_owned();
+    let mut also = vec![format!("captions {}", shown(&written.captions))];
     if let Some(c) = &written.chapters {
-        also.push(format!("chapters {}", c.display()));
+        also.push(format!("chapters {}", shown(c)));
     }
     eprintln!(
         "hipvoice: wrote {} ({}), {}.",
-        written.audio.display(),
+        crate::diag::escape(&written.audio.display().to_string()),
         show::length(s.timeline.frames, s.timeline.sample_rate),
         also.join(", ")
     );

@@ -354,3 +354,31 @@ fn exercises_are_numbered_in_playing_order() {
         ]
     );
 }
+
+/// Sides that alternate every rep name the side whenever the cue does not ("Lift." alone would
+/// leave someone on the mat guessing the leg).
+#[test]
+fn alternating_sides_are_named_when_the_cue_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alt.toml");
+    std::fs::write(
+        &file,
+        "id = \"alt\"\ntitle = \"Alt\"\n[[exercise]]\nid = \"lifts\"\nname = \"Lifts\"\ncue = \"Lift your {side} leg.\"\nshort_cue = \"Lift.\"\nsides = \"alternating\"\nreps = 2\nhold_secs = 3\n",
+    )
+    .unwrap();
+    let t = timeline(&[file.to_str().unwrap()]);
+    for h in t.of_kind(hipvoice::plan::CueKind::Hold).skip(1) {
+        let side = h.side.unwrap().as_str();
+        let step = t
+            .of_kind(hipvoice::plan::CueKind::Step)
+            .find(|s| s.start <= h.start && h.start < s.end)
+            .unwrap();
+        let said: Vec<&str> = t
+            .of_kind(hipvoice::plan::CueKind::Speech)
+            .filter(|c| c.start >= step.start && c.start < h.start)
+            .filter_map(|c| c.text.as_deref())
+            .collect();
+        let named = format!("{}{} leg.", side[..1].to_uppercase(), &side[1..]);
+        assert!(said.contains(&named.as_str()), "{said:?}");
+    }
+}

@@ -100,6 +100,26 @@ fn volume_scales_the_whole_mix() {
     assert!((ratio - 0.5).abs() < 0.01, "ratio {ratio}");
 }
 
+/// A volume under 10% renders at 10%, never a silent file.
+#[test]
+fn a_render_is_never_silent() {
+    let args = ["--lead-in", "0"];
+    let (_d1, zero) = render(
+        "tests/fixtures/short.toml",
+        "zero.wav",
+        &[args[0], args[1], "--volume", "0"],
+    );
+    let (_d2, ten) = render(
+        "tests/fixtures/short.toml",
+        "ten.wav",
+        &[args[0], args[1], "--volume", "10"],
+    );
+    let (a, _) = read_wav(&zero);
+    let (b, _) = read_wav(&ten);
+    assert!(rms(&a) > 0.0);
+    assert!((rms(&a) / rms(&b) - 1.0).abs() < 0.01);
+}
+
 #[test]
 fn captions_and_chapters_follow_the_plan() {
     let t = plan("stretch", &[]);
@@ -323,6 +343,20 @@ fn a_render_that_fails_leaves_no_partial_file() {
     );
     assert_eq!(std::fs::read(&out).unwrap(), b"the previous render");
     assert_eq!(leftovers(dir.path(), &["s.wav"]), Vec::<String>::new());
+
+    // A folder in the place of the audio file: refused before anything is written, and the
+    // captions beside it are left as they were.
+    let folder = dir.path().join("f.wav");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(dir.path().join("f.vtt"), b"old captions").unwrap();
+    let o = run(&["render", "stretch", "-o", folder.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("it is a folder"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(dir.path().join("f.vtt")).unwrap(),
+        b"old captions"
+    );
+    assert!(!dir.path().join("f.chapters.vtt").exists());
 
     // A folder that cannot be written is found before any work.
     let o = run(&["render", "stretch", "-o", "/proc/session.wav"]);

@@ -427,7 +427,8 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         let now = started.elapsed();
         let mut cmd = DeckCmd::default();
         if !gain_sent {
-            cmd.gain = Some(req.settings.volume);
+            // The volume as the conductor holds it: never under the floor.
+            cmd.gain = Some(volume as f32 / 100.0);
             gain_sent = true;
         }
         let mut end = None;

@@ -1016,6 +1016,20 @@ impl Seq<'_> {
         let whole_cue = ex.kind == Kind::Timed
             || r.first_rep
             || (ex.short_cue.is_none() && rep == 1 && ex.kind == Kind::Hold);
+        // Sides that alternate every rep: the side is said whenever the cue to be said does
+        // not name it (a short cue such as "Lift.", a timed block's cue).
+        let to_say: &[Text] = if whole_cue {
+            &ex.cue
+        } else {
+            ex.short_cue.as_deref().unwrap_or(&[])
+        };
+        if ex.sides == Sides::Alternating
+            && side.is_some()
+            && (whole_cue || ex.short_cue.is_some())
+            && !to_say.iter().any(Text::names_side)
+        {
+            self.say_text(&Text::derived(ph.short_side), side)?;
+        }
         if whole_cue {
             for line in &ex.cue {
                 self.say_text(line, side)?;

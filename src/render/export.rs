@@ -64,10 +64,19 @@ fn vtt(t: &Timeline, kind: CueKind, prefix: &str) -> String {
             i + 1,
             timestamp(c.start, t.sample_rate),
             timestamp(c.end, t.sample_rate),
-            crate::diag::escape(c.text.as_deref().unwrap_or(""))
+            vtt_text(c.text.as_deref().unwrap_or(""))
         );
     }
     out
+}
+
+/// Cue text for WebVTT: `&` and `<` are markup there, and `-->` would end the cue early;
+/// control characters are escaped as everywhere.
+fn vtt_text(text: &str) -> String {
+    crate::diag::escape(text)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace("-->", "--&gt;")
 }
 
 /// WebVTT captions: one cue per spoken line, at its frames.
@@ -101,6 +110,11 @@ pub struct Target {
 }
 
 fn temp_beside(path: &Path) -> Result<(PathBuf, tempfile::NamedTempFile), ExportError> {
+    // A folder where a file will go would fail only at the last rename, after other files
+    // were already in place: refuse it before anything is written.
+    if path.is_dir() {
+        return Err(write_err(path, "it is a folder"));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -269,4 +283,18 @@ fn write_ogg(
     }
     enc.finish().map_err(|e| write_err(path, e))?;
     sink.flush().map_err(|e| write_err(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caption_text_cannot_break_a_cue() {
+        assert_eq!(vtt_text("Hold."), "Hold.");
+        assert_eq!(
+            vtt_text("Caps & <b>bold</b> --> two \u{1b}[2J"),
+            "Caps &amp; &lt;b>bold&lt;/b> --&gt; two \\u{1b}[2J"
+        );
+    }
 }
