@@ -18,6 +18,8 @@ pub struct Phrases {
     /// Words for 20, 30 ... 90.
     pub tens: [&'static str; 8],
     pub tens_join: &'static str,
+    /// The word for 100 (a volume of "one hundred percent").
+    pub hundred: &'static str,
     pub point: &'static str,
     pub second: &'static str,
     pub half_second: &'static str,
@@ -148,6 +150,7 @@ pub static EN: Phrases = Phrases {
         "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
     ],
     tens_join: "-",
+    hundred: "one hundred",
     point: "point",
     second: "second",
     half_second: "half a second",
@@ -285,6 +288,7 @@ impl Phrases {
                     u => format!("{tens}{}{}", self.tens_join, self.small[u as usize]),
                 }
             }
+            100 => self.hundred.to_owned(),
             _ => n.to_string(),
         }
     }
@@ -351,7 +355,8 @@ mod tests {
         assert_eq!(EN.number(13), "thirteen");
         assert_eq!(EN.number(20), "twenty");
         assert_eq!(EN.number(45), "forty-five");
-        assert_eq!(EN.number(100), "100");
+        assert_eq!(EN.number(100), "one hundred");
+        assert_eq!(EN.number(101), "101");
         assert_eq!(EN.count(3), "Three.");
     }
 

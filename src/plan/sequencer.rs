@@ -731,19 +731,21 @@ impl Seq<'_> {
                 self.say(&text)?;
             }
         }
+        // A name that ends its own sentence ("Bridges!") does not get another full stop.
+        let name = ex.name.trim_end_matches(['.', '!', '?']);
         if full && total == 1 {
-            self.say(&phrases::fill(ph.exercise_only, &[("name", &ex.name)]))?;
+            self.say(&phrases::fill(ph.exercise_only, &[("name", name)]))?;
         } else if full {
             self.say(&phrases::fill(
                 ph.exercise_of,
                 &[
                     ("n", &n.to_string()),
                     ("total", &total.to_string()),
-                    ("name", &ex.name),
+                    ("name", name),
                 ],
             ))?;
         } else {
-            self.say(&format!("{}.", ex.name.trim_end_matches('.')))?;
+            self.say(&format!("{}.", name))?;
         }
         self.say(&self.dose_line(ex))?;
         if ex.kind == Kind::Hold {
