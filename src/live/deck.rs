@@ -409,8 +409,10 @@ mod tests {
         d.by_ref().take(n).collect()
     }
 
-    fn loaded(p: &Arc<Program>) -> (Deck, DeckHandle) {
-        let (mut d, mut h) = deck(22050);
+    /// A new deck with `p` loaded as the whole session, the stream's opening silence still to
+    /// play.
+    fn opening(p: &Arc<Program>) -> (Deck, DeckHandle) {
+        let (d, mut h) = deck(22050);
         h.send(DeckCmd {
             load: Some(p.clone()),
             mark: Some(1),
@@ -418,8 +420,13 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        // The first block is read before any command: start on a fresh block, after the
-        // stream's opening silence.
+        (d, h)
+    }
+
+    /// `opening`, past the opening silence: the next block is the program's first.
+    fn loaded(p: &Arc<Program>) -> (Deck, DeckHandle) {
+        let (mut d, h) = opening(p);
+        // The first block is read before any command: start on a fresh block.
         d.idx = BLOCK;
         d.pre_roll = 0;
         (d, h)
@@ -428,14 +435,7 @@ mod tests {
     #[test]
     fn a_stream_opens_on_silence_before_the_first_frame() {
         let p = program(5000, &[0, 3000]);
-        let (mut d, mut h) = deck(22050);
-        h.send(DeckCmd {
-            load: Some(p.clone()),
-            mark: Some(1),
-            complete: Some(true),
-            ..Default::default()
-        })
-        .unwrap();
+        let (mut d, h) = opening(&p);
         let pre = (PRE_ROLL_SECS * 22050.0 / BLOCK as f64).ceil() as usize * BLOCK;
         assert!(pre >= 1102, "at least 50 ms");
         let opening = take(&mut d, pre);

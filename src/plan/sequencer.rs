@@ -339,6 +339,14 @@ impl Seq<'_> {
         Ok(())
     }
 
+    /// Routine lines, one after another, for a side.
+    fn say_lines(&mut self, lines: &[Text], side: Option<Side>) -> Result<(), PlanError> {
+        for line in lines {
+            self.say_text(line, side)?;
+        }
+        Ok(())
+    }
+
     fn sound(&mut self, sound: &SoundRef) {
         let len = (self.sound_frames)(sound);
         self.push(
@@ -525,12 +533,8 @@ impl Seq<'_> {
             };
             self.say(&phrases::fill(self.ph.continuing_with, &[("name", name)]))?;
         }
-        for line in &r.safety {
-            self.say_text(line, None)?;
-        }
-        for line in &r.lead_in {
-            self.say_text(line, None)?;
-        }
+        self.say_lines(&r.safety, None)?;
+        self.say_lines(&r.lead_in, None)?;
         let lead_in = o
             .lead_in_secs
             .or(r.lead_in_secs)
@@ -770,15 +774,11 @@ impl Seq<'_> {
             self.say(&phrases::fill(ph.start_side, &[("side", ph.side(side))]))?;
         }
         if full {
-            for line in &ex.caution {
-                self.say_text(line, order.first().copied())?;
-            }
+            self.say_lines(&ex.caution, order.first().copied())?;
         }
         // The setup is said in every round of a circuit: the person comes from another
         // exercise and another position.
-        for line in &ex.setup {
-            self.say_text(line, order.first().copied())?;
-        }
+        self.say_lines(&ex.setup, order.first().copied())?;
         self.window(CueKind::Prepare, ex.setup_secs, None, 0)?;
 
         let sets = ex.sets.value;
@@ -827,9 +827,7 @@ impl Seq<'_> {
                             self.sound(&SWITCH);
                             match &ex.switch {
                                 Some(lines) => {
-                                    for line in lines {
-                                        self.say_text(line, Some(side))?;
-                                    }
+                                    self.say_lines(lines, Some(side))?;
                                 }
                                 None => {
                                     self.say(&phrases::fill(
@@ -1033,15 +1031,11 @@ impl Seq<'_> {
             self.say_text(&Text::derived(ph.short_side), side)?;
         }
         if whole_cue {
-            for line in &ex.cue {
-                self.say_text(line, side)?;
-            }
+            self.say_lines(&ex.cue, side)?;
         } else {
             match &ex.short_cue {
                 Some(lines) => {
-                    for line in lines {
-                        self.say_text(line, side)?;
-                    }
+                    self.say_lines(lines, side)?;
                 }
                 None if side_cue && side.is_some() => {
                     self.say_text(&Text::derived(ph.short_side), side)?;
@@ -1072,25 +1066,22 @@ impl Seq<'_> {
                     &line,
                     r.technique,
                 )?;
-                for line in &ex.release {
-                    self.say_text(line, side)?;
-                }
+                self.say_lines(&ex.release, side)?;
                 self.window(CueKind::Move, ex.tempo_secs, None, 0)?;
             }
             Kind::Reps => {
                 // Moving reps hear a technique reminder, in turn, before the first rep of each
                 // side and set, and their release lines after the last.
-                if rep == 1 && !ex.technique.is_empty() {
-                    let line = ex.technique[*r.technique % ex.technique.len()].clone();
+                if rep == 1
+                    && let Some(line) = next_technique(ex, *r.technique)
+                {
                     *r.technique += 1;
-                    self.say_text(&line, side)?;
+                    self.say_text(line, side)?;
                 }
                 self.phases(ex, side)?;
                 let last_side = ex.sides != Sides::Alternating || !number;
                 if rep == reps && last_side {
-                    for line in &ex.release {
-                        self.say_text(line, side)?;
-                    }
+                    self.say_lines(&ex.release, side)?;
                 }
             }
             Kind::Timed => {
@@ -1104,9 +1095,7 @@ impl Seq<'_> {
                     &line,
                     r.technique,
                 )?;
-                for line in &ex.release {
-                    self.say_text(line, side)?;
-                }
+                self.say_lines(&ex.release, side)?;
             }
         }
         Ok(())
@@ -1131,11 +1120,7 @@ impl Seq<'_> {
     fn fits_in_hold(&mut self, ex: &Exercise, text: &str) -> Result<bool, PlanError> {
         let d = self.len_of(text)?;
         let secs = ex.hold_secs.value;
-        let count = if secs >= f64::from(ex.countdown) + 2.0 {
-            u64::from(ex.countdown) * u64::from(self.rate)
-        } else {
-            0
-        };
+        let count = u64::from(counted_secs(ex, secs)) * u64::from(self.rate);
         let used = (self.sound_frames)(&ex.start_sound) + 2 * self.f(self.p.min_gap_secs) + count;
         Ok(d + used <= self.f(secs))
     }
@@ -1231,11 +1216,7 @@ impl Seq<'_> {
         );
         let gap = self.f(self.p.min_gap_secs);
         let free_from = start + start_len + gap;
-        let count = if secs >= f64::from(ex.countdown) + 2.0 {
-            ex.countdown
-        } else {
-            0
-        };
+        let count = counted_secs(ex, secs);
         let cd_start = self.countdown(end, count, free_from)?;
         let limit = cd_start.saturating_sub(gap);
         let ph = self.ph;
@@ -1246,8 +1227,7 @@ impl Seq<'_> {
                 break;
             }
         }
-        if !ex.technique.is_empty() {
-            let line = &ex.technique[*technique % ex.technique.len()];
+        if let Some(line) = next_technique(ex, *technique) {
             let text = line.render(side, |s| ph.side(s));
             // A reminder a little after the opening line, where the body has settled.
             let at = said_until + self.f(self.p.technique_after_secs).min(len / 4);
@@ -1281,7 +1261,9 @@ impl Seq<'_> {
             let every = self.f(self.p.technique_every_secs);
             let mut at = start + every;
             while at < limit {
-                let line = &ex.technique[*technique % ex.technique.len()];
+                let Some(line) = next_technique(ex, *technique) else {
+                    break;
+                };
                 let text = line.render(side, |s| ph.side(s));
                 let d = self.len_of(&text)?;
                 let clear = !self.cues.iter().rev().take(64).any(|c| {
@@ -1313,6 +1295,21 @@ impl Seq<'_> {
         self.cur = end + release_len + self.f(self.p.after_sound_secs);
         Ok(())
     }
+}
+
+/// How many of the last seconds of a hold or block of `secs` are counted aloud: the exercise's
+/// `countdown`, only where the hold is at least 2 s longer than it.
+fn counted_secs(ex: &Exercise, secs: f64) -> u32 {
+    if secs >= f64::from(ex.countdown) + 2.0 {
+        ex.countdown
+    } else {
+        0
+    }
+}
+
+/// The next technique reminder of an exercise, in turn (`counter` counts those said).
+fn next_technique(ex: &Exercise, counter: usize) -> Option<&Text> {
+    (!ex.technique.is_empty()).then(|| &ex.technique[counter % ex.technique.len()])
 }
 
 /// Where a circuit stands in the session.
