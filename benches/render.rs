@@ -16,6 +16,7 @@ fn settings() -> Settings {
         volume: 1.0,
         lead_in: None,
         affected_side: None,
+        transcript: Default::default(),
     }
 }
 

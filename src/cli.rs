@@ -163,6 +163,7 @@ impl SessionArgs {
             volume: self.volume.or(config.volume).unwrap_or(100) as f32 / 100.0,
             lead_in: self.lead_in.or(config.lead_in_secs),
             affected_side: self.side.or(config.affected_side.map(|s| s.0)),
+            transcript: self.transcript.or(config.transcript).unwrap_or_default(),
         })
     }
 }
@@ -405,16 +406,7 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
         let ctl = &phrases::for_language_or_english(&r.language).controls;
         shape.notes.insert(0, ctl.keys_hint.to_owned());
     }
-    let transcript = match session.transcript {
-        Some(t) => t,
-        None => config::path()
-            .map(|p| config::load(&p).map_err(|d| Error::usage(d.to_string())))
-            .transpose()?
-            .and_then(|c| c.transcript)
-            .unwrap_or_default(),
-    };
     let request = live::Request {
-        transcript,
         routine: r,
         settings,
         shape,

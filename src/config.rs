@@ -28,7 +28,7 @@ pub struct Config {
     /// start with it.
     pub affected_side: Option<AffectedSide>,
     /// What `play` prints: "full", "lines" or "none".
-    pub transcript: Option<crate::live::TranscriptMode>,
+    pub transcript: Option<crate::session::TranscriptMode>,
 }
 
 /// `affected_side` as written in the config file.
@@ -140,7 +140,7 @@ pub fn load(path: &Path) -> Result<Config, Diagnostics> {
         }
     });
     let transcript = raw.transcript.and_then(|v| {
-        let t = crate::live::TranscriptMode::parse(v.get_ref());
+        let t = crate::session::TranscriptMode::parse(v.get_ref());
         if t.is_none() {
             problems.push(
                 Diagnostic::new(
@@ -233,7 +233,7 @@ mod tests {
         std::fs::write(&p, "transcript = \"lines\"\n").unwrap();
         assert_eq!(
             load(&p).unwrap().transcript,
-            Some(crate::live::TranscriptMode::Lines)
+            Some(crate::session::TranscriptMode::Lines)
         );
         std::fs::write(&p, "transcript = \"some\"\n").unwrap();
         assert!(

@@ -19,6 +19,35 @@ pub struct Settings {
     pub lead_in: Option<f64>,
     /// The person's affected side (see [`PlanOptions::affected_side`]).
     pub affected_side: Option<Side>,
+    /// What `play` prints while it plays.
+    pub transcript: TranscriptMode,
+}
+
+/// What a playing session prints on stdout. A screen reader reads what is printed aloud, over
+/// hipvoice's own voice: `Lines` or `None` keep it quiet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TranscriptMode {
+    /// Every line said: the planned ones, the count-downs and the answers to keys.
+    #[default]
+    Full,
+    /// Only the lines that tell what to do: no numbers counted, no "Hold.", no time checks, no
+    /// answers to keys (they are heard).
+    Lines,
+    /// Nothing.
+    None,
+}
+
+impl TranscriptMode {
+    pub const NAMES: [&'static str; 3] = ["full", "lines", "none"];
+
+    pub fn parse(s: &str) -> Option<TranscriptMode> {
+        match s {
+            "full" => Some(TranscriptMode::Full),
+            "lines" => Some(TranscriptMode::Lines),
+            "none" => Some(TranscriptMode::None),
+            _ => None,
+        }
+    }
 }
 
 /// What else shapes a plan besides the settings.

@@ -23,6 +23,7 @@ use std::sync::mpsc::{self, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub use crate::session::TranscriptMode;
 pub use conductor::{Action, Command, Conductor, Ended, Event, Playback};
 pub use deck::{DeckCmd, DeckHandle};
 
@@ -61,8 +62,6 @@ pub struct Outcome {
 /// A live session to play.
 pub struct Request {
     pub routine: Routine,
-    /// What is printed while playing.
-    pub transcript: TranscriptMode,
     pub settings: Settings,
     /// Opening notes and where to start (see [`Shape`]).
     pub shape: Shape,
@@ -209,33 +208,6 @@ impl Answers {
     }
 }
 
-/// What a playing session prints on stdout. A screen reader reads what is printed aloud, over
-/// hipvoice's own voice: `Lines` or `None` keep it quiet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TranscriptMode {
-    /// Every line said: the planned ones, the count-downs and the answers to keys.
-    #[default]
-    Full,
-    /// Only the lines that tell what to do: no numbers counted, no "Hold.", no time checks, no
-    /// answers to keys (they are heard).
-    Lines,
-    /// Nothing.
-    None,
-}
-
-impl TranscriptMode {
-    pub const NAMES: [&'static str; 3] = ["full", "lines", "none"];
-
-    pub fn parse(s: &str) -> Option<TranscriptMode> {
-        match s {
-            "full" => Some(TranscriptMode::Full),
-            "lines" => Some(TranscriptMode::Lines),
-            "none" => Some(TranscriptMode::None),
-            _ => None,
-        }
-    }
-}
-
 /// Transcript lines, one per line; `\r\n` while the terminal is raw. A closed stdout never
 /// stops the session: the person is listening, not reading.
 struct Transcript<'a> {
@@ -334,7 +306,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
     let mut transcript = Transcript {
         out,
         raw: raw.is_some(),
-        mode: req.transcript,
+        mode: req.settings.transcript,
     };
     // Never silent: the person would hear nothing and could not tell why.
     let (lowest, _) = conductor::VOLUME_RANGE;
