@@ -209,3 +209,24 @@ fn the_transcript_can_be_only_the_instructions_or_nothing() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), "");
 }
+
+/// A volume under 10% plays at 10%: a session is never silent.
+#[test]
+#[ignore = "needs a sound server: run scripts/test"]
+fn a_live_session_is_never_silent() {
+    let Some(sink) = sink() else { return };
+    let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    let rec = record(&sink);
+    let o = hipvoice()
+        .args(["play", "tests/fixtures/short.toml", "--volume", "0"])
+        .output()
+        .unwrap();
+    let (x, _, _dir) = rec.stop();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("playing at 10%"), "{}", stderr(&o));
+    assert!(
+        peak(&x) > 0.01,
+        "the session was silent (peak {})",
+        peak(&x)
+    );
+}
