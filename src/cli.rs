@@ -444,9 +444,10 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
                     String::new()
                 };
                 Err(Error::Device(format!(
-                    "the sound output stopped at {} of {} (the sound server went away or the device was removed).{how}",
+                    "the sound output stopped at {} of {} and did not come back in {} seconds (the sound server went away or the device was removed).{how}",
                     clock(at),
-                    clock(of)
+                    clock(of),
+                    crate::live::REOPEN_FOR.as_secs()
                 )))
             }
         },

@@ -92,6 +92,11 @@ pub struct Controls {
     /// Said every few minutes while paused.
     pub still_paused: &'static str,
     pub resuming: &'static str,
+    /// Said when the sound output came back after it was lost (a restarted sound server, a
+    /// new headset); the part that was playing then starts again.
+    pub sound_back: &'static str,
+    /// The same, when the session was paused: it stays paused.
+    pub sound_back_paused: &'static str,
     pub next: &'static str,
     pub back: &'static str,
     /// `r` with nothing said yet.
@@ -199,6 +204,8 @@ pub static EN: Phrases = Phrases {
         paused: "Paused.",
         still_paused: "Still paused. Press space to go on.",
         resuming: "Going on.",
+        sound_back: "The sound is back. Starting this part again.",
+        sound_back_paused: "The sound is back. Still paused. Press space to go on.",
         next: "Next.",
         back: "Back.",
         nothing_to_repeat: "Nothing to repeat yet.",

@@ -42,8 +42,12 @@ pub enum Command {
     Quit,
     /// SIGINT, SIGTERM or SIGHUP: end now, without a spoken answer.
     Signal,
-    /// The audio output failed (the sound server died, the device went away): end now.
+    /// The audio output stopped pulling samples (the sound server died, the device went
+    /// away): the place is saved and the session waits, silent, for [`Event::DeviceBack`]
+    /// or [`Command::DeviceGone`].
     DeviceLost,
+    /// The audio output could not be opened again in time: end now.
+    DeviceGone,
     /// A key that means nothing: a soft sound says it was heard.
     Unknown,
 }
@@ -64,6 +68,9 @@ pub enum Event {
         /// The cursor is at the end of a complete program.
         finished: bool,
     },
+    /// After [`Command::DeviceLost`]: a new output is open, with a new deck playing the
+    /// current program (its marks and overlay count start again from zero).
+    DeviceBack,
     /// A program is ready to load: the loop holds its samples under `generation`.
     Ready {
         generation: u16,
@@ -97,7 +104,7 @@ pub enum Ended {
         at: u64,
         of: u64,
     },
-    /// The audio output failed.
+    /// The audio output was lost and could not be opened again.
     DeviceLost {
         at: u64,
         of: u64,
@@ -170,6 +177,11 @@ enum Mode {
     },
     Quitting {
         until: Duration,
+    },
+    /// The output is gone; waiting for it to come back. `paused`: the session was paused
+    /// (or the person paused it meanwhile), and stays so when the sound returns.
+    Lost {
+        paused: bool,
     },
     Ended,
 }
@@ -340,8 +352,43 @@ impl Conductor {
                 finished,
             } => self.tick(now, frame, mark, overlays_done, finished, &mut out),
             Event::Command(c) => self.command(now, c, &mut out),
+            Event::DeviceBack => self.device_back(now, &mut out),
         }
         out
+    }
+
+    /// A new output plays the current program: the part that was playing starts again from
+    /// its step's start (a hold or a line cut by the fault is never counted as done), after a
+    /// word that the sound is back. A paused session stays paused where it was.
+    fn device_back(&mut self, now: Duration, out: &mut Vec<Action>) {
+        let Mode::Lost { paused } = self.mode else {
+            return;
+        };
+        // The new deck counts its own overlays and knows no gate.
+        self.overlays_sent = 0;
+        self.overlays_done = 0;
+        self.gated = false;
+        if self.t.frames == 0 {
+            // Lost before the opening was ready: it loads when it is.
+            self.mode = Mode::Starting;
+            return;
+        }
+        let ctl = &self.ph.controls;
+        out.push(Action::Gain(self.volume as f32 / 100.0));
+        if paused {
+            self.mode = Mode::Paused { last_said: now };
+            self.seek(self.pos, out);
+            out.push(Action::Pause(true));
+            self.say(ctl.sound_back_paused.to_owned(), out);
+        } else {
+            self.mode = Mode::Playing;
+            let to = self.step_at(self.pos).map_or(self.pos, |s| s.start);
+            self.seek(to, out);
+            out.push(Action::Pause(false));
+            self.say(ctl.sound_back.to_owned(), out);
+        }
+        self.last_step = None;
+        self.update_status(out);
     }
 
     fn ready(
@@ -356,7 +403,9 @@ impl Conductor {
             // Made at a rate the person has already changed again: a newer one is coming.
             return;
         }
-        let first = self.mode == Mode::Starting;
+        // The first program, also when the output was lost before it came.
+        let first = self.mode == Mode::Starting
+            || (matches!(self.mode, Mode::Lost { .. }) && self.t.frames == 0);
         let same_rate_growth = !first && self.prefix_of(&timeline);
         let seek = if first || same_rate_growth {
             None
@@ -396,7 +445,9 @@ impl Conductor {
             }
         }
         if first {
-            self.mode = Mode::Playing;
+            if self.mode == Mode::Starting {
+                self.mode = Mode::Playing;
+            }
             self.pos = 0;
             self.next_line = 0;
             self.update_status(out);
@@ -429,7 +480,7 @@ impl Conductor {
         self.overlays_done = overlays_done;
         let overlay_over = self.overlays_done >= self.overlays_sent;
         let current = mark == self.mark;
-        if current && self.mode != Mode::Starting {
+        if current && !matches!(self.mode, Mode::Starting | Mode::Lost { .. }) {
             self.pos = frame;
             // The transcript: every planned line whose first frame has been played.
             while let Some(&i) = self.ix.speech.get(self.next_line) {
@@ -484,7 +535,7 @@ impl Conductor {
     fn command(&mut self, now: Duration, c: Command, out: &mut Vec<Action>) {
         let ctl = &self.ph.controls;
         match (c, self.mode) {
-            (Command::Signal | Command::DeviceLost, _) => {
+            (Command::Signal | Command::DeviceGone, _) => {
                 self.save_here(out);
                 self.mode = Mode::Ended;
                 out.push(Action::Pause(true));
@@ -495,6 +546,42 @@ impl Conductor {
                     Ended::DeviceLost { at, of }
                 }));
             }
+            (Command::DeviceLost, Mode::Lost { .. }) => {}
+            (Command::DeviceLost, Mode::Quitting { .. }) => {
+                // "Stopping" can no longer be heard: stop now.
+                self.mode = Mode::Ended;
+                out.push(Action::End(Ended::Stopped {
+                    at: self.pos,
+                    of: self.t.frames,
+                }));
+            }
+            (Command::DeviceLost, mode) => {
+                // Saved now: the process may not live to see the sound come back.
+                self.save_here(out);
+                self.mode = Mode::Lost {
+                    paused: matches!(mode, Mode::Paused { .. }),
+                };
+                out.push(Action::Pause(true));
+            }
+            // Nothing can be heard: keys get no answer. Stop ends at once; pause is kept for
+            // when the sound comes back.
+            (Command::Quit, Mode::Lost { .. }) => {
+                self.save_here(out);
+                self.mode = Mode::Ended;
+                out.push(Action::End(Ended::Stopped {
+                    at: self.pos,
+                    of: self.t.frames,
+                }));
+            }
+            (Command::PlayPause, Mode::Lost { paused }) => {
+                self.mode = Mode::Lost { paused: !paused }
+            }
+            (Command::Pause | Command::Play, Mode::Lost { .. }) => {
+                self.mode = Mode::Lost {
+                    paused: c == Command::Pause,
+                }
+            }
+            (_, Mode::Lost { .. }) => {}
             (_, Mode::Quitting { .. }) => {}
             (Command::Quit, _) => {
                 self.save_here(out);
@@ -1505,9 +1592,145 @@ mod tests {
         assert!(said(&a).is_empty());
         let mut s = T::new();
         s.tick(p);
-        let a = s.cmd(Command::DeviceLost);
+        let a = s.cmd(Command::DeviceGone);
         assert!(a.contains(&Action::End(Ended::DeviceLost { at: p, of })));
         assert!(a.iter().any(|x| matches!(x, Action::Save { .. })));
+    }
+
+    fn ended(a: &[Action]) -> bool {
+        a.iter().any(|x| matches!(x, Action::End(_)))
+    }
+
+    /// The output is lost inside a hold: the place is saved at once and the session waits;
+    /// when a new output plays, the rep starts again from its cue after a word that the sound
+    /// is back, and the gate holds the rep until that word has been said.
+    #[test]
+    fn a_lost_output_waits_and_the_part_starts_again_when_it_returns() {
+        let mut s = T::new();
+        let rep = s.step("lifts/set-1/left/rep-2");
+        let hold = s
+            .t()
+            .of_kind(CueKind::Hold)
+            .find(|h| h.start > rep.start)
+            .unwrap()
+            .clone();
+        let p = hold.start + hold.len() / 2;
+        s.tick(p);
+        let a = s.cmd(Command::DeviceLost);
+        assert!(a.contains(&Action::Save {
+            exercise: "lifts".into(),
+            name: "Lifts".into()
+        }));
+        assert!(a.contains(&Action::Pause(true)));
+        assert!(!ended(&a) && said(&a).is_empty(), "{a:?}");
+        // The dead deck's last report changes nothing; keys get no answer, nobody could hear it.
+        assert!(s.tick(p).is_empty());
+        for c in [
+            Command::Next,
+            Command::Where,
+            Command::Louder,
+            Command::DeviceLost,
+        ] {
+            assert!(s.cmd(c).is_empty(), "{c:?}");
+        }
+        let a = s.c.handle(s.now, Event::DeviceBack);
+        assert_eq!(seeks(&a), [rep.start], "{a:?}");
+        assert!(a.contains(&Action::Pause(false)));
+        assert!(a.contains(&Action::Gain(0.8)));
+        assert_eq!(said(&a), ["The sound is back. Starting this part again."]);
+        assert_eq!(gates(&a), [Some(rep.start)]);
+        // The new deck counts overlays from zero: its first answer's end opens the gate.
+        s.done = 0;
+        let a = s.tick_with(rep.start, false, false);
+        assert!(gates(&a).is_empty());
+        let a = s.tick_with(rep.start, true, false);
+        assert_eq!(gates(&a), [None]);
+        assert!(!ended(&s.tick(hold.end)));
+    }
+
+    #[test]
+    fn a_lost_output_that_never_returns_ends_the_session_with_the_place_saved() {
+        let mut s = T::new();
+        let p = s.step("lifts/set-1/left/rep-1").start + 10;
+        s.tick(p);
+        s.cmd(Command::DeviceLost);
+        let a = s.cmd(Command::DeviceGone);
+        let of = s.t().frames;
+        assert!(a.contains(&Action::End(Ended::DeviceLost { at: p, of })));
+        assert!(a.iter().any(|x| matches!(x, Action::Save { .. })));
+        assert!(s.c.handle(s.now, Event::DeviceBack).is_empty(), "over");
+    }
+
+    #[test]
+    fn paused_before_or_while_the_output_is_lost_stays_paused_when_it_returns() {
+        for pause_first in [true, false] {
+            let mut s = T::new();
+            let p = s.step("lifts/set-1/left/rep-1").start + 10;
+            s.tick(p);
+            if pause_first {
+                s.cmd(Command::Pause);
+                s.tick(p);
+            }
+            s.cmd(Command::DeviceLost);
+            if !pause_first {
+                assert!(s.cmd(Command::PlayPause).is_empty());
+            }
+            let a = s.c.handle(s.now, Event::DeviceBack);
+            assert!(a.contains(&Action::Pause(true)), "{a:?}");
+            assert!(seeks(&a).iter().all(|&f| f == p), "{a:?}");
+            assert_eq!(
+                said(&a),
+                ["The sound is back. Still paused. Press space to go on."]
+            );
+            assert!(s.c.is_paused());
+            // Going on works as after any pause.
+            assert!(s.cmd(Command::PlayPause).contains(&Action::Pause(false)));
+        }
+    }
+
+    #[test]
+    fn stopping_while_the_output_is_lost_ends_at_once() {
+        let mut s = T::new();
+        let p = s.step("lifts/set-1/left/rep-1").start + 10;
+        s.tick(p);
+        s.cmd(Command::DeviceLost);
+        let a = s.cmd(Command::Quit);
+        let of = s.t().frames;
+        assert!(
+            a.contains(&Action::End(Ended::Stopped { at: p, of })),
+            "{a:?}"
+        );
+        assert!(said(&a).is_empty());
+        // Lost while "Stopping" is being said: it can no longer be heard.
+        let mut s = T::new();
+        s.tick(p);
+        s.cmd(Command::Quit);
+        let a = s.cmd(Command::DeviceLost);
+        assert!(
+            a.contains(&Action::End(Ended::Stopped { at: p, of })),
+            "{a:?}"
+        );
+    }
+
+    #[test]
+    fn an_output_lost_before_the_opening_was_ready_starts_from_the_top() {
+        let mut c = Conductor::new(&crate::phrases::EN, 100, 160);
+        c.handle(Duration::ZERO, Event::Command(Command::DeviceLost));
+        let a = c.handle(
+            Duration::ZERO,
+            Event::Ready {
+                generation: 1,
+                timeline: timeline(0.4),
+                complete: true,
+                rate_wpm: 160,
+            },
+        );
+        assert!(seeks(&a).is_empty(), "{a:?}");
+        assert!(
+            c.handle(Duration::ZERO, Event::DeviceBack)
+                .contains(&Action::Seek(0))
+        );
+        assert!(!c.is_paused());
     }
 
     /// Every command at a frame inside every kind of cue, between exercises, at the very start
@@ -1531,6 +1754,7 @@ mod tests {
             Command::Quit,
             Command::Signal,
             Command::DeviceLost,
+            Command::DeviceGone,
             Command::Unknown,
         ];
         let probe = T::new();

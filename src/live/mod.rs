@@ -81,6 +81,11 @@ const TICK: Duration = Duration::from_millis(20);
 const AFTER_ANSWER_SECS: f64 = 0.3;
 /// A device that has pulled no samples for this long is gone.
 const STALL: Duration = Duration::from_millis(1500);
+/// After the output is lost, the default output is opened again this often...
+const REOPEN_EVERY: Duration = Duration::from_millis(500);
+/// ... for this long (a restarted sound server, a headset plugged back in); then the session
+/// ends with its place saved.
+pub const REOPEN_FOR: Duration = Duration::from_secs(10);
 /// After the last frame, the device's buffer still has to play out.
 const DRAIN: Duration = Duration::from_millis(400);
 
@@ -267,7 +272,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         None
     };
     let device_error = Arc::new(Mutex::new(None));
-    let sink = output::open_device(rate, device_error.clone())
+    let mut sink = output::open_device(rate, device_error.clone())
         .map_err(|e| Error::Device(e.to_string()))?;
     trace.say(format_args!(
         "audio device open {} ms after start",
@@ -324,6 +329,14 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
     let mut told_error = false;
     let (mut blocks_seen, mut progress_at, mut prev_iter) = (0, Instant::now(), Instant::now());
     let mut programs: HashMap<u16, Arc<Program>> = HashMap::new();
+    // The program the deck plays and whether it is the whole session: loaded again into a
+    // new deck when the output comes back.
+    let mut current: Option<(Arc<Program>, bool)> = None;
+    // Since when the output has been lost, and when to try opening it again.
+    let mut lost: Option<(Instant, Instant)> = None;
+    // When the output was first lost, until a reopened one plays: an output that opens but
+    // never plays does not get a new ten seconds at every try.
+    let mut lost_streak: Option<Instant> = None;
     let mut generation: u16 = 0;
     let mut told_first = false;
     let mut gain_sent = false;
@@ -352,6 +365,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         if handle.blocks() != blocks_seen {
             blocks_seen = handle.blocks();
             progress_at = here;
+            lost_streak = None;
         }
         if let Some(e) = device_error.lock().ok().and_then(|e| e.clone())
             && !told_error
@@ -359,8 +373,45 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
             told_error = true;
             trace.say(format_args!("the audio stream reported: {e}"));
         }
-        if here.duration_since(progress_at) > STALL {
-            events.push(Event::Command(Command::DeviceLost));
+        let mut reload = None;
+        match lost {
+            None if here.duration_since(progress_at) > STALL => {
+                trace.say("the audio output stopped pulling samples: opening it again");
+                events.push(Event::Command(Command::DeviceLost));
+                let since = *lost_streak.get_or_insert(here);
+                lost = Some((since, here));
+            }
+            Some((since, next_try)) if here >= next_try => {
+                match output::open_device(rate, device_error.clone()) {
+                    Ok(new_sink) => {
+                        trace.say(format_args!(
+                            "the audio output is back after {} ms",
+                            here.duration_since(since).as_millis()
+                        ));
+                        let (new_deck, new_handle) = deck::deck(rate);
+                        new_sink.mixer().add(new_deck);
+                        // The old stream's server is gone: closing it must not hold up the session.
+                        let old = std::mem::replace(&mut sink, new_sink);
+                        std::thread::spawn(move || drop(old));
+                        handle = new_handle;
+                        blocks_seen = 0;
+                        progress_at = here;
+                        told_error = false;
+                        if let Ok(mut e) = device_error.lock() {
+                            *e = None;
+                        }
+                        lost = None;
+                        reload = current.clone();
+                        events.push(Event::DeviceBack);
+                    }
+                    Err(e) if here.duration_since(since) >= REOPEN_FOR => {
+                        trace.say(format_args!("the audio output did not come back: {e}"));
+                        events.push(Event::Command(Command::DeviceGone));
+                    }
+                    Err(_) => lost = Some((since, here + REOPEN_EVERY)),
+                }
+            }
+            _ => {}
         }
         match ready_rx.try_recv() {
             Ok(Ok(p)) => {
@@ -398,6 +449,10 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
 
         let now = started.elapsed();
         let mut cmd = DeckCmd::default();
+        if let Some((program, complete)) = reload {
+            cmd.load = Some(program);
+            cmd.complete = Some(complete);
+        }
         if !gain_sent {
             // The volume as the conductor holds it: never under the floor.
             cmd.gain = Some(volume as f32 / 100.0);
@@ -412,6 +467,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
                         complete,
                     } => {
                         if let Some(p) = programs.remove(&generation) {
+                            current = Some((p.clone(), complete));
                             cmd.load = Some(p);
                             cmd.complete = Some(complete);
                         }
