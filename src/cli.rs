@@ -75,10 +75,10 @@ pub enum Command {
         #[command(flatten)]
         session: SessionArgs,
     },
-    /// Write the session to an audio file (.wav or .ogg) with captions (.vtt) and chapters.
+    /// Write the session to an audio file (.wav, .ogg or .mp3) with captions (.vtt) and chapters.
     Render {
         routine: String,
-        /// The audio file to write; its extension picks the format: .wav or .ogg.
+        /// The audio file to write; its extension picks the format: .wav, .ogg or .mp3.
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
         #[command(flatten)]
@@ -459,7 +459,7 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
 fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Error> {
     let Some(format) = Format::from_path(path) else {
         return Err(Error::usage(format!(
-            "cannot tell the format of {} from its name. hint: end it in .wav or .ogg",
+            "cannot tell the format of {} from its name. hint: end it in .wav, .ogg or .mp3",
             path.display()
         )));
     };

@@ -1,5 +1,6 @@
-//! Files: WAV (hound) and Ogg Vorbis (vorbis_rs), with WebVTT captions of every spoken line and
-//! chapter marks per exercise (in the Ogg comments, and in a chapters file for WAV).
+//! Files: WAV (hound), Ogg Vorbis (vorbis_rs) and MP3 (LAME, through mp3lame-encoder), with
+//! WebVTT captions of every spoken line and chapter marks per exercise (in the Ogg comments, and
+//! in a chapters file for WAV and MP3).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -14,13 +15,22 @@ use crate::render::Program;
 pub enum Format {
     Wav,
     Ogg,
+    /// MPEG-1/2 Layer III, gapless: see [`MP3_KBPS`].
+    Mp3,
 }
+
+/// The MP3's constant bit rate (kbit/s). At the timeline's 22050 Hz (MPEG-2 Layer III) a frame
+/// of 64 kbit/s (208 bytes) is the smallest that holds the LAME tag (about 190 bytes for mono):
+/// below it LAME leaves the tag out, and with it the encoder delay and padding that make the
+/// file gapless (read from LAME 3.100's source). For one voice, 64 kbit/s is plenty.
+pub const MP3_KBPS: u32 = 64;
 
 impl Format {
     pub fn from_path(path: &Path) -> Option<Format> {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "wav" => Some(Format::Wav),
             "ogg" | "oga" => Some(Format::Ogg),
+            "mp3" => Some(Format::Mp3),
             _ => None,
         }
     }
@@ -138,7 +148,9 @@ impl Target {
             audio: temp_beside(path)?,
             captions: temp_beside(&path.with_extension("vtt"))?,
             chapters: match format {
-                Format::Wav => Some(temp_beside(&path.with_extension("chapters.vtt"))?),
+                Format::Wav | Format::Mp3 => {
+                    Some(temp_beside(&path.with_extension("chapters.vtt"))?)
+                }
                 Format::Ogg => None,
             },
         })
@@ -163,6 +175,7 @@ impl Target {
         match self.format {
             Format::Wav => write_wav(program, file, &path, stop)?,
             Format::Ogg => write_ogg(program, t, file, &path, stop)?,
+            Format::Mp3 => write_mp3(program, t, file, &path, stop)?,
         }
         let small = |(p, tmp): &mut (PathBuf, tempfile::NamedTempFile), text: String| {
             tmp.write_all(text.as_bytes())
@@ -283,6 +296,81 @@ fn write_ogg(
     }
     enc.finish().map_err(|e| write_err(path, e))?;
     sink.flush().map_err(|e| write_err(path, e))
+}
+
+/// MP3 through LAME, constant [`MP3_KBPS`], with an ID3v2 title and the LAME tag: LAME
+/// writes a placeholder frame first and, once everything is encoded, the real tag (encoder
+/// delay, padding, frame count) is written over it, so a decoder that reads the tag (ffmpeg,
+/// mpg123) gives the timeline's frame 0 as its first sample and exactly `program.frames`
+/// samples.
+fn write_mp3(
+    program: &Program,
+    t: &Timeline,
+    file: std::fs::File,
+    path: &Path,
+    stop: &AtomicBool,
+) -> Result<(), ExportError> {
+    use mp3lame_encoder::{
+        Bitrate, Builder, FlushGap, Id3Tag, MonoPcm, Quality, max_required_buffer_size,
+    };
+    use std::io::{Seek, SeekFrom};
+
+    let refused = |e: &dyn std::fmt::Display| write_err(path, format!("the MP3 encoder: {e}"));
+    let encoder = || -> Result<mp3lame_encoder::Encoder, String> {
+        let b = Builder::new().ok_or("it could not start")?;
+        let comment = concat!("hipvoice ", env!("CARGO_PKG_VERSION"));
+        let b = b
+            .with_id3_tag(Id3Tag {
+                title: t.routine.as_bytes(),
+                artist: b"",
+                album: b"",
+                album_art: b"",
+                year: b"",
+                comment: comment.as_bytes(),
+            })
+            .map_err(|e| format!("{e:?}"))?;
+        let rate = NonZeroU32::new(program.rate);
+        b.with_num_channels(1)
+            .and_then(|b| b.with_sample_rate(program.rate))
+            .and_then(|b| b.with_output_sample_rate(rate))
+            .and_then(|b| b.with_brate(Bitrate::Kbps64))
+            .and_then(|b| b.with_quality(Quality::Ok))
+            .and_then(|b| b.with_to_write_vbr_tag(true))
+            .and_then(|b| b.build())
+            .map_err(|e| e.to_string())
+    };
+    let mut enc = encoder().map_err(|e| refused(&e))?;
+    let mut sink = std::io::BufWriter::new(file);
+    let mut buf = vec![0f32; CHUNK];
+    let mut out: Vec<u8> = Vec::with_capacity(max_required_buffer_size(CHUNK));
+    let mut at = 0u64;
+    while at < program.frames {
+        interrupted(stop, path)?;
+        let n = (program.frames - at).min(CHUNK as u64) as usize;
+        program.fill(at, &mut buf[..n]);
+        out.clear();
+        out.reserve(max_required_buffer_size(n));
+        enc.encode_to_vec(MonoPcm(&buf[..n]), &mut out)
+            .map_err(|e| refused(&e))?;
+        sink.write_all(&out).map_err(|e| write_err(path, e))?;
+        at += n as u64;
+    }
+    out.clear();
+    out.reserve(7200);
+    enc.flush_to_vec::<FlushGap>(&mut out)
+        .map_err(|e| refused(&e))?;
+    sink.write_all(&out).map_err(|e| write_err(path, e))?;
+    // The LAME tag over its placeholder, the first frame after the ID3v2 tag.
+    let mut tag = Vec::with_capacity(enc.lame_tag_size());
+    if enc.lame_tag_encode_to_vec(&mut tag).is_none() {
+        return Err(refused(
+            &"it wrote no LAME tag, so the file would not be gapless",
+        ));
+    }
+    let mut file = sink.into_inner().map_err(|e| write_err(path, e.error()))?;
+    file.seek(SeekFrom::Start(enc.id3v2_tag_size() as u64))
+        .and_then(|_| file.write_all(&tag))
+        .map_err(|e| write_err(path, e))
 }
 
 #[cfg(test)]
