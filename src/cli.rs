@@ -479,8 +479,8 @@ fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Error> {
             settings.volume * 100.0
         );
     }
-    let program = s.program()?.with_gain(settings.volume.max(floor));
-    let written = match target.write(&program, &s.timeline, &stop) {
+    let mut frames = s.streamed().with_gain(settings.volume.max(floor));
+    let written = match target.write(&mut frames, &stop) {
         Ok(w) => w,
         Err(e @ export::ExportError::Interrupted { .. }) => {
             eprintln!("hipvoice: {}", crate::diag::escape(&e.to_string()));

@@ -5,9 +5,10 @@
 use crate::config;
 use crate::error::Error;
 use crate::plan::{self, PlanOptions, Timeline};
+use crate::render::program::Streamed;
 use crate::render::{Program, SoundBank, SoundError};
 use crate::routine::{Routine, Side};
-use crate::voice::{Espeak, EspeakSettings, PhraseCache};
+use crate::voice::{DEFAULT_BUDGET_SAMPLES, Espeak, EspeakSettings, PhraseCache};
 
 /// Voice and session settings after the command line, the config file and the defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +60,10 @@ pub struct Shape {
     pub notes: Vec<String>,
     /// Start at this exercise id (see [`PlanOptions::resume_from`]).
     pub resume_from: Option<String>,
+    /// Keep every line's samples for the session (live playback, whose program holds them
+    /// all); otherwise only the recently used ones are kept (see [`PhraseCache::bounded`]),
+    /// and memory does not grow with the session's length.
+    pub keep_all_lines: bool,
 }
 
 /// A routine planned with a voice: the timeline, the synthesised lines, the sounds.
@@ -120,7 +125,11 @@ impl Session {
                 }
             )));
         }
-        let cache = PhraseCache::new(Box::new(voice));
+        let cache = if shape.keep_all_lines {
+            PhraseCache::new(Box::new(voice))
+        } else {
+            PhraseCache::bounded(Box::new(voice), DEFAULT_BUDGET_SAMPLES)
+        };
         let overrides = config::sounds_dir();
         let bank =
             SoundBank::load(r, cache.sample_rate(), overrides.as_deref()).map_err(|e| match e {
@@ -167,7 +176,13 @@ impl Session {
         Ok(())
     }
 
-    /// The samples of the whole timeline, at full gain.
+    /// The whole timeline mixed in order, a chunk at a time, at full gain: each line is
+    /// synthesised when it starts (or taken from the cache), so memory stays flat.
+    pub fn streamed(&mut self) -> Streamed<'_> {
+        Streamed::new(&self.timeline, &mut self.cache, &self.bank)
+    }
+
+    /// The samples of the whole timeline, at full gain, all in memory (live playback).
     pub fn program(&mut self) -> Result<Program, Error> {
         Program::new(&self.timeline, &mut self.cache, &self.bank)
             .map_err(|e| Error::usage(e.to_string()))

@@ -106,6 +106,11 @@ fn spawn_preparer(
     out: Sender<Result<Prepared, Error>>,
 ) -> Sender<u32> {
     let (tx, rx) = mpsc::channel::<u32>();
+    // One program holds every line while it plays: keep them all, each synthesised once.
+    let shape = Shape {
+        keep_all_lines: true,
+        ..shape
+    };
     std::thread::spawn(move || {
         let send = |p: Result<Prepared, Error>| out.send(p).is_ok();
         let first = || -> Result<(), Error> {

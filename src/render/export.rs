@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::plan::{CueKind, Timeline};
-use crate::render::Program;
+use crate::render::program::Streamed;
+use crate::voice::VoiceError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -40,6 +41,8 @@ impl Format {
 pub enum ExportError {
     #[error("cannot write {path}: {reason}")]
     Write { path: String, reason: String },
+    #[error(transparent)]
+    Voice(#[from] VoiceError),
     /// A signal asked to stop; nothing was written.
     #[error("stopped before {path} was written; nothing was left behind")]
     Interrupted { path: String },
@@ -161,10 +164,10 @@ impl Target {
     /// temporaries are removed.
     pub fn write(
         mut self,
-        program: &Program,
-        t: &Timeline,
+        program: &mut Streamed<'_>,
         stop: &AtomicBool,
     ) -> Result<Written, ExportError> {
+        let t = program.timeline();
         let path = self.audio.0.clone();
         let file = self
             .audio
@@ -223,14 +226,14 @@ fn interrupted(stop: &AtomicBool, path: &Path) -> Result<(), ExportError> {
 const CHUNK: usize = 16384;
 
 fn write_wav(
-    program: &Program,
+    program: &mut Streamed<'_>,
     file: std::fs::File,
     path: &Path,
     stop: &AtomicBool,
 ) -> Result<(), ExportError> {
     let spec = hound::WavSpec {
         channels: 1,
-        sample_rate: program.rate,
+        sample_rate: program.rate(),
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,
     };
@@ -238,10 +241,10 @@ fn write_wav(
         .map_err(|e| write_err(path, e))?;
     let mut buf = vec![0f32; CHUNK];
     let mut at = 0u64;
-    while at < program.frames {
+    while at < program.frames() {
         interrupted(stop, path)?;
-        let n = (program.frames - at).min(CHUNK as u64) as usize;
-        program.fill(at, &mut buf[..n]);
+        let n = (program.frames() - at).min(CHUNK as u64) as usize;
+        program.next_chunk(&mut buf[..n])?;
         let mut i16w = w.get_i16_writer(n as u32);
         for &s in &buf[..n] {
             i16w.write_sample((s * 32767.0).round() as i16);
@@ -253,14 +256,14 @@ fn write_wav(
 }
 
 fn write_ogg(
-    program: &Program,
+    program: &mut Streamed<'_>,
     t: &Timeline,
     file: std::fs::File,
     path: &Path,
     stop: &AtomicBool,
 ) -> Result<(), ExportError> {
     let mut sink = std::io::BufWriter::new(file);
-    let rate = NonZeroU32::new(program.rate).expect("a timeline has a rate");
+    let rate = NonZeroU32::new(program.rate()).expect("a timeline has a rate");
     let mut builder =
         vorbis_rs::VorbisEncoderBuilder::new(rate, NonZeroU8::new(1).expect("one"), &mut sink)
             .map_err(|e| write_err(path, e))?;
@@ -286,10 +289,10 @@ fn write_ogg(
     let mut enc = builder.build().map_err(|e| write_err(path, e))?;
     let mut buf = vec![0f32; CHUNK];
     let mut at = 0u64;
-    while at < program.frames {
+    while at < program.frames() {
         interrupted(stop, path)?;
-        let n = (program.frames - at).min(CHUNK as u64) as usize;
-        program.fill(at, &mut buf[..n]);
+        let n = (program.frames() - at).min(CHUNK as u64) as usize;
+        program.next_chunk(&mut buf[..n])?;
         enc.encode_audio_block([&buf[..n]])
             .map_err(|e| write_err(path, e))?;
         at += n as u64;
@@ -304,7 +307,7 @@ fn write_ogg(
 /// mpg123) gives the timeline's frame 0 as its first sample and exactly `program.frames`
 /// samples.
 fn write_mp3(
-    program: &Program,
+    program: &mut Streamed<'_>,
     t: &Timeline,
     file: std::fs::File,
     path: &Path,
@@ -329,9 +332,9 @@ fn write_mp3(
                 comment: comment.as_bytes(),
             })
             .map_err(|e| format!("{e:?}"))?;
-        let rate = NonZeroU32::new(program.rate);
+        let rate = NonZeroU32::new(program.rate());
         b.with_num_channels(1)
-            .and_then(|b| b.with_sample_rate(program.rate))
+            .and_then(|b| b.with_sample_rate(program.rate()))
             .and_then(|b| b.with_output_sample_rate(rate))
             .and_then(|b| b.with_brate(Bitrate::Kbps64))
             .and_then(|b| b.with_quality(Quality::Ok))
@@ -344,10 +347,10 @@ fn write_mp3(
     let mut buf = vec![0f32; CHUNK];
     let mut out: Vec<u8> = Vec::with_capacity(max_required_buffer_size(CHUNK));
     let mut at = 0u64;
-    while at < program.frames {
+    while at < program.frames() {
         interrupted(stop, path)?;
-        let n = (program.frames - at).min(CHUNK as u64) as usize;
-        program.fill(at, &mut buf[..n]);
+        let n = (program.frames() - at).min(CHUNK as u64) as usize;
+        program.next_chunk(&mut buf[..n])?;
         out.clear();
         out.reserve(max_required_buffer_size(n));
         enc.encode_to_vec(MonoPcm(&buf[..n]), &mut out)

@@ -7,11 +7,12 @@ use crate::plan::{CueKind, Timeline};
 use crate::render::SoundBank;
 use crate::voice::{PhraseCache, VoiceError};
 
-/// Samples placed at a frame.
+/// Samples placed at a frame; only the first `len` of them sound.
 #[derive(Debug, Clone)]
 struct Clip {
     start: u64,
     samples: Arc<[f32]>,
+    len: u64,
 }
 
 /// Every audible cue of a timeline with its samples, sorted by start frame.
@@ -25,6 +26,40 @@ pub struct Program {
     /// Gain for export, 0.0 to 1.0 (1.0 unless [`Program::with_gain`]); live playback keeps
     /// its volume on the deck instead, where it can change while playing.
     gain: f32,
+}
+
+/// Mixes the parts of `clips` inside frames `from..from + out.len()` (and before `frames`)
+/// into `out`, at `gain`, clamped to -1.0..=1.0. Clips are added in the order given, so two
+/// mixers that give the same clips in the same order give the same samples to the bit.
+fn mix<'a>(
+    clips: impl Iterator<Item = &'a Clip>,
+    from: u64,
+    frames: u64,
+    gain: f32,
+    out: &mut [f32],
+) {
+    out.fill(0.0);
+    let to = from + out.len() as u64;
+    for clip in clips {
+        let clip_end = clip.start + clip.len;
+        if clip_end <= from || clip.start >= to {
+            continue;
+        }
+        let a = clip.start.max(from);
+        let b = clip_end.min(to).min(frames);
+        for f in a..b {
+            out[(f - from) as usize] += clip.samples[(f - clip.start) as usize];
+        }
+    }
+    if gain != 1.0 {
+        for s in out.iter_mut() {
+            *s *= gain;
+        }
+    }
+    // Cues never overlap speech on speech, so this only guards against a user's loud sound.
+    for s in out.iter_mut() {
+        *s = s.clamp(-1.0, 1.0);
+    }
 }
 
 impl Program {
@@ -47,15 +82,12 @@ impl Program {
             };
             clips.push(Clip {
                 start: cue.start,
+                len: samples.len() as u64,
                 samples,
             });
         }
         clips.sort_by_key(|c| c.start);
-        let longest = clips
-            .iter()
-            .map(|c| c.samples.len() as u64)
-            .max()
-            .unwrap_or(0);
+        let longest = clips.iter().map(|c| c.len).max().unwrap_or(0);
         Ok(Program {
             rate: t.sample_rate,
             frames: t.frames,
@@ -84,33 +116,11 @@ impl Program {
 
     /// Mixes frames `from..from + out.len()` into `out` (mono). Frames past the end are silence.
     pub fn fill(&self, from: u64, out: &mut [f32]) {
-        out.fill(0.0);
         let to = from + out.len() as u64;
         let earliest = from.saturating_sub(self.longest);
         let first = self.clips.partition_point(|c| c.start < earliest);
-        for clip in &self.clips[first..] {
-            if clip.start >= to {
-                break;
-            }
-            let clip_end = clip.start + clip.samples.len() as u64;
-            if clip_end <= from {
-                continue;
-            }
-            let a = clip.start.max(from);
-            let b = clip_end.min(to).min(self.frames);
-            for f in a..b {
-                out[(f - from) as usize] += clip.samples[(f - clip.start) as usize];
-            }
-        }
-        if self.gain != 1.0 {
-            for s in out.iter_mut() {
-                *s *= self.gain;
-            }
-        }
-        // Cues never overlap speech on speech, so this only guards against a user's loud sound.
-        for s in out.iter_mut() {
-            *s = s.clamp(-1.0, 1.0);
-        }
+        let sounding = self.clips[first..].iter().take_while(|c| c.start < to);
+        mix(sounding, from, self.frames, self.gain, out);
     }
 
     /// The whole session as one buffer.
@@ -120,5 +130,135 @@ impl Program {
             self.fill(i as u64 * 8192, chunk);
         }
         out
+    }
+}
+
+/// A timeline mixed from its first frame to its last, a chunk at a time: each line is taken
+/// from the cache (synthesised there if it is not held) when it starts, and let go of when it
+/// ends. What `render` writes: with a bounded [`PhraseCache`] its memory does not grow with the
+/// session. Gives the same samples as [`Program::fill`] to the bit.
+pub struct Streamed<'a> {
+    t: &'a Timeline,
+    cache: &'a mut PhraseCache,
+    bank: &'a SoundBank,
+    gain: f32,
+    /// The next cue to look at (cues are sorted by start).
+    next: usize,
+    /// Clips that may still sound, in cue order.
+    sounding: Vec<Clip>,
+    at: u64,
+}
+
+impl<'a> Streamed<'a> {
+    pub fn new(t: &'a Timeline, cache: &'a mut PhraseCache, bank: &'a SoundBank) -> Self {
+        Streamed {
+            t,
+            cache,
+            bank,
+            gain: 1.0,
+            next: 0,
+            sounding: Vec::new(),
+            at: 0,
+        }
+    }
+
+    /// Mixed at `gain` (0.0 to 1.0), as [`Program::with_gain`].
+    pub fn with_gain(mut self, gain: f32) -> Self {
+        self.gain = gain.clamp(0.0, 1.0);
+        self
+    }
+
+    pub fn rate(&self) -> u32 {
+        self.t.sample_rate
+    }
+
+    pub fn timeline(&self) -> &'a Timeline {
+        self.t
+    }
+
+    /// The session's length in frames.
+    pub fn frames(&self) -> u64 {
+        self.t.frames
+    }
+
+    /// Mixes the next `out.len()` frames (silence past the end).
+    ///
+    /// Errors: a line the voice cannot synthesise.
+    pub fn next_chunk(&mut self, out: &mut [f32]) -> Result<(), VoiceError> {
+        let from = self.at;
+        let to = from + out.len() as u64;
+        while let Some(cue) = self.t.cues.get(self.next)
+            && cue.start < to
+        {
+            self.next += 1;
+            let samples = match cue.kind {
+                CueKind::Speech => self.cache.get(cue.text.as_deref().unwrap_or(""))?,
+                CueKind::Sound => match cue.sound.as_deref().and_then(|s| self.bank.get(s)) {
+                    Some(s) => s.clone(),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            // A line synthesised again may come out a few frames longer than when it was
+            // planned (espeak-ng carries some state from line to line): the plan's length
+            // holds, so nothing sounds where the plan has silence.
+            let len = match cue.kind {
+                CueKind::Speech => (samples.len() as u64).min(cue.len()),
+                _ => samples.len() as u64,
+            };
+            self.sounding.push(Clip {
+                start: cue.start,
+                samples,
+                len,
+            });
+        }
+        mix(self.sounding.iter(), from, self.t.frames, self.gain, out);
+        self.sounding.retain(|c| c.start + c.len > to);
+        self.at = to;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routine;
+    use crate::voice::StandIn;
+
+    /// A streamed mix, with a cache too small to hold more than a few lines, gives the
+    /// whole program's samples to the bit, whatever the chunk size.
+    #[test]
+    fn a_streamed_mix_is_the_program_to_the_bit() {
+        let r = routine::builtin_source("strengthen")
+            .unwrap()
+            .load()
+            .unwrap();
+        let mut opts = crate::plan::PlanOptions::new(22050);
+        opts.lead_in_secs = Some(2.0);
+        let bank = SoundBank::builtin(22050).unwrap();
+        let mut all = PhraseCache::new(Box::new(StandIn::new(22050)));
+        let t = crate::plan::plan(&r, &mut all, &|s| bank.frames(s), &opts).unwrap();
+        let whole = Program::new(&t, &mut all, &bank)
+            .unwrap()
+            .with_gain(0.7)
+            .render_all();
+        for chunk in [1000, 16384] {
+            let mut small = PhraseCache::bounded(Box::new(StandIn::new(22050)), 30_000);
+            let mut s = Streamed::new(&t, &mut small, &bank).with_gain(0.7);
+            let mut got = Vec::new();
+            let mut buf = vec![0.0; chunk];
+            while (got.len() as u64) < t.frames {
+                let n = (t.frames - got.len() as u64).min(chunk as u64) as usize;
+                s.next_chunk(&mut buf[..n]).unwrap();
+                got.extend_from_slice(&buf[..n]);
+            }
+            assert_eq!(got.len(), whole.len());
+            assert!(got == whole, "chunks of {chunk}");
+            assert!(small.held_samples() <= 30_000);
+            assert!(
+                small.syntheses() > small.len() as u64,
+                "lines were let go of"
+            );
+        }
     }
 }

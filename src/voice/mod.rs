@@ -32,17 +32,50 @@ pub trait Voice: Send {
 /// Speech samples shared between the sequencer, the renderer and the audio thread.
 pub type Samples = Arc<[f32]>;
 
-/// Every line synthesised once, kept for the session.
+/// Lines synthesised once and shared. Every line's length (frames) is kept for the session;
+/// its samples are kept for the whole session ([`PhraseCache::new`]) or only while they are
+/// among the most recently used, within a budget ([`PhraseCache::bounded`]), and synthesised
+/// again when asked for after that. A voice gives the same samples for the same text, so the
+/// two only differ in memory and time: espeak-ng synthesises about 5,000 times faster than
+/// real time here (BENCHMARKS.md), and a bounded cache keeps `check`, `plan` and `render`
+/// within a flat memory whatever the session's length.
 pub struct PhraseCache {
     voice: Box<dyn Voice>,
-    lines: HashMap<String, Samples>,
+    lengths: HashMap<String, u64>,
+    /// Samples, with the use count at which each was last asked for.
+    lines: HashMap<String, (Samples, u64)>,
+    /// Samples held in `lines`, and the most it may hold (`None`: no limit).
+    held: usize,
+    budget: Option<usize>,
+    uses: u64,
+    syntheses: u64,
 }
 
+/// The samples a bounded cache keeps by default: 2 M, 8 MB of f32, about 95 s of speech at
+/// 22050 Hz, far more than the lines said between two uses of "Hold." or a count.
+pub const DEFAULT_BUDGET_SAMPLES: usize = 2 << 20;
+
 impl PhraseCache {
+    /// A cache that keeps every line's samples for the session: what live playback needs,
+    /// where one program holds every line anyway.
     pub fn new(voice: Box<dyn Voice>) -> Self {
         PhraseCache {
             voice,
+            lengths: HashMap::new(),
             lines: HashMap::new(),
+            held: 0,
+            budget: None,
+            uses: 0,
+            syntheses: 0,
+        }
+    }
+
+    /// A cache that keeps at most `budget` samples (see the type's doc); a line longer than
+    /// the whole budget is synthesised for each use and not kept.
+    pub fn bounded(voice: Box<dyn Voice>, budget: usize) -> Self {
+        PhraseCache {
+            budget: Some(budget),
+            ..PhraseCache::new(voice)
         }
     }
 
@@ -54,23 +87,70 @@ impl PhraseCache {
         self.voice.describe()
     }
 
-    /// The samples of a line, synthesising it on first use.
+    /// The samples of a line, synthesising it if it is not held.
     pub fn get(&mut self, text: &str) -> Result<Samples, VoiceError> {
-        if let Some(s) = self.lines.get(text) {
+        self.uses += 1;
+        if let Some((s, used)) = self.lines.get_mut(text) {
+            *used = self.uses;
             return Ok(s.clone());
         }
         let samples: Samples = self.voice.synthesize(text)?.into();
-        self.lines.insert(text.to_owned(), samples.clone());
+        self.syntheses += 1;
+        self.lengths.insert(text.to_owned(), samples.len() as u64);
+        self.keep(text, samples.clone());
         Ok(samples)
+    }
+
+    /// Holds `samples`, first letting go of the least recently used lines beyond the budget.
+    fn keep(&mut self, text: &str, samples: Samples) {
+        if let Some(budget) = self.budget {
+            if samples.len() > budget {
+                return;
+            }
+            while self.held + samples.len() > budget {
+                let Some(oldest) = self
+                    .lines
+                    .iter()
+                    .min_by_key(|(_, (_, used))| *used)
+                    .map(|(k, _)| k.clone())
+                else {
+                    break;
+                };
+                if let Some((s, _)) = self.lines.remove(&oldest) {
+                    self.held -= s.len();
+                }
+            }
+        }
+        self.held += samples.len();
+        self.lines.insert(text.to_owned(), (samples, self.uses));
+    }
+
+    /// A line's length in frames, synthesising it only the first time.
+    pub fn frames(&mut self, text: &str) -> Result<u64, VoiceError> {
+        match self.lengths.get(text) {
+            Some(&n) => Ok(n),
+            None => Ok(self.get(text)?.len() as u64),
+        }
     }
 
     /// How many distinct lines have been synthesised.
     pub fn len(&self) -> usize {
-        self.lines.len()
+        self.lengths.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
+        self.lengths.is_empty()
+    }
+
+    /// How many times the voice was asked to synthesise (a line let go of and asked for again
+    /// counts again).
+    pub fn syntheses(&self) -> u64 {
+        self.syntheses
+    }
+
+    /// Samples held now.
+    pub fn held_samples(&self) -> usize {
+        self.held
     }
 }
 
@@ -79,6 +159,36 @@ impl SpeechTimer for PhraseCache {
         &mut self,
         text: &str,
     ) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(self.get(text)?.len() as u64)
+        Ok(self.frames(text)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bounded_cache_keeps_recent_lines_within_its_budget_and_every_length() {
+        let rate = 22050;
+        let mut c = PhraseCache::bounded(Box::new(StandIn::new(rate)), 100_000);
+        let lines: Vec<String> = (0..40).map(|i| format!("Line number {i}.")).collect();
+        let mut lengths = Vec::new();
+        for l in &lines {
+            lengths.push(c.frames(l).unwrap());
+            // "Hold." is asked for between every two lines, so it is never let go of.
+            c.get("Hold.").unwrap();
+            assert!(c.held_samples() <= 100_000, "{}", c.held_samples());
+        }
+        assert_eq!(c.syntheses(), 41, "each line once, and Hold. once");
+        // Lengths are known without synthesising again, even of lines no longer held.
+        for (l, n) in lines.iter().zip(&lengths) {
+            assert_eq!(c.frames(l).unwrap(), *n);
+        }
+        assert_eq!(c.syntheses(), 41);
+        // A line let go of is synthesised again, the same samples.
+        let mut all = PhraseCache::new(Box::new(StandIn::new(rate)));
+        assert_eq!(c.get(&lines[0]).unwrap(), all.get(&lines[0]).unwrap());
+        assert_eq!(c.syntheses(), 42);
+        assert_eq!(c.len(), 41);
     }
 }
