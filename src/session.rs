@@ -60,10 +60,6 @@ pub struct Shape {
     pub notes: Vec<String>,
     /// Start at this exercise id (see [`PlanOptions::resume_from`]).
     pub resume_from: Option<String>,
-    /// Keep every line's samples for the session (live playback, whose program holds them
-    /// all); otherwise only the recently used ones are kept (see [`PhraseCache::bounded`]),
-    /// and memory does not grow with the session's length.
-    pub keep_all_lines: bool,
 }
 
 /// A routine planned with a voice: the timeline, the synthesised lines, the sounds.
@@ -125,11 +121,8 @@ impl Session {
                 }
             )));
         }
-        let cache = if shape.keep_all_lines {
-            PhraseCache::new(Box::new(voice))
-        } else {
-            PhraseCache::bounded(Box::new(voice), DEFAULT_BUDGET_SAMPLES)
-        };
+        // Only recently used lines keep their samples: memory does not grow with the session.
+        let cache = PhraseCache::bounded(Box::new(voice), DEFAULT_BUDGET_SAMPLES);
         let overrides = config::sounds_dir();
         let bank =
             SoundBank::load(r, cache.sample_rate(), overrides.as_deref()).map_err(|e| match e {
@@ -182,7 +175,8 @@ impl Session {
         Streamed::new(&self.timeline, &mut self.cache, &self.bank)
     }
 
-    /// The samples of the whole timeline, at full gain, all in memory (live playback).
+    /// The samples of the whole timeline, at full gain, all in memory (the opening of a live
+    /// session; see [`Program::window`] for the rest).
     pub fn program(&mut self) -> Result<Program, Error> {
         Program::new(&self.timeline, &mut self.cache, &self.bank)
             .map_err(|e| Error::usage(e.to_string()))

@@ -34,7 +34,16 @@ fn planned_onsets(t: &Timeline, quiet: f64) -> Vec<(f64, CueKind)> {
 #[test]
 #[ignore = "needs a sound server: run scripts/test"]
 fn a_live_session_plays_at_the_planned_frames() {
-    plays_at_the_planned_frames("tests/fixtures/short.toml", 8);
+    plays_at_the_planned_frames("tests/fixtures/short.toml", 8, None);
+}
+
+/// A live session holds samples only for a window around where it plays (90 s ahead by
+/// default). With a 10 s window the 50 s session is played from six windows or more, made as
+/// it goes: every sound and line still plays at its planned frame, none is missing.
+#[test]
+#[ignore = "needs a sound server: run scripts/test"]
+fn a_session_played_window_by_window_plays_at_the_planned_frames() {
+    plays_at_the_planned_frames("tests/fixtures/short.toml", 8, Some("10"));
 }
 
 /// Moving reps (a beat on every second) and a timed block (bracketed by its sounds) play at
@@ -42,18 +51,27 @@ fn a_live_session_plays_at_the_planned_frames() {
 #[test]
 #[ignore = "needs a sound server: run scripts/test"]
 fn moving_reps_and_timed_blocks_play_at_the_planned_frames() {
-    plays_at_the_planned_frames("tests/fixtures/moving-short.toml", 6);
+    plays_at_the_planned_frames("tests/fixtures/moving-short.toml", 6, None);
 }
 
-fn plays_at_the_planned_frames(fixture: &str, min_sounds: usize) {
+fn plays_at_the_planned_frames(fixture: &str, min_sounds: usize, window_secs: Option<&str>) {
     let Some(sink) = sink() else { return };
     let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
     let t: Timeline = serde_json::from_value(plan_json(&[fixture])).unwrap();
 
     let rec = record(&sink);
-    let o = hipvoice().args(["play", fixture]).output().unwrap();
+    let mut play = hipvoice();
+    play.args(["play", fixture]);
+    if let Some(w) = window_secs {
+        play.env("HIPVOICE_WINDOW_SECS", w).arg("-v");
+    }
+    let o = play.output().unwrap();
     let (x, rate, _dir) = rec.stop();
     assert!(o.status.success(), "play failed: {}", stderr(&o));
+    if window_secs.is_some() {
+        let made = stderr(&o).matches("a window of the session").count();
+        assert!(made >= 6, "{made} windows: {}", stderr(&o));
+    }
 
     // The transcript: every spoken line, in order, one per line.
     let said: Vec<&str> = t

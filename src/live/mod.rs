@@ -89,9 +89,11 @@ pub const REOPEN_FOR: Duration = Duration::from_secs(10);
 /// After the last frame, the device's buffer still has to play out.
 const DRAIN: Duration = Duration::from_millis(400);
 
-/// A program made by the preparing thread.
+/// A plan made by the preparing thread: the session's opening comes with its program (it is
+/// short, and its lines were just synthesised); a whole session comes as a timeline only, and
+/// the loop makes the part of it that plays ([`Windows`]).
 struct Prepared {
-    program: Arc<Program>,
+    program: Option<Arc<Program>>,
     timeline: Arc<crate::plan::Timeline>,
     complete: bool,
     rate_wpm: u32,
@@ -106,11 +108,6 @@ fn spawn_preparer(
     out: Sender<Result<Prepared, Error>>,
 ) -> Sender<u32> {
     let (tx, rx) = mpsc::channel::<u32>();
-    // One program holds every line while it plays: keep them all, each synthesised once.
-    let shape = Shape {
-        keep_all_lines: true,
-        ..shape
-    };
     std::thread::spawn(move || {
         let send = |p: Result<Prepared, Error>| out.send(p).is_ok();
         let first = || -> Result<(), Error> {
@@ -121,7 +118,7 @@ fn spawn_preparer(
             };
             let mut s = Session::prepare_shaped(&routine, &settings, &intro)?;
             let opening = Prepared {
-                program: Arc::new(s.program()?),
+                program: Some(Arc::new(s.program()?)),
                 timeline: Arc::new(s.timeline.clone()),
                 complete: false,
                 rate_wpm,
@@ -129,9 +126,9 @@ fn spawn_preparer(
             if !send(Ok(opening)) {
                 return Ok(());
             }
-            let mut whole = s.complete(&routine)?;
+            let whole = s.complete(&routine)?;
             let _ = send(Ok(Prepared {
-                program: Arc::new(whole.program()?),
+                program: None,
                 timeline: Arc::new(whole.timeline),
                 complete: true,
                 rate_wpm,
@@ -148,13 +145,11 @@ fn spawn_preparer(
             }
             let mut settings = settings.clone();
             settings.espeak.rate_wpm = rate_wpm;
-            let made = Session::prepare_shaped(&routine, &settings, &shape).and_then(|mut s| {
-                Ok(Prepared {
-                    program: Arc::new(s.program()?),
-                    timeline: Arc::new(s.timeline),
-                    complete: true,
-                    rate_wpm,
-                })
+            let made = Session::prepare_shaped(&routine, &settings, &shape).map(|s| Prepared {
+                program: None,
+                timeline: Arc::new(s.timeline),
+                complete: true,
+                rate_wpm,
             });
             if !send(made) {
                 return;
@@ -215,6 +210,83 @@ impl Answers {
 
     fn sound(&self, name: &str) -> Option<Samples> {
         self.bank.get(name).cloned()
+    }
+}
+
+/// How far a window of the session reaches ahead of the playing frame, and behind it (for
+/// "back" and "repeat", which go to the start of a line or an exercise), in seconds; a new
+/// window is made when less than `WINDOW_AHEAD_SECS / 2` is left ahead. Two minutes of
+/// speech are 10.6 MB of samples: a session's memory does not grow with its length
+/// (BENCHMARKS.md). `HIPVOICE_WINDOW_SECS` sets the reach ahead (at least 10 s).
+const WINDOW_AHEAD_SECS: f64 = 90.0;
+const WINDOW_BEHIND_SECS: f64 = 30.0;
+
+/// The part of the playing timeline the deck holds samples for, made in this thread from the
+/// preparer's timelines with a voice of its own at the timeline's speech rate.
+struct Windows {
+    settings: Settings,
+    bank: SoundBank,
+    /// The voice, at the speech rate it was made for.
+    voice: Option<(u32, PhraseCache)>,
+    ahead: u64,
+    behind: u64,
+}
+
+/// The program the deck plays: a generation's timeline and the window of it made last.
+#[derive(Clone)]
+struct Playing {
+    timeline: Arc<crate::plan::Timeline>,
+    rate_wpm: u32,
+    complete: bool,
+    program: Arc<Program>,
+    span: std::ops::Range<u64>,
+}
+
+impl Windows {
+    fn new(req: &Request) -> Result<Windows, Error> {
+        let rate = crate::voice::espeak::RATE;
+        let bank = SoundBank::load(&req.routine, rate, crate::config::sounds_dir().as_deref())
+            .map_err(|e| Error::usage(e.to_string()))?;
+        let ahead_secs = std::env::var("HIPVOICE_WINDOW_SECS")
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+            .map_or(WINDOW_AHEAD_SECS, |v| v.max(10.0));
+        Ok(Windows {
+            settings: req.settings.clone(),
+            bank,
+            voice: None,
+            ahead: crate::plan::frames(ahead_secs, rate),
+            behind: crate::plan::frames(WINDOW_BEHIND_SECS.min(ahead_secs), rate),
+        })
+    }
+
+    /// True when `p` needs a new window: outside the span, or near its end.
+    fn needs(&self, p: &Playing, at: u64) -> bool {
+        let covered_to_end = p.span.end >= p.timeline.frames;
+        at < p.span.start
+            || at >= p.span.end
+            || (!covered_to_end && at + self.ahead / 2 >= p.span.end)
+    }
+
+    /// A window of `p`'s timeline around frame `at`.
+    fn make(&mut self, p: &mut Playing, at: u64) -> Result<(), Error> {
+        if self.voice.as_ref().is_none_or(|(r, _)| *r != p.rate_wpm) {
+            let mut settings = self.settings.espeak.clone();
+            settings.rate_wpm = p.rate_wpm;
+            let v = Espeak::new(settings).map_err(|e| Error::usage(e.to_string()))?;
+            self.voice = Some((
+                p.rate_wpm,
+                PhraseCache::bounded(Box::new(v), crate::voice::DEFAULT_BUDGET_SAMPLES),
+            ));
+        }
+        let (_, cache) = self.voice.as_mut().expect("made above");
+        let span = at.saturating_sub(self.behind)..(at + self.ahead).min(p.timeline.frames);
+        let program = Program::window(&p.timeline, cache, &self.bank, span.clone())
+            .map_err(|e| Error::usage(e.to_string()))?;
+        p.program = Arc::new(program);
+        p.span = span;
+        Ok(())
     }
 }
 
@@ -333,10 +405,11 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
     let mut place_saved: Option<bool> = None;
     let mut told_error = false;
     let (mut blocks_seen, mut progress_at, mut prev_iter) = (0, Instant::now(), Instant::now());
-    let mut programs: HashMap<u16, Arc<Program>> = HashMap::new();
-    // The program the deck plays and whether it is the whole session: loaded again into a
-    // new deck when the output comes back.
-    let mut current: Option<(Arc<Program>, bool)> = None;
+    // Plans ready to load, by generation.
+    let mut ready: HashMap<u16, Prepared> = HashMap::new();
+    // What the deck plays: loaded again into a new deck when the output comes back.
+    let mut current: Option<Playing> = None;
+    let mut windows = Windows::new(&req)?;
     // Since when the output has been lost, and when to try opening it again.
     let mut lost: Option<(Instant, Instant)> = None;
     // When the output was first lost, until a reopened one plays: an output that opens but
@@ -406,7 +479,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
                             *e = None;
                         }
                         lost = None;
-                        reload = current.clone();
+                        reload = current.as_ref().map(|p| (p.program.clone(), p.complete));
                         events.push(Event::DeviceBack);
                     }
                     Err(e) if here.duration_since(since) >= REOPEN_FOR => {
@@ -421,8 +494,9 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         match ready_rx.try_recv() {
             Ok(Ok(p)) => {
                 generation = generation.wrapping_add(1).max(1);
-                programs.insert(generation, p.program);
-                if p.complete {
+                let (timeline, complete, rate_wpm) = (p.timeline.clone(), p.complete, p.rate_wpm);
+                ready.insert(generation, p);
+                if complete {
                     trace.say(format_args!(
                         "the whole session was ready {} ms after start",
                         trace.since.elapsed().as_millis()
@@ -430,9 +504,9 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
                 }
                 events.push(Event::Ready {
                     generation,
-                    timeline: p.timeline,
-                    complete: p.complete,
-                    rate_wpm: p.rate_wpm,
+                    timeline,
+                    complete,
+                    rate_wpm,
                 });
             }
             Ok(Err(e)) => {
@@ -471,13 +545,25 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
                         generation,
                         complete,
                     } => {
-                        if let Some(p) = programs.remove(&generation) {
-                            current = Some((p.clone(), complete));
-                            cmd.load = Some(p);
+                        if let Some(p) = ready.remove(&generation) {
+                            // The opening comes with its program; a whole session gets its
+                            // first window below, where the deck will be.
+                            let span = 0..p.timeline.frames;
+                            let program = p
+                                .program
+                                .unwrap_or_else(|| Arc::new(Program::silence(rate)));
+                            current = Some(Playing {
+                                span: if program.frames == 0 { 0..0 } else { span },
+                                timeline: p.timeline,
+                                rate_wpm: p.rate_wpm,
+                                complete,
+                                program: program.clone(),
+                            });
+                            cmd.load = Some(program);
                             cmd.complete = Some(complete);
                         }
-                        // Programs older than this one will never play.
-                        programs.retain(|g, _| *g > generation);
+                        // Plans older than this one will never play.
+                        ready.retain(|g, _| *g > generation);
                     }
                     Action::Seek(f) => cmd.seek = Some(f),
                     Action::Mark(m) => cmd.mark = Some(m),
@@ -538,6 +624,27 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
                         let _ = replan.send(wpm);
                     }
                     Action::End(how) => end = Some(how),
+                }
+            }
+        }
+        // The deck holds samples only near where it plays: a new window where it goes (a
+        // seek, a new plan) or when it nears the end of the one it has.
+        if let Some(p) = current.as_mut()
+            && lost.is_none()
+        {
+            let at = cmd.seek.unwrap_or(handle.position().frame);
+            if windows.needs(p, at) {
+                match windows.make(p, at) {
+                    Ok(()) => {
+                        trace.say(format_args!(
+                            "a window of the session: {:.1} s to {:.1} s",
+                            p.span.start as f64 / f64::from(rate),
+                            p.span.end as f64 / f64::from(rate)
+                        ));
+                        cmd.load = Some(p.program.clone());
+                        cmd.complete = Some(p.complete);
+                    }
+                    Err(e) => trace.say(format_args!("could not prepare what comes next: {e}")),
                 }
             }
         }

@@ -70,8 +70,35 @@ impl Program {
         cache: &mut PhraseCache,
         bank: &SoundBank,
     ) -> Result<Program, VoiceError> {
+        Program::build(t, cache, bank, 0..u64::MAX, false)
+    }
+
+    /// The part of a timeline that sounds in frames `span`: only the lines and sounds that
+    /// overlap it carry samples; the rest of the session is silence, though its length is the
+    /// whole session's. What live playback holds of a long session at a time, so its memory
+    /// does not grow with the session's length. A line synthesised again keeps its planned
+    /// length (see [`Streamed`]).
+    pub fn window(
+        t: &Timeline,
+        cache: &mut PhraseCache,
+        bank: &SoundBank,
+        span: std::ops::Range<u64>,
+    ) -> Result<Program, VoiceError> {
+        Program::build(t, cache, bank, span, true)
+    }
+
+    fn build(
+        t: &Timeline,
+        cache: &mut PhraseCache,
+        bank: &SoundBank,
+        span: std::ops::Range<u64>,
+        planned_lengths: bool,
+    ) -> Result<Program, VoiceError> {
         let mut clips = Vec::new();
         for cue in &t.cues {
+            if cue.start >= span.end || cue.end <= span.start {
+                continue;
+            }
             let samples = match cue.kind {
                 CueKind::Speech => cache.get(cue.text.as_deref().unwrap_or(""))?,
                 CueKind::Sound => match cue.sound.as_deref().and_then(|s| bank.get(s)) {
@@ -80,9 +107,13 @@ impl Program {
                 },
                 _ => continue,
             };
+            let len = match cue.kind {
+                CueKind::Speech if planned_lengths => (samples.len() as u64).min(cue.len()),
+                _ => samples.len() as u64,
+            };
             clips.push(Clip {
                 start: cue.start,
-                len: samples.len() as u64,
+                len,
                 samples,
             });
         }
@@ -260,5 +291,28 @@ mod tests {
                 "lines were let go of"
             );
         }
+        // A window sounds like the whole program inside its span (lines that start before it
+        // or end after it included), and is silent where nothing that overlaps it sounds.
+        let (a, b) = (t.frames / 3, t.frames / 2);
+        let mut small = PhraseCache::bounded(Box::new(StandIn::new(22050)), 30_000);
+        let w = Program::window(&t, &mut small, &bank, a..b)
+            .unwrap()
+            .with_gain(0.7)
+            .render_all();
+        assert_eq!(w.len(), whole.len(), "a window is as long as the session");
+        assert!(w[a as usize..b as usize] == whole[a as usize..b as usize]);
+        let audible: Vec<_> = t
+            .cues
+            .iter()
+            .filter(|c| matches!(c.kind, CueKind::Speech | CueKind::Sound))
+            .filter(|c| c.start < b && c.end > a)
+            .collect();
+        for (f, s) in w.iter().enumerate() {
+            let f = f as u64;
+            if !audible.iter().any(|c| c.start <= f && f < c.end) {
+                assert_eq!(*s, 0.0, "frame {f}, outside the window, sounds");
+            }
+        }
+        assert!(w[..(a as usize / 2)].iter().all(|s| *s == 0.0));
     }
 }
