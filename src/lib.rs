@@ -1,12 +1,18 @@
 //! hipvoice: physiotherapy routines played by ear.
 //!
-//! Data flows left to right; a module uses only those to its left:
-//! `routine` (TOML to a checked routine) → `plan` (a timeline of cues at exact frames) →
-//! `voice` (text to samples) → `render` (timeline to samples or a file) → `session` (a routine
-//! prepared with the person's settings) → `live` (the session runtime: conductor, deck, loop) →
-//! `output` (adapters: the audio device, keys, media buttons) → `cli` (parses the arguments,
-//! resolves them once, dispatches). `error` has the one error type and its exit codes; `resume`
-//! the saved positions; `files` reads files from outside with a bound.
+//! The core flows one way, each module using those before it:
+//! `routine` (TOML to a checked routine; `diag` words its problems, `files` reads with a bound,
+//! `sounds` holds the embedded cue sounds) → `plan` (a timeline of cues at exact frames; every
+//! spoken word around the routine's own lines comes from `phrases`) → `voice` (text to samples;
+//! planning asks it only for lengths) → `render` (a timeline with its samples: a program, a mix
+//! streamed in order, a file) → `session` (a routine prepared with the person's settings, which
+//! `config` reads from its file).
+//!
+//! Around the core: `live` runs a session that listens (conductor, deck, loop) and `output`
+//! holds its adapters to the world (the audio device; keys and media buttons, which become
+//! `live`'s commands); `resume` keeps the places to go on from; `show` is the text view of a
+//! plan; `error` has the one error type and its exit codes; `cli` parses the arguments,
+//! resolves them once with the config file, and dispatches.
 //!
 //! Planning a routine needs only a voice that tells how long each line is:
 //!

@@ -1,6 +1,6 @@
-//! A session prepared from a routine and the person's settings: the timeline, every line
-//! synthesised once, and the sounds. `play`, `render`, `show`, `plan`, `check` and `list` all
-//! start here.
+//! A session prepared from a routine and the person's settings: the timeline, the voice with
+//! the lines it has synthesised (every line's length, the recent lines' samples), and the
+//! sounds. `play`, `render`, `show`, `plan`, `check` and `list` all start here.
 
 use crate::config;
 use crate::error::Error;

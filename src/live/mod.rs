@@ -4,7 +4,9 @@
 //! - the [`conductor`]: a pure state machine over the timeline (`handle(event) -> actions`);
 //! - the [`deck`]: the audio thread's source, steered without locks;
 //! - [`run`]: one loop that turns keys, media buttons, signals, position reports and prepared
-//!   programs into events, asks the conductor, and carries out its actions.
+//!   plans into events, asks the conductor, and carries out its actions; it also makes the
+//!   window of the session the deck holds samples for, and opens the output again when it is
+//!   lost.
 //!
 //! Invariants of a live session (the conductor's and the deck's module docs say how each is
 //! kept, and their tests check it):

@@ -1,5 +1,6 @@
-//! Rendering: the timeline, the speech samples and the sounds become samples, a rodio `Source`
-//! or a file. Never opens a device.
+//! Rendering: the timeline, the speech samples and the sounds become samples: a [`Program`]
+//! (all of a session, or a window of it, for the live deck), a mix streamed in order
+//! ([`program::Streamed`]) or a file ([`export`]). Never opens a device.
 
 pub mod export;
 pub mod program;

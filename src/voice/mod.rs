@@ -1,6 +1,7 @@
 //! Voices turn text into samples. A voice never schedules: the sequencer asks how long a line
-//! is, the renderer asks for its samples, and both get them from one [`PhraseCache`], so every
-//! line is synthesised once per session however often it is said.
+//! is, the renderer asks for its samples, and both get them from one [`PhraseCache`], which
+//! knows every line's length after synthesising it once and keeps the samples of the lines
+//! used most recently (or of all, see [`PhraseCache::new`]).
 
 pub mod espeak;
 pub mod standin;
@@ -32,7 +33,7 @@ pub trait Voice: Send {
 /// Speech samples shared between the sequencer, the renderer and the audio thread.
 pub type Samples = Arc<[f32]>;
 
-/// Lines synthesised once and shared. Every line's length (frames) is kept for the session;
+/// Lines synthesised and shared. Every line's length (frames) is kept for the session;
 /// its samples are kept for the whole session ([`PhraseCache::new`]) or only while they are
 /// among the most recently used, within a budget ([`PhraseCache::bounded`]), and synthesised
 /// again when asked for after that. A voice gives the same samples for the same text, so the
