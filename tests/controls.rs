@@ -251,6 +251,56 @@ fn keys_in_a_real_terminal_pause_skip_go_back_answer_change_volume_and_quit() {
     );
 }
 
+/// A live session holds sound only for a window around where it plays. With 10 s windows,
+/// "next" jumps from the first exercise to the second (a minute ahead) and "back" twice returns
+/// to the first: each jump lands outside the window the deck had, and the line at its end is
+/// heard at once all the same.
+#[test]
+#[ignore = "needs a sound server and D-Bus: run scripts/test"]
+fn jumps_far_outside_the_window_are_heard_at_once() {
+    let Some(sink) = sink() else { return };
+    let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    let state = tempfile::tempdir().unwrap();
+    let rec = record(&sink);
+    let rec0 = Instant::now() - Duration::from_millis(300);
+    let s = Background::start(
+        &["play", ROUTINE],
+        state.path(),
+        &[("HIPVOICE_WINDOW_SECS", "10")],
+    );
+    s.wait_line("Exercise 1 of 2: Lifts.", 1);
+    wait_playerctl(&["status"], "Playing");
+    playerctl(&["next"]);
+    s.wait_line("Exercise 2 of 2: Bridge.", 1);
+    let bridge = Instant::now();
+    std::thread::sleep(Duration::from_secs(3));
+    playerctl(&["previous"]);
+    s.wait_line("Back.", 1);
+    playerctl(&["previous"]);
+    s.wait_line("Exercise 1 of 2: Lifts.", 2);
+    let lifts = Instant::now();
+    std::thread::sleep(Duration::from_secs(2));
+    let (_, err, lines) = s.signal_and_wait(2);
+    let (x, rate, _dir) = rec.stop();
+    let heard = |at: Instant| {
+        peak(window(
+            &x,
+            rate,
+            rec0,
+            at + Duration::from_millis(100),
+            at + Duration::from_millis(1000),
+        ))
+    };
+    assert!(
+        heard(bridge) > 0.05,
+        "silence after the jump ahead: {lines:?} {err}"
+    );
+    assert!(
+        heard(lifts) > 0.05,
+        "silence after the jump back: {lines:?} {err}"
+    );
+}
+
 /// A session run without a terminal, its transcript collected line by line.
 struct Background {
     child: Child,
