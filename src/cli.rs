@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
 use std::sync::Arc;
@@ -127,16 +128,12 @@ pub struct SessionArgs {
     #[arg(long)]
     pub resume: bool,
     /// Your affected side (painful, operated), for exercises that start with it: left or right.
-    #[arg(long, value_name = "SIDE", value_parser = parse_side)]
+    #[arg(long, value_name = "SIDE", value_parser = clap::builder::PossibleValuesParser::new(["left", "right"]).map(|s| parse_side(&s)))]
     pub side: Option<Side>,
     /// What `play` prints: full (every line), lines (only what to do; for screen readers),
     /// none [default: full].
-    #[arg(long, value_name = "WHAT", value_parser = parse_transcript)]
+    #[arg(long, value_name = "WHAT", value_parser = clap::builder::PossibleValuesParser::new(TranscriptMode::NAMES).map(|s| TranscriptMode::parse(&s).unwrap_or_default()))]
     pub transcript: Option<TranscriptMode>,
-}
-
-fn parse_transcript(s: &str) -> Result<TranscriptMode, String> {
-    TranscriptMode::parse(s).ok_or_else(|| format!("\"{s}\" is not one of full, lines, none"))
 }
 
 impl SessionArgs {
@@ -168,11 +165,12 @@ impl SessionArgs {
     }
 }
 
-fn parse_side(s: &str) -> Result<Side, String> {
-    match s {
-        "left" => Ok(Side::Left),
-        "right" => Ok(Side::Right),
-        _ => Err(format!("\"{s}\" is not a side; write left or right")),
+/// A side the parser has already checked to be "left" or "right".
+fn parse_side(s: &str) -> Side {
+    if s == "right" {
+        Side::Right
+    } else {
+        Side::Left
     }
 }
 
@@ -505,16 +503,19 @@ fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Error> {
 /// The manual page from the command-line definitions (clap_mangen): printed, or written with
 /// one page per command into `dir`.
 fn man(dir: Option<&Path>) -> Result<u8, Error> {
-    let cmd = <Cli as clap::CommandFactory>::command();
-    let page = |c: clap::Command| -> Result<Vec<u8>, Error> {
+    // `hipvoice help` is clap's, with no page of its own: the pages do not name it.
+    let cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    let page = |c: clap::Command, extra: &str| -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
         clap_mangen::Man::new(c)
             .render(&mut out)
             .map_err(|e| Error::usage(format!("cannot write the manual page: {e}")))?;
+        out.extend_from_slice(extra.as_bytes());
         Ok(out)
     };
+    let main_page = || page(cmd.clone(), &man_sections());
     let Some(dir) = dir else {
-        return print(&String::from_utf8_lossy(&page(cmd)?));
+        return print(&String::from_utf8_lossy(&main_page()?));
     };
     let write = |name: String, bytes: Vec<u8>| {
         let path = dir.join(name);
@@ -525,10 +526,57 @@ fn man(dir: Option<&Path>) -> Result<u8, Error> {
         let name = format!("hipvoice-{}", sub.get_name());
         let bin = format!("hipvoice {}", sub.get_name());
         let sub = sub.clone().display_name(name.clone()).bin_name(bin);
-        write(format!("{name}.1"), page(sub)?)?;
+        write(format!("{name}.1"), page(sub, "")?)?;
     }
-    write("hipvoice.1".to_owned(), page(cmd)?)?;
+    write("hipvoice.1".to_owned(), main_page()?)?;
     Ok(code::OK)
+}
+
+/// The main page's sections beyond the command-line definitions, in roff: the keys while
+/// playing, the exit status, the environment and the files.
+fn man_sections() -> String {
+    let mut s = String::from(".SH KEYS\nWhile a session plays in a terminal:\n");
+    for (key, what, _, _) in crate::output::keys::KEYS {
+        s.push_str(&format!(".TP\n\\fB{key}\\fR\n{what}\n"));
+    }
+    s.push_str(
+        ".PP\nA headset's or keyboard's play/pause, next and previous buttons work through \
+         MPRIS on the session D-Bus.\n",
+    );
+    s.push_str(".SH \"EXIT STATUS\"\n");
+    for (code, what) in [
+        (
+            code::OK,
+            "the session finished, or was stopped with q, Esc or Ctrl-C in the terminal; a command did its work",
+        ),
+        (
+            code::INVALID_ROUTINE,
+            "a routine has problems (check prints each as file:line:col)",
+        ),
+        (
+            code::USAGE_OR_IO,
+            "a usage error, a file that cannot be read or written, no audio device, or a sound output that was lost and did not come back",
+        ),
+        (
+            code::INTERRUPTED,
+            "stopped by a signal (SIGINT, SIGTERM, SIGHUP); the place is saved",
+        ),
+    ] {
+        s.push_str(&format!(".TP\n\\fB{code}\\fR\n{what}\n"));
+    }
+    s.push_str(concat!(
+        ".SH ENVIRONMENT\n",
+        ".TP\n\\fBXDG_CONFIG_HOME\\fR\nWhere config.toml, your routines and your sounds are (default ~/.config).\n",
+        ".TP\n\\fBXDG_STATE_HOME\\fR\nWhere the places to resume from are saved (default ~/.local/state).\n",
+        ".TP\n\\fBNO_COLOR\\fR\nWhen set, show prints no colour.\n",
+        ".TP\n\\fBHIPVOICE_WINDOW_SECS\\fR\nHow far ahead play prepares sound, in seconds (default 90, at least 10).\n",
+        ".SH FILES\n",
+        ".TP\n\\fI~/.config/hipvoice/config.toml\\fR\nVoice, rate, volume, lead-in, affected side and transcript defaults.\n",
+        ".TP\n\\fI~/.config/hipvoice/routines/\\fR\nYour routines, played by the file's name.\n",
+        ".TP\n\\fI~/.config/hipvoice/sounds/\\fR\nWAV files that replace the built-in cue sounds.\n",
+        ".TP\n\\fI~/.local/state/hipvoice/positions/\\fR\nWhere each routine stopped, for --resume.\n",
+    ));
+    s
 }
 
 /// The folder of the user's own routines: `$XDG_CONFIG_HOME/hipvoice/routines`.

@@ -627,6 +627,33 @@ fn completions_and_the_manual_page_work_in_real_shells() {
         main.contains("hipvoice - Physiotherapy routines, played by ear."),
         "{main}"
     );
+    for section in ["KEYS", "EXIT STATUS", "ENVIRONMENT", "FILES"] {
+        assert!(
+            main.contains(&format!("\n{section}\n")),
+            "{section}: {main}"
+        );
+    }
+    assert!(
+        main.contains("130") && main.contains("Where am I"),
+        "{main}"
+    );
+    // Every page the main page names is there.
+    for named in main.split("hipvoice-").skip(1) {
+        let name = named.split('(').next().unwrap();
+        assert!(
+            pages.join(format!("hipvoice-{name}.1")).exists(),
+            "hipvoice-{name}(1) is named but not written"
+        );
+    }
+    // Completions offer the values of --side and --transcript.
+    assert_eq!(
+        complete("hipvoice play stretch --side ''", 4).trim(),
+        "left\nright"
+    );
+    assert_eq!(
+        complete("hipvoice play stretch --transcript l", 4).trim(),
+        "lines"
+    );
     let play = render("hipvoice-play.1");
     assert!(
         play.contains("hipvoice play [") && play.contains("--transcript"),

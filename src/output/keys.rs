@@ -19,7 +19,67 @@ impl Drop for RawMode {
     }
 }
 
-/// What a key means. Keys are listed in the README and said by the spoken help.
+/// The keys as the manual page lists them: the keys, what they do, and one key of each row
+/// with the command it gives (checked by a test against [`command`]). The README's table says
+/// the same at more length; the spoken help says it by ear.
+pub const KEYS: [(&str, &str, KeyCode, Command); 9] = [
+    (
+        "space",
+        "Pause, or go on. Going on inside a hold starts that rep again from its cue.",
+        KeyCode::Char(' '),
+        Command::PlayPause,
+    ),
+    (
+        "n, right arrow",
+        "The next exercise.",
+        KeyCode::Right,
+        Command::Next,
+    ),
+    (
+        "b, left arrow",
+        "Back to the start of this exercise; pressed again within 4 s, the one before.",
+        KeyCode::Char('b'),
+        Command::Back,
+    ),
+    (
+        "r",
+        "Repeat the last instruction.",
+        KeyCode::Char('r'),
+        Command::Repeat,
+    ),
+    (
+        "w",
+        "Where am I: the exercise, side, rep, time left in the hold and in the session.",
+        KeyCode::Char('w'),
+        Command::Where,
+    ),
+    (
+        "+, -",
+        "Speak faster or slower (20 words a minute a press, 80 to 450).",
+        KeyCode::Char('+'),
+        Command::Faster,
+    ),
+    (
+        "up arrow, down arrow",
+        "Volume, 10% a press, from 10% to 100%.",
+        KeyCode::Down,
+        Command::Softer,
+    ),
+    (
+        "h, ?",
+        "Spoken help: the keys.",
+        KeyCode::Char('?'),
+        Command::Help,
+    ),
+    (
+        "q, Esc, Ctrl-C",
+        "Stop, said aloud; the place is saved.",
+        KeyCode::Esc,
+        Command::Quit,
+    ),
+];
+
+/// What a key means. Keys are listed in the README and [`KEYS`] and said by the spoken help.
 pub fn command(k: &KeyEvent) -> Option<Command> {
     if k.kind != KeyEventKind::Press {
         return None;
@@ -85,6 +145,9 @@ mod tests {
     #[test]
     fn keys_mean_what_the_readme_says() {
         let none = KeyModifiers::NONE;
+        for (keys, _, code, cmd) in KEYS {
+            assert_eq!(key(code, none), Some(cmd), "{keys}");
+        }
         assert_eq!(key(KeyCode::Char(' '), none), Some(Command::PlayPause));
         assert_eq!(key(KeyCode::Right, none), Some(Command::Next));
         assert_eq!(key(KeyCode::Char('b'), none), Some(Command::Back));
