@@ -956,9 +956,12 @@ impl Conductor {
                         &[("side", self.ph.side((*s).into()))],
                     ));
                 }
-                if let Some(rep) = step.rep {
-                    let k = (ex.clone(), step.set, step.side);
-                    let total = self.ix.reps.get(&k).copied().unwrap_or(rep);
+                // "Rep 1 of 1" says nothing: a single rep or a timed block is not counted.
+                let k = (ex.clone(), step.set, step.side);
+                if let Some(rep) = step.rep
+                    && let total = self.ix.reps.get(&k).copied().unwrap_or(rep)
+                    && total > 1
+                {
                     let form = if self.ix.alternating.contains(ex) {
                         ctl.where_round
                     } else {
@@ -1376,6 +1379,16 @@ mod tests {
             Vec::<String>::new(),
             "the loop prints what is said"
         );
+        // A single rep is not counted: no "rep 1 of 1".
+        let hold = s
+            .t()
+            .of_kind(CueKind::Hold)
+            .find(|h| h.exercise.as_deref() == Some("squeeze"))
+            .unwrap()
+            .clone();
+        s.tick(hold.start + 100);
+        let a = s.cmd(Command::Where);
+        assert!(said(&a)[0].starts_with("Squeeze. "), "{:?}", said(&a));
     }
 
     #[test]
