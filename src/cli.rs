@@ -478,7 +478,7 @@ fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Error> {
         );
     }
     let mut frames = s.streamed().with_gain(settings.volume.max(floor));
-    let written = match target.write(&mut frames, &stop) {
+    let written = match target.write(&mut frames, &r.title, &stop) {
         Ok(w) => w,
         Err(e @ export::ExportError::Interrupted { .. }) => {
             eprintln!("hipvoice: {}", crate::diag::escape(&e.to_string()));

@@ -91,12 +91,16 @@ pub struct Controls {
     pub paused: &'static str,
     /// Said every few minutes while paused.
     pub still_paused: &'static str,
+    /// The same, when there is no terminal (only headset or media buttons).
+    pub still_paused_buttons: &'static str,
     pub resuming: &'static str,
     /// Said when the sound output came back after it was lost (a restarted sound server, a
     /// new headset); the part that was playing then starts again.
     pub sound_back: &'static str,
     /// The same, when the session was paused: it stays paused.
     pub sound_back_paused: &'static str,
+    /// The same, when there is no terminal.
+    pub sound_back_paused_buttons: &'static str,
     pub next: &'static str,
     pub back: &'static str,
     /// `r` with nothing said yet.
@@ -203,9 +207,11 @@ pub static EN: Phrases = Phrases {
         nothing_saved: "There is no saved place. Starting from the beginning.",
         paused: "Paused.",
         still_paused: "Still paused. Press space to go on.",
+        still_paused_buttons: "Still paused. Press play to go on.",
         resuming: "Going on.",
         sound_back: "The sound is back. Starting this part again.",
         sound_back_paused: "The sound is back. Still paused. Press space to go on.",
+        sound_back_paused_buttons: "The sound is back. Still paused. Press play to go on.",
         next: "Next.",
         back: "Back.",
         nothing_to_repeat: "Nothing to repeat yet.",

@@ -180,6 +180,7 @@ fn an_ogg_render_has_the_plan_length_and_chapter_comments() {
         .output()
         .unwrap();
     let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("TITLE=Hip strength"), "{info}");
     assert!(info.contains("CHAPTER001NAME=Hip extensions"), "{info}");
     assert!(info.contains("CHAPTER003NAME=Mini squats"), "{info}");
     assert!(dir.path().join("s.vtt").exists());
@@ -241,7 +242,7 @@ fn an_mp3_render_is_gapless_with_the_plan_frame_0_at_sample_0() {
         .output()
         .unwrap();
     assert!(
-        String::from_utf8_lossy(&info.stdout).contains("TAG:title=strengthen"),
+        String::from_utf8_lossy(&info.stdout).contains("TAG:title=Hip strength"),
         "{}",
         String::from_utf8_lossy(&info.stdout)
     );
@@ -259,7 +260,11 @@ fn render_refuses_an_unknown_format_and_an_unwritable_path() {
         "hipvoice: cannot tell the format of session.mp4 from its name. hint: end it in .wav, .ogg or .mp3\n"
     );
     let o = run(&["render", "stretch", "-o", "/nonexistent-dir/x.wav"]);
-    fails_with(&o, 2, "hipvoice: cannot write /nonexistent-dir/x.wav: ");
+    let err = fails_with(&o, 2, "hipvoice: cannot write /nonexistent-dir/x.wav: ");
+    assert!(
+        !err.contains(".part"),
+        "the temporary file is not named: {err}"
+    );
 }
 
 /// The first audible frame at or after `from` (minus 5 ms), above `threshold`.

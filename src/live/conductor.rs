@@ -284,6 +284,8 @@ pub struct Conductor {
     status: Option<(Playback, String)>,
     /// The step (an index into `ix.steps`) the last tick was in.
     last_step: Option<usize>,
+    /// The person has a terminal's keys (otherwise only headset or media buttons).
+    keys: bool,
 }
 
 impl Conductor {
@@ -309,7 +311,15 @@ impl Conductor {
             saved: None,
             status: None,
             last_step: None,
+            keys: true,
         }
+    }
+
+    /// Whether the person has a terminal's keys; without them, spoken hints name the play
+    /// button instead of the space key.
+    pub fn with_keys(mut self, keys: bool) -> Conductor {
+        self.keys = keys;
+        self
     }
 
     /// The routine's title, shown by media clients in the opening and the closing.
@@ -379,7 +389,12 @@ impl Conductor {
             self.mode = Mode::Paused { last_said: now };
             self.seek(self.pos, out);
             out.push(Action::Pause(true));
-            self.say(ctl.sound_back_paused.to_owned(), out);
+            let text = if self.keys {
+                ctl.sound_back_paused
+            } else {
+                ctl.sound_back_paused_buttons
+            };
+            self.say(text.to_owned(), out);
         } else {
             self.mode = Mode::Playing;
             let to = self.step_at(self.pos).map_or(self.pos, |s| s.start);
@@ -513,7 +528,13 @@ impl Conductor {
         match self.mode {
             Mode::Paused { last_said } if now.saturating_sub(last_said) >= PAUSE_REMINDER => {
                 self.mode = Mode::Paused { last_said: now };
-                self.say(self.ph.controls.still_paused.to_owned(), out);
+                let ctl = &self.ph.controls;
+                let text = if self.keys {
+                    ctl.still_paused
+                } else {
+                    ctl.still_paused_buttons
+                };
+                self.say(text.to_owned(), out);
             }
             Mode::Playing if finished && self.complete && current && overlay_over => {
                 self.mode = Mode::Ended;
@@ -1699,6 +1720,18 @@ mod tests {
             // Going on works as after any pause.
             assert!(s.cmd(Command::PlayPause).contains(&Action::Pause(false)));
         }
+        // Without a terminal the hint names the play button, not the space key.
+        let mut s = T::new();
+        s.c.keys = false;
+        let p = s.step("lifts/set-1/left/rep-1").start + 10;
+        s.tick(p);
+        s.cmd(Command::Pause);
+        s.cmd(Command::DeviceLost);
+        let a = s.c.handle(s.now, Event::DeviceBack);
+        assert_eq!(
+            said(&a),
+            ["The sound is back. Still paused. Press play to go on."]
+        );
     }
 
     #[test]

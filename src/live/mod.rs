@@ -81,8 +81,13 @@ pub struct Request {
 const TICK: Duration = Duration::from_millis(20);
 /// Silence after a spoken answer before the session goes on.
 const AFTER_ANSWER_SECS: f64 = 0.3;
-/// A device that has pulled no samples for this long is gone.
+/// A device that has pulled no samples for this long is gone...
 const STALL: Duration = Duration::from_millis(1500);
+/// ... or for this long after its stream reported an error (PulseAudio disconnected)...
+const STALL_AFTER_ERROR: Duration = Duration::from_millis(250);
+/// ... or, for a stream just opened, this long without its first pull: a sound server that
+/// was just restarted takes about 2 s to ask for samples from an idle null sink.
+const FIRST_PULL: Duration = Duration::from_secs(5);
 /// After the output is lost, the default output is opened again this often...
 const REOPEN_EVERY: Duration = Duration::from_millis(500);
 /// ... for this long (a restarted sound server, a headset plugged back in); then the session
@@ -137,7 +142,10 @@ fn spawn_preparer(
             }));
             Ok(())
         };
-        if let Err(e) = first() {
+        let made = first();
+        // The session's lines were let go of with it: give their memory back.
+        give_back_memory();
+        if let Err(e) = made {
             send(Err(e));
             return;
         }
@@ -153,6 +161,7 @@ fn spawn_preparer(
                 complete: true,
                 rate_wpm,
             });
+            give_back_memory();
             if !send(made) {
                 return;
             }
@@ -217,11 +226,15 @@ impl Answers {
 
 /// How far a window of the session reaches ahead of the playing frame, and behind it (for
 /// "back" and "repeat", which go to the start of a line or an exercise), in seconds; a new
-/// window is made when less than `WINDOW_AHEAD_SECS / 2` is left ahead. Two minutes of
-/// speech are 10.6 MB of samples: a session's memory does not grow with its length
-/// (BENCHMARKS.md). `HIPVOICE_WINDOW_SECS` sets the reach ahead (at least 10 s).
-const WINDOW_AHEAD_SECS: f64 = 90.0;
-const WINDOW_BEHIND_SECS: f64 = 30.0;
+/// window is made when less than half of the reach ahead is left. 80 s of speech are 7 MB of
+/// samples: a session's memory does not grow with its length (BENCHMARKS.md).
+/// `HIPVOICE_WINDOW_SECS` sets the reach ahead, within `WINDOW_AHEAD_RANGE`.
+const WINDOW_AHEAD_SECS: f64 = 60.0;
+const WINDOW_AHEAD_RANGE: (f64, f64) = (10.0, 600.0);
+const WINDOW_BEHIND_SECS: f64 = 20.0;
+/// The samples the window's voice keeps between windows (1 M, 4 MB): the lines said again
+/// and again ("Hold.", counts, reps) are not synthesised anew for every window.
+const WINDOW_CACHE_SAMPLES: usize = 1 << 20;
 
 /// The part of the playing timeline the deck holds samples for, made in this thread from the
 /// preparer's timelines with a voice of its own at the timeline's speech rate.
@@ -249,11 +262,28 @@ impl Windows {
         let rate = crate::voice::espeak::RATE;
         let bank = SoundBank::load(&req.routine, rate, crate::config::sounds_dir().as_deref())
             .map_err(|e| Error::usage(e.to_string()))?;
-        let ahead_secs = std::env::var("HIPVOICE_WINDOW_SECS")
-            .ok()
-            .and_then(|v| v.parse::<f64>().ok())
-            .filter(|v| v.is_finite())
-            .map_or(WINDOW_AHEAD_SECS, |v| v.max(10.0));
+        let (lo, hi) = WINDOW_AHEAD_RANGE;
+        let ahead_secs = match std::env::var("HIPVOICE_WINDOW_SECS") {
+            Err(_) => WINDOW_AHEAD_SECS,
+            Ok(v) => match v.trim().parse::<f64>() {
+                Ok(x) if (lo..=hi).contains(&x) => x,
+                Ok(x) if x.is_finite() => {
+                    let near = x.clamp(lo, hi);
+                    eprintln!(
+                        "hipvoice: HIPVOICE_WINDOW_SECS={} is outside {lo} to {hi}; using {near}.",
+                        crate::diag::escape(&v)
+                    );
+                    near
+                }
+                _ => {
+                    eprintln!(
+                        "hipvoice: HIPVOICE_WINDOW_SECS={} is not a number of seconds; using {WINDOW_AHEAD_SECS}.",
+                        crate::diag::escape(&v)
+                    );
+                    WINDOW_AHEAD_SECS
+                }
+            },
+        };
         Ok(Windows {
             settings: req.settings.clone(),
             bank,
@@ -263,12 +293,9 @@ impl Windows {
         })
     }
 
-    /// True when `p` needs a new window: outside the span, or near its end.
+    /// True when `p` needs a new window at frame `at` (see [`needs_window`]).
     fn needs(&self, p: &Playing, at: u64) -> bool {
-        let covered_to_end = p.span.end >= p.timeline.frames;
-        at < p.span.start
-            || at >= p.span.end
-            || (!covered_to_end && at + self.ahead / 2 >= p.span.end)
+        needs_window(&p.span, p.timeline.frames, self.ahead, at)
     }
 
     /// A window of `p`'s timeline around frame `at`.
@@ -279,7 +306,7 @@ impl Windows {
             let v = Espeak::new(settings).map_err(|e| Error::usage(e.to_string()))?;
             self.voice = Some((
                 p.rate_wpm,
-                PhraseCache::bounded(Box::new(v), crate::voice::DEFAULT_BUDGET_SAMPLES),
+                PhraseCache::bounded(Box::new(v), WINDOW_CACHE_SAMPLES),
             ));
         }
         let (_, cache) = self.voice.as_mut().expect("made above");
@@ -290,6 +317,31 @@ impl Windows {
         p.span = span;
         Ok(())
     }
+}
+
+/// Returns the memory freed since the last call to the system (glibc keeps freed memory in
+/// each thread's arena otherwise, and a long session's peak would count the old windows and
+/// the preparer's lines; BENCHMARKS.md). A no-op elsewhere.
+fn give_back_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// True when a deck holding the samples of `span` of a timeline of `frames` frames needs a new
+/// window to play frame `at`: outside the span, or less than half of `ahead` before its end
+/// (unless it reaches the timeline's end). Never at or past the timeline's end, where there is
+/// nothing more to hold.
+fn needs_window(span: &std::ops::Range<u64>, frames: u64, ahead: u64, at: u64) -> bool {
+    if at >= frames {
+        return false;
+    }
+    if at < span.start || at >= span.end {
+        return true;
+    }
+    span.end < frames && at + ahead / 2 >= span.end
 }
 
 /// Transcript lines, one per line; `\r\n` while the terminal is raw. A closed stdout never
@@ -337,6 +389,9 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
     let ph = phrases::for_language_or_english(&req.routine.language);
     let routine_id = req.routine.id.clone();
 
+    // Before the terminal goes raw: this may say on stderr that a setting was not taken.
+    let mut windows = Windows::new(&req)?;
+    let mut trim_after_collect = false;
     // Keys first: a key pressed while the device opens is read, not echoed.
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>();
     let raw = if req.keys {
@@ -401,17 +456,19 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         ));
         volume = lowest;
     }
-    let mut conductor =
-        Conductor::new(ph, volume, req.settings.espeak.rate_wpm).with_title(&req.routine.title);
+    let mut conductor = Conductor::new(ph, volume, req.settings.espeak.rate_wpm)
+        .with_title(&req.routine.title)
+        .with_keys(raw.is_some());
     // Whether the place to resume from is saved: None until an exercise has been saved.
     let mut place_saved: Option<bool> = None;
     let mut told_error = false;
+    // When the stream's last error was seen.
+    let mut error_at: Option<Instant> = None;
     let (mut blocks_seen, mut progress_at, mut prev_iter) = (0, Instant::now(), Instant::now());
     // Plans ready to load, by generation.
     let mut ready: HashMap<u16, Prepared> = HashMap::new();
     // What the deck plays: loaded again into a new deck when the output comes back.
     let mut current: Option<Playing> = None;
-    let mut windows = Windows::new(&req)?;
     // Since when the output has been lost, and when to try opening it again.
     let mut lost: Option<(Instant, Instant)> = None;
     // When the output was first lost, until a reopened one plays: an output that opens but
@@ -451,11 +508,19 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
             && !told_error
         {
             told_error = true;
+            error_at = Some(here);
             trace.say(format_args!("the audio stream reported: {e}"));
         }
+        let stall = if blocks_seen == 0 {
+            FIRST_PULL
+        } else if error_at.is_some_and(|t| t >= progress_at) {
+            STALL_AFTER_ERROR
+        } else {
+            STALL
+        };
         let mut reload = None;
         match lost {
-            None if here.duration_since(progress_at) > STALL => {
+            None if here.duration_since(progress_at) > stall => {
                 trace.say("the audio output stopped pulling samples: opening it again");
                 events.push(Event::Command(Command::DeviceLost));
                 let since = *lost_streak.get_or_insert(here);
@@ -477,6 +542,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
                         blocks_seen = 0;
                         progress_at = here;
                         told_error = false;
+                        error_at = None;
                         if let Ok(mut e) = device_error.lock() {
                             *e = None;
                         }
@@ -638,6 +704,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
             if windows.needs(p, at) {
                 match windows.make(p, at) {
                     Ok(()) => {
+                        trim_after_collect = true;
                         trace.say(format_args!(
                             "a window of the session: {:.1} s to {:.1} s",
                             p.span.start as f64 / f64::from(rate),
@@ -652,6 +719,11 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         }
         send(&mut handle, cmd);
         handle.collect();
+        if trim_after_collect {
+            // The window before the last one has left the deck: give its memory back.
+            give_back_memory();
+            trim_after_collect = false;
+        }
         if !told_first && let Some(at) = handle.first_frame() {
             told_first = true;
             trace.say(format_args!(
@@ -712,5 +784,28 @@ fn send(handle: &mut DeckHandle, cmd: DeckCmd) {
                 std::thread::sleep(TICK);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_window;
+
+    #[test]
+    fn a_new_window_is_made_outside_the_old_one_or_near_its_end_never_past_the_session() {
+        let (frames, ahead) = (10_000, 1000);
+        // Nothing held yet, or a jump outside: a new window.
+        assert!(needs_window(&(0..0), frames, ahead, 0));
+        assert!(needs_window(&(2000..3000), frames, ahead, 1999));
+        assert!(needs_window(&(2000..3000), frames, ahead, 3000));
+        // Inside, with more than half the reach left: none.
+        assert!(!needs_window(&(2000..3000), frames, ahead, 2400));
+        // Half the reach left: a new one.
+        assert!(needs_window(&(2000..3000), frames, ahead, 2500));
+        // A window that reaches the session's end is kept to the end...
+        assert!(!needs_window(&(9000..10_000), frames, ahead, 9900));
+        // ... and at the end (the opening waiting for the rest) none is made, again and again.
+        assert!(!needs_window(&(0..2600), 2600, ahead, 2600));
+        assert!(!needs_window(&(9000..10_000), frames, ahead, 10_000));
     }
 }

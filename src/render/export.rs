@@ -140,7 +140,17 @@ fn temp_beside(path: &Path) -> Result<(PathBuf, tempfile::NamedTempFile), Export
         .prefix(&format!(".{name}."))
         .suffix(".part")
         .tempfile_in(dir)
-        .map_err(|e| write_err(path, e))?;
+        .map_err(|e| {
+            // The error names the temporary file, which the person never asked for: name
+            // the cause only.
+            let text = e.to_string();
+            let cause = text
+                .split(" at path ")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            write_err(path, cause)
+        })?;
     Ok((path.to_path_buf(), tmp))
 }
 
@@ -165,6 +175,7 @@ impl Target {
     pub fn write(
         mut self,
         program: &mut Streamed<'_>,
+        title: &str,
         stop: &AtomicBool,
     ) -> Result<Written, ExportError> {
         let t = program.timeline();
@@ -177,8 +188,8 @@ impl Target {
             .map_err(|e| write_err(&path, e))?;
         match self.format {
             Format::Wav => write_wav(program, file, &path, stop)?,
-            Format::Ogg => write_ogg(program, t, file, &path, stop)?,
-            Format::Mp3 => write_mp3(program, t, file, &path, stop)?,
+            Format::Ogg => write_ogg(program, t, title, file, &path, stop)?,
+            Format::Mp3 => write_mp3(program, title, file, &path, stop)?,
         }
         let small = |(p, tmp): &mut (PathBuf, tempfile::NamedTempFile), text: String| {
             tmp.write_all(text.as_bytes())
@@ -258,6 +269,7 @@ fn write_wav(
 fn write_ogg(
     program: &mut Streamed<'_>,
     t: &Timeline,
+    title: &str,
     file: std::fs::File,
     path: &Path,
     stop: &AtomicBool,
@@ -268,7 +280,7 @@ fn write_ogg(
         vorbis_rs::VorbisEncoderBuilder::new(rate, NonZeroU8::new(1).expect("one"), &mut sink)
             .map_err(|e| write_err(path, e))?;
     let mut tags = vec![
-        ("TITLE".to_owned(), t.routine.clone()),
+        ("TITLE".to_owned(), title.to_owned()),
         (
             "ENCODER".to_owned(),
             concat!("hipvoice ", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -308,7 +320,7 @@ fn write_ogg(
 /// samples.
 fn write_mp3(
     program: &mut Streamed<'_>,
-    t: &Timeline,
+    title: &str,
     file: std::fs::File,
     path: &Path,
     stop: &AtomicBool,
@@ -324,7 +336,7 @@ fn write_mp3(
         let comment = concat!("hipvoice ", env!("CARGO_PKG_VERSION"));
         let b = b
             .with_id3_tag(Id3Tag {
-                title: t.routine.as_bytes(),
+                title: title.as_bytes(),
                 artist: b"",
                 album: b"",
                 album_art: b"",
