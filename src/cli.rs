@@ -569,7 +569,7 @@ fn man_sections() -> String {
         ".TP\n\\fBXDG_CONFIG_HOME\\fR\nWhere config.toml, your routines and your sounds are (default ~/.config).\n",
         ".TP\n\\fBXDG_STATE_HOME\\fR\nWhere the places to resume from are saved (default ~/.local/state).\n",
         ".TP\n\\fBNO_COLOR\\fR\nWhen set, show prints no colour.\n",
-        ".TP\n\\fBHIPVOICE_WINDOW_SECS\\fR\nHow far ahead play prepares sound, in seconds (default 90, at least 10).\n",
+        ".TP\n\\fBHIPVOICE_WINDOW_SECS\\fR\nHow far ahead play prepares sound, in seconds (default 60, from 10 to 600).\n",
         ".SH FILES\n",
         ".TP\n\\fI~/.config/hipvoice/config.toml\\fR\nVoice, rate, volume, lead-in, affected side and transcript defaults.\n",
         ".TP\n\\fI~/.config/hipvoice/routines/\\fR\nYour routines, played by the file's name.\n",

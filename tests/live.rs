@@ -37,7 +37,7 @@ fn a_live_session_plays_at_the_planned_frames() {
     plays_at_the_planned_frames("tests/fixtures/short.toml", 8, None);
 }
 
-/// A live session holds samples only for a window around where it plays (90 s ahead by
+/// A live session holds samples only for a window around where it plays (60 s ahead by
 /// default). With a 10 s window the 50 s session is played from six windows or more, made as
 /// it goes: every sound and line still plays at its planned frame, none is missing.
 #[test]
@@ -245,7 +245,10 @@ fn a_restarted_sound_server_is_found_again_and_the_session_goes_on() {
     // Said once: a restarted server is slow to ask for its first samples, and that is not
     // taken for another loss.
     assert_eq!(
-        lines.iter().filter(|l| l.starts_with("The sound is back")).count(),
+        lines
+            .iter()
+            .filter(|l| l.starts_with("The sound is back"))
+            .count(),
         1,
         "{transcript}"
     );
