@@ -165,6 +165,9 @@ fn ctrl_c_stops_a_session_cleanly() {
 #[ignore = "needs a sound server: run scripts/test"]
 fn a_dying_sound_server_ends_the_session_with_one_line_and_the_place_saved() {
     let Some(_sink) = sink() else { return };
+    // A server of its own, but the same two cores: a session played beside it could miss
+    // its deadlines.
+    let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
     // A sound server of its own (scripts/with-audio-env nests), killed while a session plays.
     let state = tempfile::tempdir().unwrap();
     let script = format!(
@@ -200,6 +203,7 @@ fn a_dying_sound_server_ends_the_session_with_one_line_and_the_place_saved() {
 #[ignore = "needs a sound server: run scripts/test"]
 fn a_restarted_sound_server_is_found_again_and_the_session_goes_on() {
     let Some(_sink) = sink() else { return };
+    let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
     let state = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     // The new server is started like scripts/with-audio-env starts its own, from the same
