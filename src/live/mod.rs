@@ -102,6 +102,9 @@ const DRAIN: Duration = Duration::from_millis(400);
 struct Prepared {
     program: Option<Arc<Program>>,
     timeline: Arc<crate::plan::Timeline>,
+    /// The session's sounds, loaded once by the preparer (user sounds resampled): windows are
+    /// made from them.
+    bank: SoundBank,
     complete: bool,
     rate_wpm: u32,
 }
@@ -127,6 +130,7 @@ fn spawn_preparer(
             let opening = Prepared {
                 program: Some(Arc::new(s.program()?)),
                 timeline: Arc::new(s.timeline.clone()),
+                bank: s.bank.clone(),
                 complete: false,
                 rate_wpm,
             };
@@ -137,6 +141,7 @@ fn spawn_preparer(
             let _ = send(Ok(Prepared {
                 program: None,
                 timeline: Arc::new(whole.timeline),
+                bank: whole.bank,
                 complete: true,
                 rate_wpm,
             }));
@@ -158,6 +163,7 @@ fn spawn_preparer(
             let made = Session::prepare_shaped(&routine, &settings, &shape).map(|s| Prepared {
                 program: None,
                 timeline: Arc::new(s.timeline),
+                bank: s.bank,
                 complete: true,
                 rate_wpm,
             });
@@ -240,17 +246,17 @@ const WINDOW_CACHE_SAMPLES: usize = 1 << 20;
 /// preparer's timelines with a voice of its own at the timeline's speech rate.
 struct Windows {
     settings: Settings,
-    bank: SoundBank,
     /// The voice, at the speech rate it was made for.
     voice: Option<(u32, PhraseCache)>,
     ahead: u64,
     behind: u64,
 }
 
-/// The program the deck plays: a generation's timeline and the window of it made last.
-#[derive(Clone)]
+/// The program the deck plays: a generation's timeline and sounds, and the window of it made
+/// last.
 struct Playing {
     timeline: Arc<crate::plan::Timeline>,
+    bank: SoundBank,
     rate_wpm: u32,
     complete: bool,
     program: Arc<Program>,
@@ -258,10 +264,8 @@ struct Playing {
 }
 
 impl Windows {
-    fn new(req: &Request) -> Result<Windows, Error> {
+    fn new(settings: &Settings) -> Windows {
         let rate = crate::voice::espeak::RATE;
-        let bank = SoundBank::load(&req.routine, rate, crate::config::sounds_dir().as_deref())
-            .map_err(|e| Error::usage(e.to_string()))?;
         let (lo, hi) = WINDOW_AHEAD_RANGE;
         let ahead_secs = match std::env::var("HIPVOICE_WINDOW_SECS") {
             Err(_) => WINDOW_AHEAD_SECS,
@@ -284,13 +288,12 @@ impl Windows {
                 }
             },
         };
-        Ok(Windows {
-            settings: req.settings.clone(),
-            bank,
+        Windows {
+            settings: settings.clone(),
             voice: None,
             ahead: crate::plan::frames(ahead_secs, rate),
             behind: crate::plan::frames(WINDOW_BEHIND_SECS.min(ahead_secs), rate),
-        })
+        }
     }
 
     /// True when `p` needs a new window at frame `at` (see [`needs_window`]).
@@ -311,7 +314,7 @@ impl Windows {
         }
         let (_, cache) = self.voice.as_mut().expect("made above");
         let span = at.saturating_sub(self.behind)..(at + self.ahead).min(p.timeline.frames);
-        let program = Program::window(&p.timeline, cache, &self.bank, span.clone())
+        let program = Program::window(&p.timeline, cache, &p.bank, span.clone())
             .map_err(|e| Error::usage(e.to_string()))?;
         p.program = Arc::new(program);
         p.span = span;
@@ -390,7 +393,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
     let routine_id = req.routine.id.clone();
 
     // Before the terminal goes raw: this may say on stderr that a setting was not taken.
-    let mut windows = Windows::new(&req)?;
+    let mut windows = Windows::new(&req.settings);
     let mut trim_after_collect = false;
     // Keys first: a key pressed while the device opens is read, not echoed.
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>();
@@ -616,13 +619,14 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
                         if let Some(p) = ready.remove(&generation) {
                             // The opening comes with its program; a whole session gets its
                             // first window below, where the deck will be.
-                            let span = 0..p.timeline.frames;
-                            let program = p
-                                .program
-                                .unwrap_or_else(|| Arc::new(Program::silence(rate)));
+                            let (program, span) = match p.program {
+                                Some(program) => (program, 0..p.timeline.frames),
+                                None => (Arc::new(Program::silence(rate)), 0..0),
+                            };
                             current = Some(Playing {
-                                span: if program.frames == 0 { 0..0 } else { span },
+                                span,
                                 timeline: p.timeline,
+                                bank: p.bank,
                                 rate_wpm: p.rate_wpm,
                                 complete,
                                 program: program.clone(),

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::plan::{CueKind, Timeline};
+use crate::plan::{Cue, CueKind, Timeline};
 use crate::render::SoundBank;
 use crate::voice::{PhraseCache, VoiceError};
 
@@ -62,6 +62,37 @@ fn mix<'a>(
     }
 }
 
+impl Clip {
+    /// The clip of an audible cue: a line from the cache (synthesised there if it is not
+    /// held), or a sound from the bank; `None` for other cues and sounds the bank lacks. A line
+    /// synthesised again may come out a few frames longer than when it was planned (espeak-ng
+    /// carries some state from line to line): it sounds for its planned length only, so
+    /// nothing sounds where the plan has silence.
+    fn of(
+        cue: &Cue,
+        cache: &mut PhraseCache,
+        bank: &SoundBank,
+    ) -> Result<Option<Clip>, VoiceError> {
+        let (samples, len) = match cue.kind {
+            CueKind::Speech => {
+                let s = cache.get(cue.text.as_deref().unwrap_or(""))?;
+                let len = (s.len() as u64).min(cue.len());
+                (s, len)
+            }
+            CueKind::Sound => match cue.sound.as_deref().and_then(|s| bank.get(s)) {
+                Some(s) => (s.clone(), s.len() as u64),
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        Ok(Some(Clip {
+            start: cue.start,
+            samples,
+            len,
+        }))
+    }
+}
+
 impl Program {
     /// Attaches samples to every speech and sound cue. Speech comes from the cache (synthesised
     /// there on first use), sounds from the bank.
@@ -70,52 +101,26 @@ impl Program {
         cache: &mut PhraseCache,
         bank: &SoundBank,
     ) -> Result<Program, VoiceError> {
-        Program::build(t, cache, bank, 0..u64::MAX, false)
+        Program::window(t, cache, bank, 0..u64::MAX)
     }
 
     /// The part of a timeline that sounds in frames `span`: only the lines and sounds that
     /// overlap it carry samples; the rest of the session is silence, though its length is the
     /// whole session's. What live playback holds of a long session at a time, so its memory
-    /// does not grow with the session's length. A line synthesised again keeps its planned
-    /// length (see [`Streamed`]).
+    /// does not grow with the session's length.
     pub fn window(
         t: &Timeline,
         cache: &mut PhraseCache,
         bank: &SoundBank,
         span: std::ops::Range<u64>,
     ) -> Result<Program, VoiceError> {
-        Program::build(t, cache, bank, span, true)
-    }
-
-    fn build(
-        t: &Timeline,
-        cache: &mut PhraseCache,
-        bank: &SoundBank,
-        span: std::ops::Range<u64>,
-        planned_lengths: bool,
-    ) -> Result<Program, VoiceError> {
         let mut clips = Vec::new();
-        for cue in &t.cues {
-            if cue.start >= span.end || cue.end <= span.start {
-                continue;
-            }
-            let samples = match cue.kind {
-                CueKind::Speech => cache.get(cue.text.as_deref().unwrap_or(""))?,
-                CueKind::Sound => match cue.sound.as_deref().and_then(|s| bank.get(s)) {
-                    Some(s) => s.clone(),
-                    None => continue,
-                },
-                _ => continue,
-            };
-            let len = match cue.kind {
-                CueKind::Speech if planned_lengths => (samples.len() as u64).min(cue.len()),
-                _ => samples.len() as u64,
-            };
-            clips.push(Clip {
-                start: cue.start,
-                len,
-                samples,
-            });
+        for cue in t
+            .cues
+            .iter()
+            .filter(|c| c.start < span.end && c.end > span.start)
+        {
+            clips.extend(Clip::of(cue, cache, bank)?);
         }
         clips.sort_by_key(|c| c.start);
         let longest = clips.iter().map(|c| c.len).max().unwrap_or(0);
@@ -222,26 +227,7 @@ impl<'a> Streamed<'a> {
             && cue.start < to
         {
             self.next += 1;
-            let samples = match cue.kind {
-                CueKind::Speech => self.cache.get(cue.text.as_deref().unwrap_or(""))?,
-                CueKind::Sound => match cue.sound.as_deref().and_then(|s| self.bank.get(s)) {
-                    Some(s) => s.clone(),
-                    None => continue,
-                },
-                _ => continue,
-            };
-            // A line synthesised again may come out a few frames longer than when it was
-            // planned (espeak-ng carries some state from line to line): the plan's length
-            // holds, so nothing sounds where the plan has silence.
-            let len = match cue.kind {
-                CueKind::Speech => (samples.len() as u64).min(cue.len()),
-                _ => samples.len() as u64,
-            };
-            self.sounding.push(Clip {
-                start: cue.start,
-                samples,
-                len,
-            });
+            self.sounding.extend(Clip::of(cue, self.cache, self.bank)?);
         }
         mix(self.sounding.iter(), from, self.t.frames, self.gain, out);
         self.sounding.retain(|c| c.start + c.len > to);
