@@ -269,7 +269,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             routine,
             output,
             session,
-        } => render(&routine, &output, &session),
+        } => render(&routine, &output, &session, cli.verbose),
         Command::Check { files, strict } => check(&files, strict),
         Command::Completions { shell } => {
             let mut out = Vec::new();
@@ -454,7 +454,7 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
     }
 }
 
-fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Error> {
+fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
     let Some(format) = Format::from_path(path) else {
         return Err(Error::usage(format!(
             "cannot tell the format of {} from its name. hint: end it in .wav, .ogg or .mp3",
@@ -486,6 +486,18 @@ fn render(name: &str, path: &Path, session: &SessionArgs) -> Result<u8, Error> {
         }
         Err(e) => return Err(Error::usage(e.to_string())),
     };
+    if verbose {
+        let started = *STARTED.get_or_init(std::time::Instant::now);
+        let how = match (&written.one_stream_because, written.parts) {
+            (Some(why), _) => format!("as one stream, because {why}"),
+            (None, 1) => "as one stream".to_owned(),
+            (None, n) => format!("in {n} parts at once"),
+        };
+        eprintln!(
+            "hipvoice: encoded {how}; {} ms since start",
+            started.elapsed().as_millis()
+        );
+    }
     let shown = |p: &Path| crate::diag::escape(&p.display().to_string()).into_owned();
     let mut also = vec![format!("captions {}", shown(&written.captions))];
     if let Some(c) = &written.chapters {

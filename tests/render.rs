@@ -188,11 +188,29 @@ fn an_ogg_render_has_the_plan_length_and_chapter_comments() {
 
 /// MP3 is gapless: an independent decoder (ffmpeg, which reads the LAME tag's encoder delay
 /// and padding) gives exactly the plan's frames, frame 0 first: the decoded samples line up
-/// with the WAV render at lag 0, and every sound starts within 1 ms of its planned frame.
+/// with the WAV render at lag 0, and every sound starts within 1 ms of its planned frame. The
+/// session is encoded in parts at once and joined (see `render::mp3`): lines on both sides of
+/// every join line up too, the decoder finds nothing wrong, and the tag gives the duration.
 #[test]
 fn an_mp3_render_is_gapless_with_the_plan_frame_0_at_sample_0() {
     let t = plan("strengthen", &["--lead-in", "2"]);
-    let (dir, mp3) = render("strengthen", "s.mp3", &["--lead-in", "2"]);
+    let dir = tempfile::tempdir().unwrap();
+    let mp3 = dir.path().join("s.mp3");
+    let o = run(&[
+        "-v",
+        "render",
+        "strengthen",
+        "-o",
+        mp3.to_str().unwrap(),
+        "--lead-in",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(" parts at once;"),
+        "encoded in parts and joined: {}",
+        stderr(&o)
+    );
     let (_wdir, wav) = render("strengthen", "s.wav", &["--lead-in", "2"]);
     let decoded = dir.path().join("decoded.wav");
     let o = std::process::Command::new("ffmpeg")
@@ -203,25 +221,61 @@ fn an_mp3_render_is_gapless_with_the_plan_frame_0_at_sample_0() {
         .output()
         .expect("ffmpeg is installed (scripts/install-deps)");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let (x, rate) = read_wav(&decoded);
     let (w, _) = read_wav(&wav);
     assert_eq!(rate, t.sample_rate);
     assert_eq!(x.len() as u64, t.frames, "no leading or trailing padding");
-    // The decoded speech lines up with the exact render at lag 0, not a few samples off.
-    let first_line = t.of_kind(CueKind::Speech).next().unwrap();
-    let (a, b) = (
-        first_line.start as usize + 100,
-        first_line.end as usize - 100,
-    );
-    let dot = |lag: i64| -> f64 {
-        (a..b)
-            .map(|i| f64::from(w[i]) * f64::from(x[(i as i64 + lag) as usize]))
-            .sum()
-    };
-    let best = (-40..=40i64)
-        .max_by(|p, q| dot(*p).total_cmp(&dot(*q)))
+    // The decoded speech lines up with the exact render at lag 0, not a few samples off: the
+    // first line, lines past each quarter of the session (where parts are joined), the last.
+    let lines: Vec<_> = t.of_kind(CueKind::Speech).collect();
+    let mut checked = vec![lines[0], lines[lines.len() - 1]];
+    for q in 1..4 {
+        checked.extend(lines.iter().find(|c| c.start > t.frames * q / 4));
+    }
+    for line in checked {
+        let (a, b) = (line.start as usize + 100, line.end as usize - 100);
+        let dot = |lag: i64| -> f64 {
+            (a..b)
+                .map(|i| f64::from(w[i]) * f64::from(x[(i as i64 + lag) as usize]))
+                .sum()
+        };
+        let best = (-40..=40i64)
+            .max_by(|p, q| dot(*p).total_cmp(&dot(*q)))
+            .unwrap();
+        assert_eq!(
+            best, 0,
+            "the MP3 is {best} samples off the plan at {}",
+            line.start
+        );
+    }
+    let duration = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&mp3)
+        .output()
         .unwrap();
-    assert_eq!(best, 0, "the MP3 is {best} samples off the plan");
+    // ffprobe's duration counts every frame the tag says the stream has (the encoder delay
+    // and padding included): the plan's frames and less than 4 frames more, not half of them.
+    let secs: f64 = String::from_utf8_lossy(&duration.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    let extra = secs * f64::from(rate) - t.frames as f64;
+    assert!(
+        (576.0..=4.0 * 576.0).contains(&extra.round()),
+        "the tag gives {secs} s, {extra} frames more than the plan"
+    );
     // Every planned sound starts on its frame (a quarter of its peak, as lossy coding smears
     // an attack a little ahead of itself).
     let tol = rate as usize / 1000;

@@ -3,6 +3,7 @@
 //! ([`program::Streamed`]) or a file ([`export`]). Never opens a device.
 
 pub mod export;
+pub mod mp3;
 pub mod program;
 pub mod sounds;
 

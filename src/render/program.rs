@@ -175,7 +175,7 @@ impl Program {
 /// session. Gives the same samples as [`Program::fill`] to the bit.
 pub struct Streamed<'a> {
     t: &'a Timeline,
-    cache: &'a mut PhraseCache,
+    cache: CacheRef<'a>,
     bank: &'a SoundBank,
     gain: f32,
     /// The next cue to look at (cues are sorted by start).
@@ -185,11 +185,40 @@ pub struct Streamed<'a> {
     at: u64,
 }
 
+/// The session's own cache, or one of a mixer's own on another thread.
+enum CacheRef<'a> {
+    Borrowed(&'a mut PhraseCache),
+    Owned(Box<PhraseCache>),
+}
+
+impl CacheRef<'_> {
+    fn get(&mut self) -> &mut PhraseCache {
+        match self {
+            CacheRef::Borrowed(c) => c,
+            CacheRef::Owned(c) => c,
+        }
+    }
+
+    fn holds_every_line(&self) -> bool {
+        match self {
+            CacheRef::Borrowed(c) => c.holds_every_line(),
+            CacheRef::Owned(c) => c.holds_every_line(),
+        }
+    }
+
+    fn fork(&self) -> PhraseCache {
+        match self {
+            CacheRef::Borrowed(c) => c.fork(),
+            CacheRef::Owned(c) => c.fork(),
+        }
+    }
+}
+
 impl<'a> Streamed<'a> {
     pub fn new(t: &'a Timeline, cache: &'a mut PhraseCache, bank: &'a SoundBank) -> Self {
         Streamed {
             t,
-            cache,
+            cache: CacheRef::Borrowed(cache),
             bank,
             gain: 1.0,
             next: 0,
@@ -217,6 +246,75 @@ impl<'a> Streamed<'a> {
         self.t.frames
     }
 
+    /// The next frame [`Streamed::next_chunk`] mixes.
+    pub fn at(&self) -> u64 {
+        self.at
+    }
+
+    /// Another mixer of the same session, for another thread, that mixes from frame `from`
+    /// on: with a cache of its own ([`PhraseCache::fork`]) and the lines and sounds that began
+    /// before `from` and still sound at it. Its frames from `from` on are this mixer's to the
+    /// bit.
+    ///
+    /// Errors: a line still sounding at `from` that the voice cannot synthesise.
+    pub fn fork_at(&self, from: u64) -> Result<Streamed<'a>, VoiceError> {
+        let mut cache = self.cache.fork();
+        let first = self.t.cues.partition_point(|c| c.start < from);
+        let mut sounding = Vec::new();
+        for cue in &self.t.cues[..first] {
+            // A line sounds for its planned length at most: one that ended needs no samples.
+            if cue.kind == CueKind::Speech && cue.end <= from {
+                continue;
+            }
+            sounding
+                .extend(Clip::of(cue, &mut cache, self.bank)?.filter(|c| c.start + c.len > from));
+        }
+        Ok(Streamed {
+            t: self.t,
+            cache: CacheRef::Owned(Box::new(cache)),
+            bank: self.bank,
+            gain: self.gain,
+            next: first,
+            sounding,
+            at: from,
+        })
+    }
+
+    /// Whether every line of the session is held (see [`PhraseCache::holds_every_line`]): then
+    /// mixers forked from this one give the same samples as this one, whatever the threads do.
+    pub fn holds_every_line(&self) -> bool {
+        self.cache.holds_every_line()
+    }
+
+    /// The stretches of the session where nothing sounds (frames, in order, each at least
+    /// `min` long): where a render may cut it into parts.
+    pub fn silences(&self, min: u64) -> Vec<std::ops::Range<u64>> {
+        let mut out = Vec::new();
+        let mut quiet_from = 0u64;
+        for cue in &self.t.cues {
+            let len = match cue.kind {
+                CueKind::Speech => cue.len(),
+                CueKind::Sound => cue
+                    .sound
+                    .as_deref()
+                    .and_then(|s| self.bank.get(s))
+                    .map_or(0, |s| s.len() as u64),
+                _ => 0,
+            };
+            if len == 0 {
+                continue;
+            }
+            if cue.start >= quiet_from + min {
+                out.push(quiet_from..cue.start);
+            }
+            quiet_from = quiet_from.max(cue.start + len);
+        }
+        if self.t.frames >= quiet_from + min {
+            out.push(quiet_from..self.t.frames);
+        }
+        out
+    }
+
     /// Mixes the next `out.len()` frames (silence past the end).
     ///
     /// Errors: a line the voice cannot synthesise.
@@ -227,7 +325,8 @@ impl<'a> Streamed<'a> {
             && cue.start < to
         {
             self.next += 1;
-            self.sounding.extend(Clip::of(cue, self.cache, self.bank)?);
+            self.sounding
+                .extend(Clip::of(cue, self.cache.get(), self.bank)?);
         }
         mix(self.sounding.iter(), from, self.t.frames, self.gain, out);
         self.sounding.retain(|c| c.start + c.len > to);
@@ -236,25 +335,32 @@ impl<'a> Streamed<'a> {
     }
 }
 
+/// The built-in strengthen routine planned with the stand-in voice (2 s lead-in), every line
+/// held: for tests of mixing and export.
+#[cfg(test)]
+pub(crate) fn strengthen_planned() -> (Timeline, PhraseCache, SoundBank) {
+    let r = crate::routine::builtin_source("strengthen")
+        .unwrap()
+        .load()
+        .unwrap();
+    let mut opts = crate::plan::PlanOptions::new(22050);
+    opts.lead_in_secs = Some(2.0);
+    let bank = SoundBank::builtin(22050).unwrap();
+    let mut all = PhraseCache::new(Box::new(crate::voice::StandIn::new(22050)));
+    let t = crate::plan::plan(&r, &mut all, &|s| bank.frames(s), &opts).unwrap();
+    (t, all, bank)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::routine;
     use crate::voice::StandIn;
 
     /// A streamed mix, with a cache too small to hold more than a few lines, gives the
     /// whole program's samples to the bit, whatever the chunk size.
     #[test]
     fn a_streamed_mix_is_the_program_to_the_bit() {
-        let r = routine::builtin_source("strengthen")
-            .unwrap()
-            .load()
-            .unwrap();
-        let mut opts = crate::plan::PlanOptions::new(22050);
-        opts.lead_in_secs = Some(2.0);
-        let bank = SoundBank::builtin(22050).unwrap();
-        let mut all = PhraseCache::new(Box::new(StandIn::new(22050)));
-        let t = crate::plan::plan(&r, &mut all, &|s| bank.frames(s), &opts).unwrap();
+        let (t, mut all, bank) = strengthen_planned();
         let whole = Program::new(&t, &mut all, &bank)
             .unwrap()
             .with_gain(0.7)
@@ -276,6 +382,38 @@ mod tests {
                 small.syntheses() > small.len() as u64,
                 "lines were let go of"
             );
+        }
+        // A mixer forked at any frame, with a cache of its own, mixes what follows to the bit;
+        // every silence is silent in the whole program.
+        let mut small = PhraseCache::bounded(Box::new(StandIn::new(22050)), 30_000);
+        let mut s = Streamed::new(&t, &mut small, &bank).with_gain(0.7);
+        let quiet = s.silences(100);
+        assert!(quiet.len() > 10, "a routine of holds has silences");
+        for q in &quiet {
+            assert!(
+                whole[q.start as usize..q.end as usize]
+                    .iter()
+                    .all(|x| *x == 0.0)
+            );
+        }
+        let mut buf = vec![0.0; 5000];
+        s.next_chunk(&mut buf).unwrap();
+        // Inside a line (its start plus a little), and inside a silence.
+        let line = t
+            .cues
+            .iter()
+            .find(|c| c.kind == CueKind::Speech && c.start > 90_000)
+            .unwrap();
+        for from in [line.start + 300, quiet[3].start + 7] {
+            let mut f = s.fork_at(from).unwrap();
+            assert_eq!(f.at(), from);
+            let mut got = vec![0.0; 40_000];
+            f.next_chunk(&mut got).unwrap();
+            assert!(
+                got == whole[from as usize..from as usize + 40_000],
+                "forked at {from}"
+            );
+            assert!(got.iter().any(|x| *x != 0.0));
         }
         // A window sounds like the whole program inside its span (lines that start before it
         // or end after it included), and is silent where nothing that overlaps it sounds.

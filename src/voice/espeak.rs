@@ -207,6 +207,14 @@ impl Voice for Espeak {
         self.rate
     }
 
+    fn another(&self) -> Box<dyn Voice> {
+        // One engine behind a lock serves every handle; a handle is its settings.
+        Box::new(Espeak {
+            settings: self.settings.clone(),
+            rate: self.rate,
+        })
+    }
+
     fn synthesize(&mut self, text: &str) -> Result<Vec<f32>, VoiceError> {
         let fail = |reason: String| VoiceError::Synth {
             text: text.to_owned(),

@@ -28,6 +28,9 @@ pub trait Voice: Send {
     fn synthesize(&mut self, text: &str) -> Result<Vec<f32>, VoiceError>;
     /// What a user would call it ("espeak-ng en-us, 160 wpm").
     fn describe(&self) -> String;
+    /// The same voice with the same settings, to be used on another thread (a render mixes
+    /// parts of a session at once). It gives the same samples for the same text.
+    fn another(&self) -> Box<dyn Voice>;
 }
 
 /// Speech samples shared between the sequencer, the renderer and the audio thread.
@@ -52,9 +55,12 @@ pub struct PhraseCache {
     syntheses: u64,
 }
 
-/// The samples a bounded cache keeps by default: 2 M, 8 MB of f32, about 95 s of speech at
-/// 22050 Hz, far more than the lines said between two uses of "Hold." or a count.
-pub const DEFAULT_BUDGET_SAMPLES: usize = 2 << 20;
+/// The samples a bounded cache keeps by default: 4 M, 16 MB of f32, about 190 s of speech at
+/// 22050 Hz, far more than the lines said between two uses of "Hold." or a count. The distinct
+/// lines of each built-in routine (about 108 s) fit, so planning them never lets a line go and
+/// a render can mix them on several threads without synthesising one again (see
+/// [`PhraseCache::holds_every_line`]).
+pub const DEFAULT_BUDGET_SAMPLES: usize = 4 << 20;
 
 impl PhraseCache {
     /// A cache that keeps every line's samples for the session: what live playback needs,
@@ -77,6 +83,21 @@ impl PhraseCache {
         PhraseCache {
             budget: Some(budget),
             ..PhraseCache::new(voice)
+        }
+    }
+
+    /// A cache of its own for another thread: the same voice ([`Voice::another`]), every
+    /// line's length, and the samples this one holds (shared, not copied), within the same
+    /// budget.
+    pub fn fork(&self) -> PhraseCache {
+        PhraseCache {
+            voice: self.voice.another(),
+            lengths: self.lengths.clone(),
+            lines: self.lines.clone(),
+            held: self.held,
+            budget: self.budget,
+            uses: self.uses,
+            syntheses: 0,
         }
     }
 
@@ -132,6 +153,13 @@ impl PhraseCache {
             Some(&n) => Ok(n),
             None => Ok(self.get(text)?.len() as u64),
         }
+    }
+
+    /// Whether the samples of every line ever synthesised are held: then asking for any of them
+    /// never synthesises again. espeak-ng carries a little state from line to line, so a line
+    /// synthesised again, and above all on two threads at once, may differ in its samples.
+    pub fn holds_every_line(&self) -> bool {
+        self.lines.len() == self.lengths.len()
     }
 
     /// How many distinct lines have been synthesised.

@@ -27,6 +27,10 @@ impl Voice for StandIn {
         self.rate
     }
 
+    fn another(&self) -> Box<dyn Voice> {
+        Box::new(StandIn::new(self.rate))
+    }
+
     fn synthesize(&mut self, text: &str) -> Result<Vec<f32>, VoiceError> {
         let n = self.frames_for(text) as usize;
         let fade = (self.rate as usize / 200).max(1).min(n / 2).max(1);
