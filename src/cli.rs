@@ -122,7 +122,7 @@ pub struct SessionArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100))]
     pub pitch: Option<u32>,
     /// Volume in percent, 0 to 100 [default: 100].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100))]
+    #[arg(long, value_parser = percent)]
     pub volume: Option<u32>,
     /// Go on from the exercise where the last session of this routine stopped.
     #[arg(long)]
@@ -454,6 +454,22 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
     }
 }
 
+/// `--volume`: a whole percent, 0 to 100; a fraction such as 0.3 is answered with the percent
+/// it likely means.
+fn percent(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if n <= 100 => Ok(n),
+        Ok(_) => Err("the volume is a percent, 0 to 100".to_owned()),
+        Err(_) => Err(match s.trim().parse::<f64>() {
+            Ok(f) if (0.0..=1.0).contains(&f) => format!(
+                "the volume is a whole percent, 0 to 100. hint: --volume {:.0} for {s}",
+                f * 100.0
+            ),
+            _ => "the volume is a whole percent, 0 to 100, such as 80".to_owned(),
+        }),
+    }
+}
+
 fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
     let Some(format) = Format::from_path(path) else {
         return Err(Error::usage(format!(
@@ -488,13 +504,22 @@ fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Resu
     };
     if verbose {
         let started = *STARTED.get_or_init(std::time::Instant::now);
-        let how = match (&written.one_stream_because, written.parts) {
-            (Some(why), _) => format!("as one stream, because {why}"),
-            (None, 1) => "as one stream".to_owned(),
-            (None, n) => format!("in {n} parts at once"),
+        let codec = match format {
+            Format::Wav => "16-bit PCM",
+            Format::Ogg => "Vorbis, quality 0.5",
+            Format::Mp3 => "MP3, 64 kbit/s",
+        };
+        let how = match (format, &written.one_stream_because, written.parts) {
+            (Format::Wav, _, _) => format!("mixed and written ({codec})"),
+            (_, Some(why), _) => format!("encoded ({codec}) as one stream, because {why}"),
+            (_, None, 1) => format!("encoded ({codec}) as one stream"),
+            (_, None, n) => format!(
+                "encoded ({codec}) in {n} parts on {} threads",
+                crate::render::parts::workers().min(n)
+            ),
         };
         eprintln!(
-            "hipvoice: encoded {how}; {} ms since start",
+            "hipvoice: {how}; {} ms since start",
             started.elapsed().as_millis()
         );
     }

@@ -668,3 +668,15 @@ fn completions_and_the_manual_page_work_in_real_shells() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("Usage: hipvoice play"));
 }
+
+/// `--volume` is a whole percent; a fraction (what many players use) is answered with the
+/// percent it likely means.
+#[test]
+fn a_fractional_volume_gets_the_percent_it_means() {
+    let o = run(&["plan", "stretch", "--volume", "0.3"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("hint: --volume 30 for 0.3"), "{err}");
+    let o = run(&["plan", "stretch", "--volume", "101"]);
+    assert!(stderr(&o).contains("the volume is a percent, 0 to 100"));
+}

@@ -1,7 +1,9 @@
 //! Files: WAV (hound), Ogg Vorbis (vorbis_rs) and MP3 (LAME, through mp3lame-encoder), with
 //! WebVTT captions of every spoken line and chapter marks per exercise (in the Ogg comments, and
-//! in a chapters file for WAV and MP3). MP3 is encoded in parts on several cores at once, cut
-//! where the session is silent, and joined into one gapless stream ([`crate::render::mp3`]).
+//! in a chapters file for WAV and MP3). Ogg and MP3 are encoded in parts, the stretches of the
+//! session that sound, on several threads at once ([`crate::render::parts`]), and joined into
+//! one stream with the format's own silence between them ([`crate::render::ogg`],
+//! [`crate::render::mp3`]); where that cannot be done, as one stream.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -10,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::plan::{CueKind, Timeline};
+use crate::render::parts;
 use crate::render::program::Streamed;
 use crate::voice::VoiceError;
 
@@ -194,11 +197,13 @@ impl Target {
             .map_err(|e| write_err(&path, e))?;
         let (parts, one_stream_because) = match self.format {
             Format::Wav => write_wav(program, file, &path, stop).map(|_| (1, None))?,
-            Format::Ogg => write_ogg(program, t, title, file, &path, stop).map(|_| (1, None))?,
+            Format::Ogg => write_ogg(program, t, title, file, &path, stop)?,
             Format::Mp3 => write_mp3(program, title, file, &path, stop)?,
         };
         let small = |(p, tmp): &mut (PathBuf, tempfile::NamedTempFile), text: String| {
-            tmp.write_all(text.as_bytes())
+            // Through the file itself: the temporary's own errors name its path.
+            tmp.as_file_mut()
+                .write_all(text.as_bytes())
                 .and_then(|_| tmp.as_file().sync_all())
                 .map_err(|e| write_err(p, e))
         };
@@ -274,19 +279,9 @@ fn write_wav(
     w.finalize().map_err(|e| write_err(path, e))
 }
 
-fn write_ogg(
-    program: &mut Streamed<'_>,
-    t: &Timeline,
-    title: &str,
-    file: std::fs::File,
-    path: &Path,
-    stop: &AtomicBool,
-) -> Result<(), ExportError> {
-    let mut sink = std::io::BufWriter::new(file);
-    let rate = NonZeroU32::new(program.rate()).expect("a timeline has a rate");
-    let mut builder =
-        vorbis_rs::VorbisEncoderBuilder::new(rate, NonZeroU8::new(1).expect("one"), &mut sink)
-            .map_err(|e| write_err(path, e))?;
+/// The Vorbis comments: the title, the encoder, and chapters (CHAPTERxxx / CHAPTERxxxNAME,
+/// which players such as VLC read).
+fn ogg_tags(t: &Timeline, title: &str) -> Vec<(String, String)> {
     let mut tags = vec![
         ("TITLE".to_owned(), title.to_owned()),
         (
@@ -294,7 +289,6 @@ fn write_ogg(
             concat!("hipvoice ", env!("CARGO_PKG_VERSION")).to_owned(),
         ),
     ];
-    // Chapters as Vorbis comments (CHAPTERxxx / CHAPTERxxxNAME), which players such as VLC read.
     for (i, c) in t.of_kind(CueKind::Exercise).enumerate() {
         tags.push((
             format!("CHAPTER{:03}", i + 1),
@@ -305,63 +299,208 @@ fn write_ogg(
             c.text.clone().unwrap_or_default(),
         ));
     }
-    builder.comment_tags(tags).map_err(|e| write_err(path, e))?;
+    tags
+}
+
+/// Mixes from where `mixer` is to frame `to` and encodes it as one Ogg Vorbis stream (mono,
+/// quality 0.5 by default) with the comments `tags`.
+fn encode_ogg(
+    mixer: &mut Streamed<'_>,
+    to: u64,
+    tags: &[(String, String)],
+    sink: &mut (impl std::io::Write + ?Sized),
+    path: &Path,
+    stop: &AtomicBool,
+) -> Result<(), ExportError> {
+    let rate = NonZeroU32::new(mixer.rate()).expect("a timeline has a rate");
+    let mut builder =
+        vorbis_rs::VorbisEncoderBuilder::new(rate, NonZeroU8::new(1).expect("one"), sink)
+            .map_err(|e| write_err(path, e))?;
+    // A serial of our own rather than a random one, so a render made twice is the same file
+    // byte for byte. A serial only has to differ between the streams of one file.
+    builder
+        .stream_serial(OGG_SERIAL)
+        .comment_tags(tags.iter().cloned())
+        .map_err(|e| write_err(path, e))?;
     let mut enc = builder.build().map_err(|e| write_err(path, e))?;
     let mut buf = vec![0f32; CHUNK];
-    let mut at = 0u64;
-    while at < program.frames() {
+    while mixer.at() < to {
         interrupted(stop, path)?;
-        let n = (program.frames() - at).min(CHUNK as u64) as usize;
-        program.next_chunk(&mut buf[..n])?;
+        let n = (to - mixer.at()).min(CHUNK as u64) as usize;
+        mixer.next_chunk(&mut buf[..n])?;
         enc.encode_audio_block([&buf[..n]])
             .map_err(|e| write_err(path, e))?;
-        at += n as u64;
     }
     enc.finish().map_err(|e| write_err(path, e))?;
-    sink.flush().map_err(|e| write_err(path, e))
+    Ok(())
 }
 
-/// How many parts a compressed render encodes at once: one a core, at least two (so every
-/// machine takes, and tests, the same path), at most four.
-fn parts() -> usize {
-    std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(2, 4)
-}
-
-/// The shortest part worth its own encoder (frames at 22050 Hz: 30 s).
-const MIN_PART: u64 = 30 * 22050;
-
-/// Frames where a render cuts a session into at most `parts` parts: each a multiple of
-/// `quantum`, with at least `before` silent frames before it and `after` after it, the nearest
-/// such frame to an even share of the session. Fewer cuts where a session has too few
-/// silences or is too short for parts of [`MIN_PART`].
-fn cuts(program: &Streamed<'_>, parts: usize, quantum: u64, before: u64, after: u64) -> Vec<u64> {
-    let n = program.frames();
-    let regions: Vec<(u64, u64)> = program
-        .silences(before + after)
-        .into_iter()
-        .filter_map(|q| {
-            let lo = (q.start + before).div_ceil(quantum) * quantum;
-            let hi = (q.end.saturating_sub(after) / quantum) * quantum;
-            (lo <= hi).then_some((lo, hi))
-        })
-        .collect();
-    let mut out: Vec<u64> = Vec::new();
-    for k in 1..parts as u64 {
-        let share = n * k / parts as u64;
-        let best = regions
-            .iter()
-            .map(|&(lo, hi)| ((share / quantum) * quantum).clamp(lo, hi))
-            .min_by_key(|p| p.abs_diff(share));
-        if let Some(p) = best
-            && p >= out.last().copied().unwrap_or(0) + MIN_PART
-            && p + MIN_PART <= n
-        {
-            out.push(p);
+/// Ogg Vorbis, in parts at once where the session has silences to cut at
+/// ([`write_ogg_parts`]), else as one stream. Returns the number of parts, and why one stream
+/// was encoded when there were no parts or they did not join.
+fn write_ogg(
+    program: &mut Streamed<'_>,
+    t: &Timeline,
+    title: &str,
+    mut file: std::fs::File,
+    path: &Path,
+    stop: &AtomicBool,
+) -> Result<(usize, Option<String>), ExportError> {
+    use crate::render::ogg::GRID;
+    let tags = ogg_tags(t, title);
+    // A part ends 2048 frames (a long block) into a silence; the next starts on the grid, far
+    // enough on for the last block of the one before and the silent packets between, and 2048
+    // frames before the silence ends: see `render::ogg`.
+    let guard = 2048;
+    let cuts = parts::Cuts {
+        min: MIN_SILENCE,
+        // Starting a libvorbis encoder costs about 3 ms (its psychoacoustic tables), what
+        // encoding 2-3 s of the session costs: shorter silences are encoded.
+        long: OGG_LONG_SILENCE,
+        share: program.frames() / 16,
+        after: guard,
+        quantum: 1,
+    };
+    let parts = parts::cut(program, cuts, |to, end| {
+        let start = (to + 2 * guard).div_ceil(GRID) * GRID;
+        (start + guard <= end).then_some(start)
+    });
+    let mut because = one_stream_because(&parts, program, MAX_OGG_PART);
+    let mut fresh;
+    let mut mixer = program;
+    if because.is_none() {
+        match write_ogg_parts(mixer, &tags, &file, path, stop, &parts)? {
+            None => return Ok((parts.len(), None)),
+            Some(why) => {
+                because = Some(why);
+                fresh = start_over(&mut file, mixer, path)?;
+                mixer = &mut fresh;
+            }
         }
     }
-    out
+    let mut sink = std::io::BufWriter::new(file);
+    let frames = mixer.frames();
+    encode_ogg(mixer, frames, &tags, &mut sink, path, stop)?;
+    sink.flush().map_err(|e| write_err(path, e))?;
+    Ok((1, because))
+}
+
+/// The Ogg stream's serial number: "hipv".
+const OGG_SERIAL: i32 = 0x6869_7076;
+
+/// The shortest silence an Ogg render always cuts at (frames at 22050 Hz: 3 s); see
+/// [`parts::Cuts::long`].
+const OGG_LONG_SILENCE: u64 = 3 * 22050;
+
+/// The longest part an Ogg render joins (frames: 10 minutes): the join holds a part's packets
+/// in memory.
+const MAX_OGG_PART: u64 = 10 * 60 * 22050;
+
+/// The session's parts encoded at once ([`parts::encode_all`]), then joined in order into
+/// `file` as one logical stream with silent packets between them (see
+/// [`crate::render::ogg`]). Returns why not when a part did not come out as planned (then
+/// `file` holds nothing useful), so the caller encodes one stream instead.
+fn write_ogg_parts(
+    program: &mut Streamed<'_>,
+    tags: &[(String, String)],
+    file: &std::fs::File,
+    path: &Path,
+    stop: &AtomicBool,
+    parts: &[parts::Part],
+) -> Result<Option<String>, ExportError> {
+    use crate::render::ogg::{Joiner, read_part};
+    let n = program.frames();
+    let encode = |k: usize,
+                  mixer: &mut Streamed<'_>,
+                  part: parts::Part,
+                  out: &mut dyn std::io::Write|
+     -> Result<(), ExportError> {
+        encode_ogg(
+            mixer,
+            part.to,
+            if k == 0 { tags } else { &[] },
+            out,
+            path,
+            stop,
+        )
+    };
+    let encoded = parts::encode_all(program, parts, path, &encode)?;
+    let out = file.try_clone().map_err(|e| write_err(path, e))?;
+    let mut joiner = None;
+    for (k, part) in parts.iter().enumerate() {
+        let stream = match read_part(encoded.bytes(k)) {
+            Ok(s) if s.length == part.to - part.from => s,
+            Ok(s) => {
+                return Ok(Some(format!(
+                    "part {} came out {} frames long, not {}",
+                    k + 1,
+                    s.length,
+                    part.to - part.from
+                )));
+            }
+            Err(why) => return Ok(Some(format!("part {}: {why}", k + 1))),
+        };
+        let j = match joiner.as_mut() {
+            Some(j) => j,
+            None => match Joiner::new(
+                std::io::BufWriter::new(out.try_clone().map_err(|e| write_err(path, e))?),
+                stream.serial,
+                &stream,
+            ) {
+                Ok(j) => joiner.insert(j),
+                Err(why) => return Ok(Some(why)),
+            },
+        };
+        let end = (k + 1 == parts.len()).then_some(n);
+        if let Err(why) = j.part(stream, part.from, end) {
+            return Ok(Some(why));
+        }
+    }
+    let Some(j) = joiner else {
+        return Ok(Some("no parts".into()));
+    };
+    j.finish().flush().map_err(|e| write_err(path, e))?;
+    Ok(None)
+}
+
+/// The shortest silence a compressed render cuts at (frames at 22050 Hz: 0.5 s): shorter
+/// ones are encoded with the speech around them.
+const MIN_SILENCE: u64 = 11025;
+
+/// Why a session cut into `parts` is encoded as one stream instead, if it is: it has no
+/// silence to cut at, a part is longer than `longest` frames, or its lines are not all held
+/// (see [`Streamed::holds_every_line`]).
+fn one_stream_because(
+    parts: &[parts::Part],
+    program: &Streamed<'_>,
+    longest: u64,
+) -> Option<String> {
+    if parts.len() < 2 {
+        Some("it has no silence to cut it at".to_owned())
+    } else if !program.holds_every_line() {
+        Some("its lines do not all fit in memory at once, and a line synthesised again on another thread may not sound the same".to_owned())
+    } else if parts.iter().any(|p| p.to - p.from > longest) {
+        Some(format!(
+            "it sounds for more than {} minutes without a silence",
+            longest / u64::from(program.rate()) / 60
+        ))
+    } else {
+        None
+    }
+}
+
+/// After parts that did not join: `file` emptied, and a mixer from the session's first frame,
+/// to encode one stream instead.
+fn start_over<'a>(
+    file: &mut std::fs::File,
+    program: &Streamed<'a>,
+    path: &Path,
+) -> Result<Streamed<'a>, ExportError> {
+    use std::io::{Seek, SeekFrom};
+    file.set_len(0)
+        .and_then(|_| file.seek(SeekFrom::Start(0)))
+        .map_err(|e| write_err(path, e))?;
+    Ok(program.fork_at(0)?)
 }
 
 /// A LAME encoder for the session's rate at [`MP3_KBPS`]. With a title, the first part's:
@@ -371,9 +510,10 @@ fn mp3_encoder(rate: u32, title: Option<&str>) -> Result<mp3lame_encoder::Encode
     let mut b = Builder::new().ok_or("it could not start")?;
     if let Some(title) = title {
         let comment = concat!("hipvoice ", env!("CARGO_PKG_VERSION"));
+        let title = latin1(title);
         b = b
             .with_id3_tag(Id3Tag {
-                title: title.as_bytes(),
+                title: &title,
                 artist: b"",
                 album: b"",
                 album_art: b"",
@@ -392,6 +532,22 @@ fn mp3_encoder(rate: u32, title: Option<&str>) -> Result<mp3lame_encoder::Encode
         .map_err(|e| e.to_string())
 }
 
+/// Text for LAME's ID3 tags, which it marks ISO-8859-1: characters of Latin-1 as they are
+/// ("Hüft-Dehnung für Zoë"), common typographic ones as their plain forms (dashes, curly
+/// quotes), anything else as "?". UTF-8 bytes there would read as "HÃ¼ft".
+fn latin1(text: &str) -> Vec<u8> {
+    text.replace('\u{2026}', "...")
+        .chars()
+        .map(|c| match c {
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => b'-',
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{2032}' => b'\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => b'"',
+            c if u32::from(c) <= 0xFF => u32::from(c) as u8,
+            _ => b'?',
+        })
+        .collect()
+}
+
 fn mp3_refused(path: &Path, e: &dyn std::fmt::Display) -> ExportError {
     write_err(path, format!("the MP3 encoder: {e}"))
 }
@@ -404,7 +560,7 @@ fn encode_mp3(
     mixer: &mut Streamed<'_>,
     to: u64,
     enc: &mut mp3lame_encoder::Encoder,
-    sink: &mut impl std::io::Write,
+    sink: &mut (impl std::io::Write + ?Sized),
     path: &Path,
     stop: &AtomicBool,
 ) -> Result<Vec<u8>, ExportError> {
@@ -439,7 +595,7 @@ fn encode_mp3(
 /// mpg123) gives the timeline's frame 0 as its first sample and exactly `program.frames`
 /// samples. The session is encoded in parts at once where it has silences to cut at
 /// ([`write_mp3_parts`]), else as one stream. Returns the number of parts, and why one stream
-/// was encoded when parts did not join.
+/// was encoded when there were no parts or they did not join.
 fn write_mp3(
     program: &mut Streamed<'_>,
     title: &str,
@@ -449,27 +605,31 @@ fn write_mp3(
 ) -> Result<(usize, Option<String>), ExportError> {
     use crate::render::mp3::FRAME;
     use std::io::{Seek, SeekFrom};
-    // Room for the padding and the next part's delay (2 frames), and a margin of silence on
-    // each side for the filter banks' reach (8 frames, 0.2 s).
-    let guard = 8 * FRAME;
-    let cuts = cuts(program, parts(), FRAME, 2 * FRAME + guard, guard);
+    // A part ends 2 frames into a silence; the next begins a whole number of frames after it
+    // (2 frames for its padding and the next one's delay, then silent frames), 2 frames before
+    // the silence ends: see `render::mp3`.
+    let guard = 2 * FRAME;
+    let cuts = parts::Cuts {
+        min: MIN_SILENCE,
+        // Starting a LAME encoder costs little: every silence is worth cutting at.
+        long: MIN_SILENCE,
+        share: program.frames() / 16,
+        after: guard,
+        quantum: FRAME,
+    };
+    let parts = parts::cut(program, cuts, |to, end| {
+        let room = end.checked_sub(to + 2 * FRAME + guard)?;
+        Some(to + 2 * FRAME + room / FRAME * FRAME)
+    });
+    let mut because = one_stream_because(&parts, program, u64::MAX);
     let mut fresh;
     let mut mixer = program;
-    let mut because = None;
-    if !cuts.is_empty() && !mixer.holds_every_line() {
-        because = Some(
-            "its lines do not all fit in memory at once, and a line synthesised again on another thread may not sound the same".to_owned(),
-        );
-    } else if !cuts.is_empty() {
-        match write_mp3_parts(mixer, title, &file, path, stop, &cuts)? {
-            None => return Ok((cuts.len() + 1, None)),
+    if because.is_none() {
+        match write_mp3_parts(mixer, title, &file, path, stop, &parts)? {
+            None => return Ok((parts.len(), None)),
             Some(why) => {
                 because = Some(why);
-                // The parts did not meet as planned: start again, as one stream.
-                file.set_len(0)
-                    .and_then(|_| file.seek(SeekFrom::Start(0)))
-                    .map_err(|e| write_err(path, e))?;
-                fresh = mixer.fork_at(0)?;
+                fresh = start_over(&mut file, mixer, path)?;
                 mixer = &mut fresh;
             }
         }
@@ -499,99 +659,95 @@ fn lame_tag(enc: &mp3lame_encoder::Encoder, path: &Path) -> Result<Vec<u8>, Expo
     Ok(tag)
 }
 
-/// The session cut at `cuts` and encoded in parts at once, one thread and one encoder each,
-/// the parts after the first into temporary files, then joined after the first into `file`
-/// with its LAME tag rewritten for the whole (see [`crate::render::mp3`]). Returns why not
-/// when the parts did not come out as planned (then `file` holds nothing useful), so the
-/// caller encodes one stream instead.
+/// What the first part's encoder leaves besides its frames: its LAME tag, the length of the
+/// ID3v2 tag before it, and the ID3v1 tag that goes at the end of the file.
+struct FirstMp3 {
+    tag: Vec<u8>,
+    id3: u64,
+    v1: Vec<u8>,
+}
+
+/// The session's parts encoded at once ([`parts::encode_all`]), then joined in order into
+/// `file` with silent frames between them, and the first part's LAME tag rewritten for the
+/// whole (see [`crate::render::mp3`]). Returns why not when a part did not come out as planned
+/// (then `file` holds nothing useful), so the caller encodes one stream instead.
 fn write_mp3_parts(
     program: &mut Streamed<'_>,
     title: &str,
     file: &std::fs::File,
     path: &Path,
     stop: &AtomicBool,
-    cuts: &[u64],
+    parts: &[parts::Part],
 ) -> Result<Option<String>, ExportError> {
-    use crate::render::mp3::{FRAME, Tally, read_tag, rewrite_tag};
+    use crate::render::mp3::{FRAME, Tally, read_tag, rewrite_tag, silent_frame};
     use std::io::{Seek, SeekFrom};
     let n = program.frames();
     let rate = program.rate();
-    let starts: Vec<u64> = std::iter::once(0).chain(cuts.iter().copied()).collect();
-    let ends: Vec<u64> = cuts
-        .iter()
-        .map(|c| c - 2 * FRAME)
-        .chain(std::iter::once(n))
-        .collect();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
+    let encode = |k: usize,
+                  mixer: &mut Streamed<'_>,
+                  part: parts::Part,
+                  out: &mut dyn std::io::Write|
+     -> Result<Option<FirstMp3>, ExportError> {
+        let mut enc =
+            mp3_encoder(rate, (k == 0).then_some(title)).map_err(|e| mp3_refused(path, &e))?;
+        let v1 = encode_mp3(mixer, part.to, &mut enc, out, path, stop)?;
+        if k > 0 {
+            return Ok(None);
+        }
+        Ok(Some(FirstMp3 {
+            tag: lame_tag(&enc, path)?,
+            id3: enc.id3v2_tag_size() as u64,
+            v1,
+        }))
     };
-    let mut others = Vec::new();
-    for k in 1..starts.len() {
-        let tmp = tempfile::tempfile_in(dir).map_err(|e| write_err(path, e))?;
-        others.push((program.fork_at(starts[k])?, ends[k], tmp));
-    }
-    let (first, rest) = std::thread::scope(|s| {
-        let handles: Vec<_> = others
-            .into_iter()
-            .map(|(mut mixer, to, tmp)| {
-                s.spawn(move || -> Result<std::fs::File, ExportError> {
-                    let mut enc = mp3_encoder(rate, None).map_err(|e| mp3_refused(path, &e))?;
-                    let mut sink = std::io::BufWriter::new(tmp);
-                    encode_mp3(&mut mixer, to, &mut enc, &mut sink, path, stop)?;
-                    sink.into_inner().map_err(|e| write_err(path, e.error()))
-                })
-            })
-            .collect();
-        let first = (|| {
-            let mut enc = mp3_encoder(rate, Some(title)).map_err(|e| mp3_refused(path, &e))?;
-            let id3 = enc.id3v2_tag_size() as u64;
-            let out = file.try_clone().map_err(|e| write_err(path, e))?;
-            let mut tally = Tally::new(std::io::BufWriter::new(out), id3, true);
-            let v1 = encode_mp3(program, ends[0], &mut enc, &mut tally, path, stop)?;
-            Ok::<_, ExportError>((tally, lame_tag(&enc, path)?, id3, v1))
-        })();
-        let rest: Vec<_> = handles
-            .into_iter()
-            .map(|h| h.join().expect("an encoding thread does not panic"))
-            .collect();
-        (first, rest)
-    });
-    let (mut tally, mut tag, id3, v1) = first?;
-    let rest = rest.into_iter().collect::<Result<Vec<_>, _>>()?;
-    // LAME counted the frames this tally did, with the same CRC: the tag reads as we think.
+    let mut encoded = parts::encode_all(program, parts, path, &encode)?;
+    let Some(FirstMp3 { mut tag, id3, v1 }) = encoded.parts[0].extra.take() else {
+        return Ok(Some("the first part came back without its tag".into()));
+    };
     let Some(lame) = read_tag(&tag) else {
         return Ok(Some("the first part's tag is not a LAME tag".into()));
     };
-    if !tally.whole()
-        || u64::from(lame.frames) != tally.frames
-        || lame.music_crc != tally.music_crc()
-    {
-        return Ok(Some(format!(
-            "the first part's tag ({lame:?}) is not its frames ({} frames, CRC {:#06x})",
-            tally.frames,
-            tally.music_crc()
-        )));
-    }
-    let mut frames = vec![tally.frames];
-    let first_bytes = tally.bytes;
-    for mut part in rest {
+    let out = file.try_clone().map_err(|e| write_err(path, e))?;
+    let mut tally = Tally::new(std::io::BufWriter::new(out), id3, true);
+    let mut first_bytes = 0;
+    for (k, part) in parts.iter().enumerate() {
         let before = tally.frames;
-        part.seek(SeekFrom::Start(0))
-            .and_then(|_| std::io::copy(&mut part, &mut tally))
-            .map_err(|e| write_err(path, e))?;
-        frames.push(tally.frames - before);
-    }
-    // Each part but the last ends where the next begins: the plan's frames, to the sample.
-    for k in 0..cuts.len() {
-        if !tally.whole() || frames[k] * FRAME != starts[k + 1] - starts[k] {
+        std::io::copy(&mut encoded.bytes(k), &mut tally).map_err(|e| write_err(path, e))?;
+        if k == 0 {
+            // LAME counted the frames this tally did, with the same CRC: the tag reads as we
+            // think.
+            if u64::from(lame.frames) != tally.frames || lame.music_crc != tally.music_crc() {
+                return Ok(Some(format!(
+                    "the first part's tag ({lame:?}) is not its frames ({} frames, CRC {:#06x})",
+                    tally.frames,
+                    tally.music_crc()
+                )));
+            }
+            first_bytes = tally.bytes;
+        }
+        let got = tally.frames - before;
+        let Some(next) = parts.get(k + 1) else {
+            break;
+        };
+        // A part of whole frames flushes to 2 frames more; silent frames fill the rest of the
+        // way to the next part.
+        let want = (part.to - part.from) / FRAME + 2;
+        let span = (next.from - part.from) / FRAME;
+        if !tally.whole() || got != want || span < got {
             return Ok(Some(format!(
-                "part {} came out as {} frames, not {}",
-                k + 1,
-                frames[k],
-                (starts[k + 1] - starts[k]) / FRAME
+                "part {} came out as {got} frames, not {want}",
+                k + 1
             )));
         }
+        for _ in got..span {
+            let Some(frame) = tally.first_header.map(|h| silent_frame(h, tally.frames)) else {
+                return Ok(Some("the first part has no frame".into()));
+            };
+            tally.write_all(&frame).map_err(|e| write_err(path, e))?;
+        }
+    }
+    if !tally.whole() {
+        return Ok(Some("the last part does not end on a frame".into()));
     }
     let padding = (tally.frames * FRAME).checked_sub(u64::from(lame.delay) + n);
     let (Some(padding), Ok(total), Ok(added)) = (
@@ -638,7 +794,7 @@ mod tests {
             let mut s = Streamed::new(&t, &mut cache, &bank);
             let file = std::fs::File::create(&path).unwrap();
             let (parts, why) = if joined {
-                write_mp3(&mut s, "Title", file, &path, &stop).unwrap()
+                write_mp3(&mut s, "Hüft — Zoë’s", file, &path, &stop).unwrap()
             } else {
                 // One stream, as LAME alone writes it.
                 let frames = s.frames();
@@ -657,6 +813,11 @@ mod tests {
             assert_eq!(parts > 1, joined, "{parts} parts");
             let bytes = std::fs::read(&path).unwrap();
             assert_eq!(&bytes[..3], b"ID3");
+            if joined {
+                // The title in Latin-1, as the tag's text encoding says, not UTF-8 bytes.
+                let want: &[u8] = b"H\xfcft - Zo\xeb's";
+                assert!(bytes.windows(want.len()).any(|w| w == want));
+            }
             let id3 = 10
                 + bytes[6..10]
                     .iter()
@@ -682,6 +843,40 @@ mod tests {
                 "padding leaves the plan's frames"
             );
         }
+    }
+
+    /// An Ogg encoded in parts is one logical stream: one serial, the first part's headers
+    /// once, and every page's granule position the centre of the last block that ends on it
+    /// (what `ogg::read_part` checks of a libvorbis stream), the last one the session's
+    /// length.
+    #[test]
+    fn a_joined_ogg_is_one_stream_with_its_granules_at_block_centres() {
+        let (t, mut cache, bank) = crate::render::program::strengthen_planned();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.ogg");
+        let mut s = Streamed::new(&t, &mut cache, &bank);
+        let file = std::fs::File::create(&path).unwrap();
+        let stop = AtomicBool::new(false);
+        let (parts, why) = write_ogg(&mut s, &t, "Title", file, &path, &stop).unwrap();
+        assert_eq!(why, None);
+        assert!(parts > 10, "{parts} parts");
+        let mut r = ogg::PacketReader::new(std::fs::File::open(&path).unwrap());
+        let mut serials = std::collections::HashSet::new();
+        while let Some(p) = r.read_packet().unwrap() {
+            serials.insert(p.stream_serial());
+        }
+        assert_eq!(serials.len(), 1, "one logical stream");
+        let whole = crate::render::ogg::read_part(std::fs::File::open(&path).unwrap()).unwrap();
+        assert_eq!(whole.length, t.frames);
+        let tags = String::from_utf8_lossy(&whole.headers[1]).into_owned();
+        assert!(tags.contains("TITLE=Title") && tags.contains("CHAPTER001NAME="));
+        // Made again, it is the same file byte for byte (no random serial, parts joined in
+        // order whichever thread finished first).
+        let again = dir.path().join("again.ogg");
+        let mut s = Streamed::new(&t, &mut cache, &bank);
+        let file = std::fs::File::create(&again).unwrap();
+        write_ogg(&mut s, &t, "Title", file, &again, &stop).unwrap();
+        assert!(std::fs::read(&path).unwrap() == std::fs::read(&again).unwrap());
     }
 
     #[test]

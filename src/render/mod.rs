@@ -4,6 +4,8 @@
 
 pub mod export;
 pub mod mp3;
+pub mod ogg;
+pub mod parts;
 pub mod program;
 pub mod sounds;
 

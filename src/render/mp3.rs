@@ -1,23 +1,25 @@
 //! Joining MP3 parts encoded at once into one gapless stream.
 //!
-//! LAME encodes one stream on one core. A render cuts the session where it is silent and
-//! encodes the parts on several cores; because MP3 frames are independent of the frames after
-//! them (the bit reservoir only reaches back, and a new encoder starts with an empty one), the
-//! parts' frames one after the other are a valid stream. What must be made right is where
-//! they meet and the LAME tag:
+//! LAME encodes one stream on one core. A render cuts the session at its silences into the
+//! stretches that sound (`render::parts`), encodes each with an encoder of its own, and joins
+//! them in order. MP3 frames are independent of the frames after them (the bit reservoir only
+//! reaches back, and a new encoder starts with an empty one), so the parts' frames one after
+//! the other, with frames of silence between, are a valid stream. What must be made right is
+//! where they meet and the LAME tag:
 //!
 //! - A part that starts at frame `S` of the session decodes to `ENCODER_DELAY + 529` samples of
 //!   silence, then the session from `S`. A part of `n` frames (a multiple of [`FRAME`]) ends in
 //!   `n / FRAME + 2` MP3 frames (LAME 3.100's `lame_encode_flush`: at least one frame of padding
-//!   after the delay), so the next part must start `2 * FRAME` frames after it ends: then every
-//!   sample of the joined stream lands where a single stream puts it, and both the padding and
-//!   the next part's delay fall in the silence between them.
+//!   after the delay). So the next part starts a whole number of MP3 frames after the first
+//!   part's start, and [`silent_frame`]s fill the frames between: then every sample of the
+//!   joined stream lands where a single stream puts it, and the padding, the silent frames and
+//!   the next part's delay all fall in the silence between the parts.
 //! - The LAME tag of the first part is rewritten for the whole stream: the frame and byte
 //!   counts, the seek table, the padding at the end, the music length and CRC, the tag's CRC
 //!   (field layout from LAME 3.100's `VbrTag.c`).
 //!
 //! [`Tally`] counts frames and their CRC as they are written, and the render checks each part's
-//! frame count against the plan before it joins them (see `export::write_mp3`).
+//! frame count against the plan before it joins them (see `export::write_mp3_parts`).
 
 use std::io::Write;
 
@@ -27,9 +29,10 @@ pub const FRAME: u64 = 576;
 /// The CRC of LAME's tag: CRC-16/ARC (LAME's `crc16_lookup`, reflected 0x8005, initial 0).
 static CRC16: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_ARC);
 
-/// The length in bytes of the MPEG audio frame whose header is `h`, or `None` if `h` is not
-/// the header of a Layer III frame (MPEG-1, 2 or 2.5, not free format).
-pub fn frame_len(h: [u8; 4]) -> Option<usize> {
+/// The frame size of the MPEG audio frame whose header is `h`, as bytes a second times the
+/// samples in a frame over 8 (`per * bit rate`), its sample rate, and its padding byte; `None`
+/// if `h` is not the header of a Layer III frame (MPEG-1, 2 or 2.5, not free format).
+fn params(h: [u8; 4]) -> Option<(usize, usize, usize)> {
     if h[0] != 0xFF || h[1] & 0xE0 != 0xE0 {
         return None;
     }
@@ -50,7 +53,30 @@ pub fn frame_len(h: [u8; 4]) -> Option<usize> {
         2 => (MPEG2[bitrate], [22050, 24000, 16000][rate], 72),
         _ => (MPEG2[bitrate], [11025, 12000, 8000][rate], 72),
     };
-    Some(per * kbps * 1000 / hz + padding)
+    Some((per * kbps * 1000, hz, padding))
+}
+
+/// The length in bytes of the MPEG audio frame whose header is `h`, or `None` if `h` is not
+/// the header of a Layer III frame (MPEG-1, 2 or 2.5, not free format).
+pub fn frame_len(h: [u8; 4]) -> Option<usize> {
+    params(h).map(|(size, hz, padding)| size / hz + padding)
+}
+
+/// A frame of digital silence like the frame whose header is `h` (the same version, rate,
+/// bit rate and mode), as frame number `index` of its stream: empty side information (no bits
+/// of its own, none from the reservoir), so a decoder gives 576 (or 1152) zeros whatever came
+/// before it. Its padding byte keeps the stream's bit rate exact, frame by frame
+/// (ISO/IEC 11172-3, 2.4.3.1). Panics if `h` is not a Layer III header.
+pub fn silent_frame(h: [u8; 4], index: u64) -> Vec<u8> {
+    let (size, hz, _) = params(h).expect("a Layer III header");
+    let (size, hz) = (size as u64, hz as u64);
+    let pad = ((index + 1) * size / hz - index * size / hz) > size / hz;
+    let mut frame = vec![0u8; (size / hz) as usize + usize::from(pad)];
+    frame[..4].copy_from_slice(&h);
+    frame[2] = (h[2] & !0x02) | if pad { 0x02 } else { 0 };
+    // No CRC (the header's protection bit is 1 in what LAME writes); if there were one, the
+    // side information would start 2 bytes later and be all zeros all the same.
+    frame
 }
 
 /// A writer that passes MP3 frames on and counts them: frames, bytes and the CRC of every
@@ -70,6 +96,8 @@ pub struct Tally<W> {
     in_tag: bool,
     /// Bytes that did not start a frame where one was due: the stream is not what we made.
     pub broken: bool,
+    /// The header of the first audio frame.
+    pub first_header: Option<[u8; 4]>,
 }
 
 impl<W: Write> Tally<W> {
@@ -85,6 +113,7 @@ impl<W: Write> Tally<W> {
             crc: CRC16.digest(),
             in_tag: false,
             broken: false,
+            first_header: None,
         }
     }
 
@@ -129,6 +158,7 @@ impl<W: Write> Tally<W> {
                 };
                 self.in_tag = std::mem::take(&mut self.tag_first);
                 if !self.in_tag {
+                    self.first_header.get_or_insert(h);
                     self.frames += 1;
                     self.bytes += len as u64;
                     self.crc.update(&h);
@@ -272,6 +302,25 @@ mod tests {
         assert_eq!(frame_len([0xFF, 0xFB, 0x90, 0x64]), Some(417));
         assert_eq!(frame_len([0xFF, 0xFD, 0x80, 0xC4]), None, "Layer II");
         assert_eq!(frame_len([0x49, 0x44, 0x33, 0x04]), None, "an ID3 tag");
+    }
+
+    /// Silent frames keep the stream's bit rate exact: 64 kbit/s at 22050 Hz is 208.98 bytes
+    /// a frame, so 1000 frames take 208,979 bytes; their side information is empty.
+    #[test]
+    fn silent_frames_are_empty_and_keep_the_bit_rate() {
+        let h = [0xFF, 0xF3, 0x82, 0xC4];
+        let frames: Vec<_> = (0..1000).map(|i| silent_frame(h, i)).collect();
+        let bytes: usize = frames.iter().map(Vec::len).sum();
+        assert_eq!(bytes, 1000 * 4_608_000 / 22050);
+        for f in &frames {
+            assert_eq!(frame_len(f[..4].try_into().unwrap()), Some(f.len()));
+            assert!(f[4..].iter().all(|b| *b == 0));
+        }
+        let mut t = Tally::new(Vec::new(), 0, false);
+        for f in &frames {
+            t.write_all(f).unwrap();
+        }
+        assert!(t.whole() && t.frames == 1000);
     }
 
     #[test]

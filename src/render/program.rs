@@ -258,7 +258,24 @@ impl<'a> Streamed<'a> {
     ///
     /// Errors: a line still sounding at `from` that the voice cannot synthesise.
     pub fn fork_at(&self, from: u64) -> Result<Streamed<'a>, VoiceError> {
-        let mut cache = self.cache.fork();
+        let mut s = Streamed {
+            t: self.t,
+            cache: CacheRef::Owned(Box::new(self.cache.fork())),
+            bank: self.bank,
+            gain: self.gain,
+            next: 0,
+            sounding: Vec::new(),
+            at: 0,
+        };
+        s.seek(from)?;
+        Ok(s)
+    }
+
+    /// Moves to frame `from`, backwards or forwards: the next chunk is mixed from there, with
+    /// the lines and sounds that began before it and still sound at it.
+    ///
+    /// Errors: such a line that the voice cannot synthesise.
+    pub fn seek(&mut self, from: u64) -> Result<(), VoiceError> {
         let first = self.t.cues.partition_point(|c| c.start < from);
         let mut sounding = Vec::new();
         for cue in &self.t.cues[..first] {
@@ -266,18 +283,14 @@ impl<'a> Streamed<'a> {
             if cue.kind == CueKind::Speech && cue.end <= from {
                 continue;
             }
-            sounding
-                .extend(Clip::of(cue, &mut cache, self.bank)?.filter(|c| c.start + c.len > from));
+            sounding.extend(
+                Clip::of(cue, self.cache.get(), self.bank)?.filter(|c| c.start + c.len > from),
+            );
         }
-        Ok(Streamed {
-            t: self.t,
-            cache: CacheRef::Owned(Box::new(cache)),
-            bank: self.bank,
-            gain: self.gain,
-            next: first,
-            sounding,
-            at: from,
-        })
+        self.next = first;
+        self.sounding = sounding;
+        self.at = from;
+        Ok(())
     }
 
     /// Whether every line of the session is held (see [`PhraseCache::holds_every_line`]): then
