@@ -5,7 +5,7 @@
 //! `sounds` holds the embedded cue sounds) → `plan` (a timeline of cues at exact frames; every
 //! spoken word around the routine's own lines comes from `phrases`) → `voice` (text to samples;
 //! planning asks it only for lengths) → `render` (a timeline with its samples: a program, a mix
-//! streamed in order, a file) → `session` (a routine prepared with the person's settings, which
+//! streamed in order, a file, encoded in parts on several threads) → `session` (a routine prepared with the person's settings, which
 //! `config` reads from its file).
 //!
 //! Around the core: `live` runs a session that listens (conductor, deck, loop) and `output`
