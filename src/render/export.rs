@@ -131,7 +131,24 @@ pub struct Target {
     chapters: Option<(PathBuf, tempfile::NamedTempFile)>,
 }
 
+/// Where a file named `path` is really written: through symbolic links to the file they name
+/// (up to 40 of them), so that rendering to a link writes its target and the link stays.
+fn through_links(path: &Path) -> PathBuf {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        let Ok(to) = std::fs::read_link(&p) else {
+            break;
+        };
+        p = match p.parent() {
+            Some(dir) if to.is_relative() => dir.join(to),
+            _ => to,
+        };
+    }
+    p
+}
+
 fn temp_beside(path: &Path) -> Result<(PathBuf, tempfile::NamedTempFile), ExportError> {
+    let path = &through_links(path);
     // A folder where a file will go would fail only at the last rename, after other files
     // were already in place: refuse it before anything is written.
     if path.is_dir() {
@@ -226,11 +243,13 @@ impl Target {
         // The audio last: a reader who sees it sees its captions too.
         let parts = [Some(self.captions), self.chapters, Some(self.audio)];
         for (p, tmp) in parts.into_iter().flatten() {
-            // A temporary file is private (0600); a rendered file is an ordinary one.
+            // A temporary file is private (0600); a rendered file is an ordinary one (0644),
+            // or keeps the mode of the file it replaces (a private one stays private).
             use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).map_or(0o644, |m| m.permissions().mode() & 0o7777);
             let _ = tmp
                 .as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644));
+                .set_permissions(std::fs::Permissions::from_mode(mode));
             tmp.persist(&p).map_err(|e| write_err(&p, e.error))?;
         }
         Ok(written)
@@ -877,6 +896,35 @@ mod tests {
         let file = std::fs::File::create(&again).unwrap();
         write_ogg(&mut s, &t, "Title", file, &again, &stop).unwrap();
         assert!(std::fs::read(&path).unwrap() == std::fs::read(&again).unwrap());
+    }
+
+    /// Rendering over a file keeps its mode (a private file stays private), and rendering to
+    /// a symbolic link writes the file it names: the link stays a link.
+    #[test]
+    fn rendering_over_a_file_keeps_its_mode_and_writes_through_a_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let (t, mut cache, bank) = crate::render::program::strengthen_planned();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        let real = dir.path().join("real/s.wav");
+        std::fs::write(&real, b"old").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let link = dir.path().join("link.wav");
+        std::os::unix::fs::symlink("real/s.wav", &link).unwrap();
+        let stop = AtomicBool::new(false);
+        let mut s = Streamed::new(&t, &mut cache, &bank);
+        let written = Target::create(&link, Format::Wav)
+            .unwrap()
+            .write(&mut s, "Title", &stop)
+            .unwrap();
+        assert_eq!(written.audio, real);
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert!(std::fs::read(&real).unwrap().starts_with(b"RIFF"));
+        let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        // A new file is an ordinary one.
+        let vtt = std::fs::metadata(dir.path().join("link.vtt")).unwrap();
+        assert_eq!(vtt.permissions().mode() & 0o777, 0o644);
     }
 
     #[test]
