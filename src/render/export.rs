@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::plan::{CueKind, Timeline};
+use crate::render::ogg::{KEPT_SILENCE, Squeeze};
 use crate::render::parts;
 use crate::render::program::Streamed;
 use crate::voice::VoiceError;
@@ -322,10 +323,12 @@ fn ogg_tags(t: &Timeline, title: &str) -> Vec<(String, String)> {
 }
 
 /// Mixes from where `mixer` is to frame `to` and encodes it as one Ogg Vorbis stream (mono,
-/// quality 0.5 by default) with the comments `tags`.
+/// quality 0.5 by default) with the comments `tags`, leaving out what `squeezes` (in order,
+/// after the mixer's frame) cut from their silences.
 fn encode_ogg(
     mixer: &mut Streamed<'_>,
     to: u64,
+    squeezes: &[Squeeze],
     tags: &[(String, String)],
     sink: &mut (impl std::io::Write + ?Sized),
     path: &Path,
@@ -343,9 +346,16 @@ fn encode_ogg(
         .map_err(|e| write_err(path, e))?;
     let mut enc = builder.build().map_err(|e| write_err(path, e))?;
     let mut buf = vec![0f32; CHUNK];
+    let mut squeezes = squeezes.iter().peekable();
     while mixer.at() < to {
         interrupted(stop, path)?;
-        let n = (to - mixer.at()).min(CHUNK as u64) as usize;
+        let upto = squeezes.peek().map_or(to, |s| s.from + s.kept);
+        if mixer.at() == upto {
+            let s = squeezes.next().expect("peeked");
+            mixer.seek(s.to)?;
+            continue;
+        }
+        let n = (upto - mixer.at()).min(CHUNK as u64) as usize;
         mixer.next_chunk(&mut buf[..n])?;
         enc.encode_audio_block([&buf[..n]])
             .map_err(|e| write_err(path, e))?;
@@ -365,30 +375,13 @@ fn write_ogg(
     path: &Path,
     stop: &AtomicBool,
 ) -> Result<(usize, Option<String>), ExportError> {
-    use crate::render::ogg::GRID;
     let tags = ogg_tags(t, title);
-    // A part ends 2048 frames (a long block) into a silence; the next starts on the grid, far
-    // enough on for the last block of the one before and the silent packets between, and 2048
-    // frames before the silence ends: see `render::ogg`.
-    let guard = 2048;
-    let cuts = parts::Cuts {
-        min: MIN_SILENCE,
-        // Starting a libvorbis encoder costs about 3 ms (its psychoacoustic tables), what
-        // encoding 2-3 s of the session costs: shorter silences are encoded.
-        long: OGG_LONG_SILENCE,
-        share: program.frames() / 16,
-        after: guard,
-        quantum: 1,
-    };
-    let parts = parts::cut(program, cuts, |to, end| {
-        let start = (to + 2 * guard).div_ceil(GRID) * GRID;
-        (start + guard <= end).then_some(start)
-    });
+    let parts = ogg_parts(program);
     let mut because = one_stream_because(&parts, program, MAX_OGG_PART);
     let mut fresh;
     let mut mixer = program;
     if because.is_none() {
-        match write_ogg_parts(mixer, &tags, &file, path, stop, &parts)? {
+        match write_ogg_parts(mixer, &tags, &file, path, stop, &parts, KEPT_SILENCE)? {
             None => return Ok((parts.len(), None)),
             Some(why) => {
                 because = Some(why);
@@ -399,26 +392,51 @@ fn write_ogg(
     }
     let mut sink = std::io::BufWriter::new(file);
     let frames = mixer.frames();
-    encode_ogg(mixer, frames, &tags, &mut sink, path, stop)?;
+    encode_ogg(mixer, frames, &[], &tags, &mut sink, path, stop)?;
     sink.flush().map_err(|e| write_err(path, e))?;
     Ok((1, because))
+}
+
+/// Where an Ogg render cuts the session into parts.
+fn ogg_parts(program: &Streamed<'_>) -> Vec<parts::Part> {
+    use crate::render::ogg::GRID;
+    // A part ends 2048 frames (a long block) into a silence; the next starts on the grid, far
+    // enough on for the last block of the one before and the silent packets between, and 2048
+    // frames before the silence ends: see `render::ogg`.
+    let guard = 2048;
+    let cuts = parts::Cuts {
+        min: MIN_SILENCE,
+        // Starting a libvorbis encoder costs about 3 ms (its psychoacoustic tables), what
+        // encoding 1-2 s of the session costs, and long silences are squeezed inside a part
+        // (see `ogg::Squeeze`): parts are only there to share the work out.
+        long: u64::MAX,
+        share: (program.frames() / OGG_PARTS).min(MAX_OGG_PART / 2),
+        after: guard,
+        quantum: 1,
+    };
+    parts::cut(program, cuts, |to, end| {
+        let start = (to + 2 * guard).div_ceil(GRID) * GRID;
+        (start + guard <= end).then_some(start)
+    })
 }
 
 /// The Ogg stream's serial number: "hipv".
 const OGG_SERIAL: i32 = 0x6869_7076;
 
-/// The shortest silence an Ogg render always cuts at (frames at 22050 Hz: 3 s); see
-/// [`parts::Cuts::long`].
-const OGG_LONG_SILENCE: u64 = 3 * 22050;
+/// About how many parts an Ogg render is cut into: enough to share out among four threads
+/// evenly, few enough that starting their encoders costs little.
+const OGG_PARTS: u64 = 10;
 
 /// The longest part an Ogg render joins (frames: 10 minutes): the join holds a part's packets
 /// in memory.
 const MAX_OGG_PART: u64 = 10 * 60 * 22050;
 
-/// The session's parts encoded at once ([`parts::encode_all`]), then joined in order into
-/// `file` as one logical stream with silent packets between them (see
-/// [`crate::render::ogg`]). Returns why not when a part did not come out as planned (then
-/// `file` holds nothing useful), so the caller encodes one stream instead.
+/// The session's parts encoded at once ([`parts::encode_all`]), each with its long silences
+/// squeezed to `kept` frames ([`Squeeze`]), then joined in order into `file` as one logical
+/// stream with silent packets between them and in place of what was squeezed (see
+/// [`crate::render::ogg`]). A part whose encoder left no room to put a silence back is
+/// encoded again without squeezing. Returns why not when a part did not come out as planned
+/// (then `file` holds nothing useful), so the caller encodes one stream instead.
 fn write_ogg_parts(
     program: &mut Streamed<'_>,
     tags: &[(String, String)],
@@ -426,9 +444,15 @@ fn write_ogg_parts(
     path: &Path,
     stop: &AtomicBool,
     parts: &[parts::Part],
+    kept: u64,
 ) -> Result<Option<String>, ExportError> {
-    use crate::render::ogg::{Joiner, read_part};
+    use crate::render::ogg::{Joiner, SQUEEZE_STEP, read_part, squeezes, widen};
     let n = program.frames();
+    let silences = program.silences(kept.saturating_add(SQUEEZE_STEP));
+    let squeezed: Vec<Vec<Squeeze>> = parts
+        .iter()
+        .map(|p| squeezes(&silences, p.from, p.to, kept))
+        .collect();
     let encode = |k: usize,
                   mixer: &mut Streamed<'_>,
                   part: parts::Part,
@@ -437,43 +461,61 @@ fn write_ogg_parts(
         encode_ogg(
             mixer,
             part.to,
+            &squeezed[k],
             if k == 0 { tags } else { &[] },
             out,
             path,
             stop,
         )
     };
-    let encoded = parts::encode_all(program, parts, path, &encode)?;
+    let program = &*program;
     let out = file.try_clone().map_err(|e| write_err(path, e))?;
     let mut joiner = None;
-    for (k, part) in parts.iter().enumerate() {
-        let stream = match read_part(encoded.bytes(k)) {
-            Ok(s) if s.length == part.to - part.from => s,
-            Ok(s) => {
-                return Ok(Some(format!(
-                    "part {} came out {} frames long, not {}",
-                    k + 1,
-                    s.length,
-                    part.to - part.from
-                )));
-            }
-            Err(why) => return Ok(Some(format!("part {}: {why}", k + 1))),
+    let mut join =
+        |k: usize, bytes: parts::Range<'_>, (): ()| -> Result<Option<String>, ExportError> {
+            let part = parts[k];
+            let widened = read_part(bytes)
+                .and_then(|mut s| widen(&mut s, &squeezed[k], part.from).map(|()| s));
+            let widened = match widened {
+                Err(_) if !squeezed[k].is_empty() => {
+                    // A silence too short for libvorbis to write two silent blocks in a row: this
+                    // part is encoded again, all of it.
+                    let mut mixer = program.fork_at(part.from)?;
+                    let mut bytes = Vec::new();
+                    let tags = if k == 0 { tags } else { &[] };
+                    encode_ogg(&mut mixer, part.to, &[], tags, &mut bytes, path, stop)?;
+                    read_part(std::io::Cursor::new(bytes))
+                }
+                w => w,
+            };
+            let stream = match widened {
+                Ok(s) if s.length == part.to - part.from => s,
+                Ok(s) => {
+                    return Ok(Some(format!(
+                        "part {} came out {} frames long, not {}",
+                        k + 1,
+                        s.length,
+                        part.to - part.from
+                    )));
+                }
+                Err(why) => return Ok(Some(format!("part {}: {why}", k + 1))),
+            };
+            let j = match joiner.as_mut() {
+                Some(j) => j,
+                None => match Joiner::new(
+                    std::io::BufWriter::new(out.try_clone().map_err(|e| write_err(path, e))?),
+                    stream.serial,
+                    &stream,
+                ) {
+                    Ok(j) => joiner.insert(j),
+                    Err(why) => return Ok(Some(why)),
+                },
+            };
+            let end = (k + 1 == parts.len()).then_some(n);
+            Ok(j.part(stream, part.from, end).err())
         };
-        let j = match joiner.as_mut() {
-            Some(j) => j,
-            None => match Joiner::new(
-                std::io::BufWriter::new(out.try_clone().map_err(|e| write_err(path, e))?),
-                stream.serial,
-                &stream,
-            ) {
-                Ok(j) => joiner.insert(j),
-                Err(why) => return Ok(Some(why)),
-            },
-        };
-        let end = (k + 1 == parts.len()).then_some(n);
-        if let Err(why) = j.part(stream, part.from, end) {
-            return Ok(Some(why));
-        }
+    if let Some(why) = parts::encode_all(program, parts, path, &encode, &mut join)? {
+        return Ok(Some(why));
     }
     let Some(j) = joiner else {
         return Ok(Some("no parts".into()));
@@ -719,19 +761,30 @@ fn write_mp3_parts(
             v1,
         }))
     };
-    let mut encoded = parts::encode_all(program, parts, path, &encode)?;
-    let Some(FirstMp3 { mut tag, id3, v1 }) = encoded.parts[0].extra.take() else {
-        return Ok(Some("the first part came back without its tag".into()));
-    };
-    let Some(lame) = read_tag(&tag) else {
-        return Ok(Some("the first part's tag is not a LAME tag".into()));
-    };
     let out = file.try_clone().map_err(|e| write_err(path, e))?;
-    let mut tally = Tally::new(std::io::BufWriter::new(out), id3, true);
+    // The first part's tag, ID3v2 length, ID3v1 tag and LAME tag as read; then the joined
+    // stream counted as it is written.
+    let mut first = None;
+    let mut joined = None;
     let mut first_bytes = 0;
-    for (k, part) in parts.iter().enumerate() {
+    let mut join = |k: usize,
+                    mut bytes: parts::Range<'_>,
+                    extra: Option<FirstMp3>|
+     -> Result<Option<String>, ExportError> {
+        if let Some(FirstMp3 { tag, id3, v1 }) = extra {
+            let Some(lame) = read_tag(&tag) else {
+                return Ok(Some("the first part's tag is not a LAME tag".into()));
+            };
+            first = Some((tag, id3, v1, lame));
+            let out = out.try_clone().map_err(|e| write_err(path, e))?;
+            joined = Some(Tally::new(std::io::BufWriter::new(out), id3, true));
+        }
+        let (Some((_, _, _, lame)), Some(tally)) = (first.as_ref(), joined.as_mut()) else {
+            return Ok(Some("the first part came back without its tag".into()));
+        };
+        let part = parts[k];
         let before = tally.frames;
-        std::io::copy(&mut encoded.bytes(k), &mut tally).map_err(|e| write_err(path, e))?;
+        std::io::copy(&mut bytes, tally).map_err(|e| write_err(path, e))?;
         if k == 0 {
             // LAME counted the frames this tally did, with the same CRC: the tag reads as we
             // think.
@@ -746,7 +799,7 @@ fn write_mp3_parts(
         }
         let got = tally.frames - before;
         let Some(next) = parts.get(k + 1) else {
-            break;
+            return Ok(None);
         };
         // A part of whole frames flushes to 2 frames more; silent frames fill the rest of the
         // way to the next part.
@@ -764,7 +817,14 @@ fn write_mp3_parts(
             };
             tally.write_all(&frame).map_err(|e| write_err(path, e))?;
         }
+        Ok(None)
+    };
+    if let Some(why) = parts::encode_all(program, parts, path, &encode, &mut join)? {
+        return Ok(Some(why));
     }
+    let (Some((mut tag, id3, v1, lame)), Some(mut tally)) = (first, joined) else {
+        return Ok(Some("no parts".into()));
+    };
     if !tally.whole() {
         return Ok(Some("the last part does not end on a frame".into()));
     }
@@ -878,7 +938,7 @@ mod tests {
         let stop = AtomicBool::new(false);
         let (parts, why) = write_ogg(&mut s, &t, "Title", file, &path, &stop).unwrap();
         assert_eq!(why, None);
-        assert!(parts > 10, "{parts} parts");
+        assert!(parts >= 8, "{parts} parts");
         let mut r = ogg::PacketReader::new(std::fs::File::open(&path).unwrap());
         let mut serials = std::collections::HashSet::new();
         while let Some(p) = r.read_packet().unwrap() {
@@ -896,6 +956,36 @@ mod tests {
         let file = std::fs::File::create(&again).unwrap();
         write_ogg(&mut s, &t, "Title", file, &again, &stop).unwrap();
         assert!(std::fs::read(&path).unwrap() == std::fs::read(&again).unwrap());
+    }
+
+    /// Long silences are squeezed before libvorbis hears them and put back by the join: the
+    /// file differs from one made without squeezing and has the same length. A part whose
+    /// encoder left no two silent blocks in a row where a silence was squeezed (here: nothing
+    /// of any silence is kept) is encoded again whole, so it comes out as if never squeezed.
+    #[test]
+    fn an_ogg_part_that_cannot_be_widened_is_encoded_again_whole() {
+        let (t, mut cache, bank) = crate::render::program::strengthen_planned();
+        let dir = tempfile::tempdir().unwrap();
+        let stop = AtomicBool::new(false);
+        let tags = ogg_tags(&t, "Title");
+        let mut made = Vec::new();
+        for kept in [u64::MAX, KEPT_SILENCE, 0] {
+            let path = dir.path().join(format!("{kept}.ogg"));
+            let file = std::fs::File::create(&path).unwrap();
+            let mut s = Streamed::new(&t, &mut cache, &bank);
+            let parts = ogg_parts(&s);
+            assert!(parts.len() > 4, "{} parts", parts.len());
+            let why = write_ogg_parts(&mut s, &tags, &file, &path, &stop, &parts, kept).unwrap();
+            assert_eq!(why, None, "kept {kept}");
+            let whole = crate::render::ogg::read_part(std::fs::File::open(&path).unwrap()).unwrap();
+            assert_eq!(whole.length, t.frames);
+            made.push(std::fs::read(&path).unwrap());
+        }
+        assert!(made[1] != made[0], "squeezing changed nothing");
+        assert!(
+            made[2] == made[0],
+            "a part that could not be widened was not encoded whole"
+        );
     }
 
     /// Rendering over a file keeps its mode (a private file stays private), and rendering to

@@ -1,4 +1,5 @@
-//! Joining Vorbis parts encoded at once into one logical Ogg stream, to the sample.
+//! Joining Vorbis parts encoded at once into one logical Ogg stream, to the sample; and
+//! putting back the silence squeezed out of a part before libvorbis heard it ([`Squeeze`]).
 //!
 //! Every part is encoded by libvorbis as a stream of its own, from the first frame of its
 //! stretch of the session. A Vorbis audio packet is one block of 256 or 2048 samples (the two
@@ -32,6 +33,134 @@ use ogg::{PacketReader, PacketWriteEndInfo, PacketWriter};
 /// The step part starts are placed on (frames): a multiple of half of every short block
 /// libvorbis uses (see the module's doc).
 pub const GRID: u64 = 512;
+
+/// The shortest a long silence inside a part is encoded (frames at 22050 Hz: 0.19 s). In it
+/// libvorbis writes at least two long blocks in a row as silence ("floor unused": what is
+/// left of the speech before is below what can be heard), which [`widen`] needs; it did for
+/// every squeezed silence of the built-in routines at 4096 and not below. Where it does not,
+/// the part is encoded again without squeezing (see `export::write_ogg_parts`).
+pub const KEPT_SILENCE: u64 = 4096;
+
+/// What is cut from a silence at a time (frames): half a long block at 22050 Hz, two at
+/// 44.1 kHz, so what is cut out is a whole number of silent long packets.
+pub const SQUEEZE_STEP: u64 = 2048;
+
+/// A silence inside a part that the encoder hears shorter: frames `from..to` of the session,
+/// of which the encoder gets the first `kept` and never the rest.
+///
+/// libvorbis's psychoacoustic model costs as much for a block of silence as for a block of
+/// speech, and a session's silences (holds, rests) are a third to a half of it. So the
+/// encoder gets each long silence cut down to [`KEPT_SILENCE`] or a little more (so what is
+/// cut is a multiple of [`SQUEEZE_STEP`]), and the join puts the rest back as silent long
+/// packets ([`widen`]). In that kept stretch libvorbis makes long blocks of silence: two in a
+/// row, both "floor unused" with long neighbours, decode to zeros between their centres
+/// whatever comes before or after them, and any number of the same silent packet put between
+/// them lengthens that zero stretch by half a long block each and changes nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Squeeze {
+    pub from: u64,
+    pub to: u64,
+    pub kept: u64,
+}
+
+impl Squeeze {
+    /// The frames the encoder does not get.
+    pub fn removed(&self) -> u64 {
+        self.to - self.from - self.kept
+    }
+}
+
+/// The silences of `silences` (session frames, in order) inside `from..to` worth squeezing,
+/// as they are squeezed: to `kept` frames ([`KEPT_SILENCE`]) or up to a [`SQUEEZE_STEP`] more.
+pub fn squeezes(silences: &[std::ops::Range<u64>], from: u64, to: u64, kept: u64) -> Vec<Squeeze> {
+    silences
+        .iter()
+        .filter_map(|q| {
+            let (a, b) = (q.start.max(from), q.end.min(to));
+            let len = b.checked_sub(a)?;
+            let removed = len.checked_sub(kept)? / SQUEEZE_STEP * SQUEEZE_STEP;
+            (removed > 0).then_some(Squeeze {
+                from: a,
+                to: b,
+                kept: len - removed,
+            })
+        })
+        .collect()
+}
+
+/// A long block of silence between long ones, as libvorbis writes it and as the join
+/// writes it: audio, mode 1 (long), both window flags set, floor unused.
+const SILENT_LONG: u8 = 0b0_1110;
+
+/// Whether a packet is a long block of silence between long ones (its first five bits).
+fn silent_long(packet: &[u8]) -> bool {
+    packet.first().is_some_and(|b| b & 0x1F == SILENT_LONG)
+}
+
+/// Puts back into a part read with [`read_part`] the silence its encoder did not get:
+/// `squeezes` are its squeezed silences (session frames, in order) and `from` is the part's
+/// first frame. For each, between the first two silent long packets in a row whose first
+/// centre is in the kept stretch, as many silent long packets as were cut; every later
+/// centre moves on by what was cut, and so does the part's length. Refuses when a kept
+/// stretch has no such pair (then the part is not joined).
+pub fn widen(part: &mut PartStream, squeezes: &[Squeeze], from: u64) -> Result<(), Refusal> {
+    if squeezes.is_empty() {
+        return Ok(());
+    }
+    let long = block_sizes(&part.headers[0])
+        .ok_or("no identification header")?
+        .1
+        / 4;
+    let packets = std::mem::take(&mut part.packets);
+    let quarters = std::mem::take(&mut part.quarters);
+    let mut out = Vec::with_capacity(packets.len());
+    let mut qs = Vec::with_capacity(quarters.len());
+    let mut moved = 0u64;
+    let mut next = squeezes.iter().peekable();
+    let mut prev_silent = false;
+    for ((data, centre), q) in packets.into_iter().zip(quarters) {
+        let silent = silent_long(&data) && q == long;
+        if let Some(s) = next.peek()
+            && silent
+            && prev_silent
+        {
+            // The packet before this one and this one are silent long blocks: is the
+            // first's centre in the kept stretch (in the encoder's frames)?
+            let at = s.from - from - moved;
+            let c = out.last().map_or(0, |p: &(Vec<u8>, u64)| p.1) - moved;
+            if (at..=at + s.kept).contains(&c) {
+                let removed = s.removed();
+                if removed % (2 * long) != 0 {
+                    return Err(format!("a squeeze of {removed} frames is not whole blocks"));
+                }
+                for k in 1..=removed / (2 * long) {
+                    out.push((vec![SILENT_LONG], c + moved + 2 * long * k));
+                    qs.push(long);
+                }
+                moved += removed;
+                next.next();
+            }
+        }
+        if let Some(s) = next.peek()
+            && centre > s.from - from - moved + s.kept
+        {
+            return Err(format!(
+                "no two silent blocks in a row in the silence at frame {}",
+                s.from
+            ));
+        }
+        out.push((data, centre + moved));
+        qs.push(q);
+        prev_silent = silent;
+    }
+    if next.next().is_some() {
+        return Err("a squeezed silence after the part's last block".into());
+    }
+    part.packets = out;
+    part.quarters = qs;
+    part.length += moved;
+    Ok(())
+}
 
 /// What went wrong reading a part back: the part is not what libvorbis makes as we know it.
 pub type Refusal = String;
@@ -237,5 +366,130 @@ impl<W: Write> Joiner<W> {
 
     pub fn finish(self) -> W {
         self.out.into_inner()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A part stream with 512- and 4096-sample blocks whose packets are only their first
+    /// byte: `kinds` says which (s: short with sound, L: long with sound, 0: long silence).
+    fn part(kinds: &str) -> PartStream {
+        let mut ident = vec![1];
+        ident.extend_from_slice(b"vorbis");
+        ident.resize(30, 0);
+        ident[28] = 0xC9;
+        let (mut packets, mut quarters, mut centre) = (Vec::new(), Vec::new(), 0u64);
+        for k in kinds.chars() {
+            let (byte, q) = match k {
+                's' => (0b100, 128),
+                'L' => (0b1_1110, 1024),
+                _ => (SILENT_LONG, 1024),
+            };
+            if let Some(prev) = quarters.last() {
+                centre += prev + q;
+            }
+            quarters.push(q);
+            packets.push((vec![byte], centre));
+        }
+        PartStream {
+            headers: vec![ident, Vec::new(), Vec::new()],
+            length: centre,
+            packets,
+            quarters,
+            serial: 1,
+        }
+    }
+
+    fn centres(p: &PartStream) -> Vec<u64> {
+        p.packets.iter().map(|p| p.1).collect()
+    }
+
+    /// What a squeeze cut is put back as silent long packets between the first two silent
+    /// long ones in a row whose first centre is in the kept stretch; every later centre, and
+    /// the part's length, move on by as much.
+    #[test]
+    fn a_squeezed_silence_is_put_back_between_two_silent_blocks() {
+        let mut p = part("sL00L");
+        assert_eq!(centres(&p), [0, 1152, 3200, 5248, 7296]);
+        // The part starts at frame 10000; the silence at 3000 in the encoder's frames, kept
+        // 4096 frames, and 4096 more cut.
+        let s = Squeeze {
+            from: 13_000,
+            to: 13_000 + 4096 + 4096,
+            kept: 4096,
+        };
+        widen(&mut p, &[s], 10_000).unwrap();
+        assert_eq!(
+            centres(&p),
+            [0, 1152, 3200, 5248, 7296, 9344, 11392],
+            "two silent long packets after the one at 3200"
+        );
+        assert!(p.packets[3..5].iter().all(|(d, _)| d == &[SILENT_LONG]));
+        assert_eq!(p.quarters.len(), 7);
+        assert_eq!(p.length, 7296 + 4096);
+        // Two squeezes: the second one's place is in the encoder's frames, after the first.
+        let mut p = part("L00L00L");
+        let first = Squeeze {
+            from: 1000,
+            to: 1000 + 4096 + 2048,
+            kept: 4096,
+        };
+        let second = Squeeze {
+            from: 2048 + 7000,
+            to: 2048 + 7000 + 4096 + 6144,
+            kept: 4096,
+        };
+        widen(&mut p, &[first, second], 0).unwrap();
+        let c = centres(&p);
+        assert_eq!(c.len(), 7 + 1 + 3);
+        assert_eq!(p.length, 12288 + 2048 + 6144);
+        assert!(c.windows(2).all(|w| w[1] - w[0] == 2048), "{c:?}");
+    }
+
+    /// Without two silent long blocks in the kept stretch there is nowhere exact to put the
+    /// silence back: refused, so the part is encoded again whole.
+    #[test]
+    fn a_squeeze_without_two_silent_blocks_is_refused() {
+        let squeeze = |at: u64| Squeeze {
+            from: at,
+            to: at + 4096 + 2048,
+            kept: 4096,
+        };
+        // One silent block only.
+        assert!(widen(&mut part("sL0LL"), &[squeeze(3000)], 0).is_err());
+        // Two, but before the kept stretch.
+        assert!(widen(&mut part("sL00LL"), &[squeeze(6000)], 0).is_err());
+        // After the last block.
+        assert!(widen(&mut part("sL00"), &[squeeze(9000)], 0).is_err());
+        assert!(widen(&mut part("sL00L"), &[squeeze(3000)], 0).is_ok());
+    }
+
+    /// Silences inside a part are squeezed to the kept length plus what does not make a whole
+    /// step; a silence is clipped to the part, and one too short to gain a step is left.
+    #[test]
+    fn squeezes_keep_a_little_and_cut_whole_steps() {
+        let silences = [0..1000, 60_000..65_000, 100_000..130_000, 200_000..300_000];
+        let got = squeezes(&silences, 50_000, 210_000, KEPT_SILENCE);
+        assert_eq!(
+            got,
+            [
+                Squeeze {
+                    from: 100_000,
+                    to: 130_000,
+                    kept: 30_000 - 12 * 2048,
+                },
+                Squeeze {
+                    from: 200_000,
+                    to: 210_000,
+                    kept: 10_000 - 2 * 2048,
+                },
+            ]
+        );
+        for s in got {
+            assert!(s.kept >= KEPT_SILENCE && s.kept < KEPT_SILENCE + SQUEEZE_STEP);
+            assert_eq!(s.removed() % SQUEEZE_STEP, 0);
+        }
     }
 }

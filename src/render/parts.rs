@@ -5,13 +5,15 @@
 //! stretch by itself on one of several threads, and joins them in order with the format's own
 //! silence in between (ready-made silent MP3 frames or Vorbis packets): the encoders only see
 //! the third to two thirds of a session that sounds, on every core. Each format knows how its
-//! parts meet exactly (`mp3`, `ogg`); this module runs the encoders and keeps their bytes.
+//! parts meet exactly (`mp3`, `ogg`); this module runs the encoders, keeps their bytes, and
+//! hands each part to the format's join in order as soon as it and the parts before it are
+//! encoded, while the other threads go on encoding.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 
 use crate::render::export::ExportError;
 use crate::render::program::Streamed;
@@ -21,35 +23,6 @@ use crate::render::program::Streamed;
 pub struct Part {
     pub from: u64,
     pub to: u64,
-}
-
-/// Where a part's encoded bytes are: `len` bytes at `offset` in worker `worker`'s file, and
-/// what its encoder told besides.
-#[derive(Debug)]
-pub struct Placed<T> {
-    pub worker: usize,
-    pub offset: u64,
-    pub len: u64,
-    pub extra: T,
-}
-
-/// Every part encoded: each worker's file, and each part's place in them, in part order.
-pub struct Encoded<T> {
-    pub files: Vec<File>,
-    pub parts: Vec<Placed<T>>,
-}
-
-impl<T> Encoded<T> {
-    /// The bytes of part `k`, to read from the start.
-    pub fn bytes(&self, k: usize) -> Range<'_> {
-        let p = &self.parts[k];
-        Range {
-            file: &self.files[p.worker],
-            start: p.offset,
-            len: p.len,
-            at: 0,
-        }
-    }
 }
 
 /// How many threads encode: one a core, at least two (so every machine takes, and tests, the
@@ -83,16 +56,60 @@ impl<W: Write> Write for Counting<W> {
 pub type EncodePart<'f, T> =
     dyn Fn(usize, &mut Streamed<'_>, Part, &mut dyn Write) -> Result<T, ExportError> + Sync + 'f;
 
+/// The signature of the join: part number, its bytes, what its encoder returned. Returns why
+/// the parts do not join, if they do not (then the encoding stops).
+pub type JoinPart<'f, T> =
+    dyn FnMut(usize, Range<'_>, T) -> Result<Option<String>, ExportError> + 'f;
+
+/// Where an encoded part's bytes are: `len` bytes at `offset` in worker `worker`'s file.
+struct Placed<T> {
+    worker: usize,
+    offset: u64,
+    len: u64,
+    extra: T,
+}
+
+/// What the threads share: each part once encoded, taken by the join; how many threads still
+/// run; whether one failed or the join refused (then they all stop).
+struct Board<T> {
+    placed: Vec<Option<Placed<T>>>,
+    running: usize,
+    failed: bool,
+}
+
+/// Ends a thread's turn on the board, however it ends (an error, or a panic): the join waits
+/// for parts only while some thread runs.
+struct Leaving<'a, T> {
+    board: &'a Mutex<Board<T>>,
+    ready: &'a Condvar,
+    ok: bool,
+}
+
+impl<T> Drop for Leaving<'_, T> {
+    fn drop(&mut self) {
+        if let Ok(mut b) = self.board.lock() {
+            b.running -= 1;
+            b.failed |= !self.ok;
+        }
+        self.ready.notify_all();
+    }
+}
+
 /// Encodes every part with `encode` on [`workers`] threads, each with a mixer of its own
 /// forked from `program` (which must hold every line, see [`Streamed::holds_every_line`]) and a
-/// temporary file of its own (unnamed, in the folder of `path`, the file being made). A part goes to the next free thread; the first error
-/// (a signal's [`ExportError::Interrupted`] among them) stops every thread and is returned.
+/// temporary file of its own (unnamed, in the folder of `path`, the file being made), while
+/// this thread hands each part to `join` in order as soon as it and every part before it are
+/// encoded: its number, its bytes, and what its encoder returned. A part goes to the next free
+/// thread. The first error (a signal's [`ExportError::Interrupted`] among them) stops every
+/// thread and is returned; so is a refusal from `join` (`Ok(Some(why))`: the parts do not
+/// join), which stops the encoding too.
 pub fn encode_all<T: Send>(
     program: &Streamed<'_>,
     parts: &[Part],
     path: &Path,
     encode: &EncodePart<'_, T>,
-) -> Result<Encoded<T>, ExportError> {
+    join: &mut JoinPart<'_, T>,
+) -> Result<Option<String>, ExportError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -103,69 +120,95 @@ pub fn encode_all<T: Send>(
     };
     let workers = workers().min(parts.len()).max(1);
     let mut mixers = Vec::with_capacity(workers);
+    let mut readers = Vec::with_capacity(workers);
     for _ in 0..workers {
-        mixers.push((
-            program.fork_at(0)?,
-            tempfile::tempfile_in(dir).map_err(err)?,
-        ));
+        let file = tempfile::tempfile_in(dir).map_err(err)?;
+        readers.push(file.try_clone().map_err(err)?);
+        mixers.push((program.fork_at(0)?, file));
     }
     let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let placed: Mutex<Vec<Option<Placed<T>>>> =
-        Mutex::new((0..parts.len()).map(|_| None).collect());
-    let results: Vec<Result<File, ExportError>> = std::thread::scope(|s| {
+    let board = Mutex::new(Board {
+        placed: (0..parts.len()).map(|_| None).collect(),
+        running: workers,
+        failed: false,
+    });
+    let ready = Condvar::new();
+    std::thread::scope(|s| {
         let handles: Vec<_> = mixers
             .into_iter()
             .enumerate()
             .map(|(worker, (mut mixer, file))| {
-                let (next, failed, placed) = (&next, &failed, &placed);
-                s.spawn(move || -> Result<File, ExportError> {
+                let (next, board, ready) = (&next, &board, &ready);
+                s.spawn(move || -> Result<(), ExportError> {
+                    let mut leaving = Leaving {
+                        board,
+                        ready,
+                        ok: false,
+                    };
                     let mut out = Counting {
                         inner: std::io::BufWriter::new(file),
                         written: 0,
                     };
-                    let run = (|| -> Result<(), ExportError> {
-                        loop {
-                            let k = next.fetch_add(1, Ordering::Relaxed);
-                            if k >= parts.len() || failed.load(Ordering::Relaxed) {
-                                return Ok(());
-                            }
-                            let offset = out.written;
-                            mixer.seek(parts[k].from)?;
-                            let extra = encode(k, &mut mixer, parts[k], &mut out)?;
-                            let p = Placed {
-                                worker,
-                                offset,
-                                len: out.written - offset,
-                                extra,
-                            };
-                            placed.lock().expect("no encoder panics")[k] = Some(p);
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= parts.len() || board.lock().map_or(true, |b| b.failed) {
+                            leaving.ok = true;
+                            return Ok(());
                         }
-                    })();
-                    if run.is_err() {
-                        failed.store(true, Ordering::Relaxed);
+                        let offset = out.written;
+                        mixer.seek(parts[k].from)?;
+                        let extra = encode(k, &mut mixer, parts[k], &mut out)?;
+                        // The join reads the bytes from the file.
+                        out.flush().map_err(err)?;
+                        let p = Placed {
+                            worker,
+                            offset,
+                            len: out.written - offset,
+                            extra,
+                        };
+                        board.lock().expect("no encoder panics").placed[k] = Some(p);
+                        ready.notify_all();
                     }
-                    run?;
-                    out.inner.into_inner().map_err(|e| err(e.into_error()))
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("no encoder panics"))
-            .collect()
-    });
-    let mut files = Vec::with_capacity(results.len());
-    for r in results {
-        files.push(r?);
-    }
-    let parts = placed
-        .into_inner()
-        .expect("no encoder panics")
-        .into_iter()
-        .map(|p| p.expect("every part was encoded when no thread failed"))
-        .collect();
-    Ok(Encoded { files, parts })
+        let joined = (|| -> Result<Option<String>, ExportError> {
+            for k in 0..parts.len() {
+                let mut b = board.lock().expect("no encoder panics");
+                while b.placed[k].is_none() && !b.failed && b.running > 0 {
+                    b = ready.wait(b).expect("no encoder panics");
+                }
+                let Some(p) = b.placed[k].take() else {
+                    // A thread failed: its error is returned below.
+                    return Ok(None);
+                };
+                drop(b);
+                let bytes = Range {
+                    file: &readers[p.worker],
+                    start: p.offset,
+                    len: p.len,
+                    at: 0,
+                };
+                if let Some(why) = join(k, bytes, p.extra)? {
+                    return Ok(Some(why));
+                }
+            }
+            Ok(None)
+        })();
+        if let Ok(mut b) = board.lock() {
+            b.failed |= !matches!(joined, Ok(None));
+        }
+        let mut first_error = None;
+        for h in handles {
+            if let Err(e) = h.join().expect("no encoder panics") {
+                first_error.get_or_insert(e);
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => joined,
+        }
+    })
 }
 
 /// Part of a file, read as a file of its own.

@@ -317,12 +317,12 @@ impl<'a> Streamed<'a> {
             if len == 0 {
                 continue;
             }
-            if cue.start >= quiet_from + min {
+            if cue.start >= quiet_from && cue.start - quiet_from >= min {
                 out.push(quiet_from..cue.start);
             }
             quiet_from = quiet_from.max(cue.start + len);
         }
-        if self.t.frames >= quiet_from + min {
+        if self.t.frames >= quiet_from && self.t.frames - quiet_from >= min {
             out.push(quiet_from..self.t.frames);
         }
         out
