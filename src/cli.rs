@@ -483,7 +483,7 @@ fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Resu
     // Every file is known to be writable before the long work; none is in place until all are
     // complete.
     let target = export::Target::create(path, format).map_err(|e| Error::usage(e.to_string()))?;
-    let mut s = Session::prepare_shaped(&r, &settings, &session.shape(&r, name, false))?;
+    let mut s = Session::load(&r, &settings, &session.shape(&r, name, false))?;
     // As in play: a file is never made silent by a volume under the floor.
     let (lowest, _) = live::conductor::VOLUME_RANGE;
     let floor = lowest as f32 / 100.0;
@@ -493,8 +493,18 @@ fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Resu
             settings.volume * 100.0
         );
     }
-    let mut frames = s.streamed().with_gain(settings.volume.max(floor));
-    let written = match target.write(&mut frames, &r.title, &stop) {
+    let gain = settings.volume.max(floor);
+    // Compressed formats start encoding the first parts on other cores while the rest of the
+    // session is planned.
+    let mut early = target
+        .early(&r.title, gain, &stop)
+        .map_err(|e| Error::usage(e.to_string()))?;
+    match early.as_mut() {
+        Some(e) => s.plan_in_steps(&r, &mut |t, cache, bank| e.planned(t, cache, bank))?,
+        None => s.plan(&r)?,
+    }
+    let mut frames = s.streamed().with_gain(gain);
+    let written = match target.write(&mut frames, &r.title, &stop, early) {
         Ok(w) => w,
         Err(e @ export::ExportError::Interrupted { .. }) => {
             eprintln!("hipvoice: {}", crate::diag::escape(&e.to_string()));
@@ -514,8 +524,9 @@ fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Resu
             (_, Some(why), _) => format!("encoded ({codec}) as one stream, because {why}"),
             (_, None, 1) => format!("encoded ({codec}) as one stream"),
             (_, None, n) => format!(
-                "encoded ({codec}) in {n} parts on {} threads",
-                crate::render::parts::workers().min(n)
+                "encoded ({codec}) in {n} parts on {} threads, {} of them while the rest was planned",
+                crate::render::parts::workers(),
+                written.early
             ),
         };
         eprintln!(

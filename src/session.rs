@@ -97,6 +97,14 @@ impl Session {
         settings: &Settings,
         shape: &Shape,
     ) -> Result<Session, Error> {
+        let mut s = Session::load(r, settings, shape)?;
+        s.plan(r)?;
+        Ok(s)
+    }
+
+    /// Everything but the plan: the voice (checked against the routine's language), the
+    /// sounds, the options. [`Session::plan_in_steps`] plans it.
+    pub fn load(r: &Routine, settings: &Settings, shape: &Shape) -> Result<Session, Error> {
         let voice =
             Espeak::new(settings.espeak.clone()).map_err(|e| Error::usage(e.to_string()))?;
         // A voice reads text with its own language's rules: an English routine read by a
@@ -135,14 +143,37 @@ impl Session {
         options.intro_only = shape.intro_only;
         options.notes = shape.notes.clone();
         options.resume_from = shape.resume_from.clone();
-        let mut s = Session {
+        Ok(Session {
             timeline: Timeline::default(),
             cache,
             bank,
             options,
-        };
-        s.plan(r)?;
-        Ok(s)
+        })
+    }
+
+    /// Plans the session a few blocks at a time (see [`PlanOptions::blocks`]), calling
+    /// `planned` with the timeline so far, the lines synthesised for it and the sounds after
+    /// each step, then the whole. Each line is synthesised once, in the order a plan made at
+    /// once synthesises them, so the whole is that plan.
+    pub fn plan_in_steps(
+        &mut self,
+        r: &Routine,
+        planned: &mut dyn FnMut(&Timeline, &PhraseCache, &SoundBank),
+    ) -> Result<(), Error> {
+        let blocks = r.blocks().len();
+        // The opening, then every block while they are few; then twice as many each time, so
+        // planning again from the start (without synthesising: the lines are held) stays
+        // cheap.
+        let mut n = 0;
+        while n < blocks {
+            self.options.blocks = Some(n);
+            let planned_now = self.plan(r);
+            self.options.blocks = None;
+            planned_now?;
+            planned(&self.timeline, &self.cache, &self.bank);
+            n = if n < 32 { n + 1 } else { n * 2 };
+        }
+        self.plan(r)
     }
 
     /// Plans the whole session after its opening, with the lines already synthesised.
@@ -152,7 +183,8 @@ impl Session {
         Ok(self)
     }
 
-    fn plan(&mut self, r: &Routine) -> Result<(), Error> {
+    /// Plans the whole session at once.
+    pub fn plan(&mut self, r: &Routine) -> Result<(), Error> {
         let bank = &self.bank;
         self.timeline = plan::plan(r, &mut self.cache, &|s| bank.frames(s), &self.options)
             .map_err(|e| match e {

@@ -81,6 +81,11 @@ pub struct PlanOptions {
     /// exactly the first cues of the whole plan, so playback can start on it while the rest is
     /// being synthesised.
     pub intro_only: bool,
+    /// Plan the opening and only this many blocks after it (exercises, each with the rest
+    /// after it, or circuits), and not the closing. Its cues are exactly those of the whole
+    /// plan that start before its end (`Timeline::frames`), so a render can start encoding
+    /// them while the rest is being synthesised.
+    pub blocks: Option<usize>,
     /// Extra lines said in the opening, right after the title (a live session's key hint, a
     /// saved position). Written by the caller in the routine's language.
     pub notes: Vec<String>,
@@ -100,6 +105,7 @@ impl PlanOptions {
             lead_in_secs: None,
             pacing: Pacing::default(),
             intro_only: false,
+            blocks: None,
             notes: Vec::new(),
             resume_from: None,
             affected_side: None,
@@ -559,6 +565,10 @@ impl Seq<'_> {
         let numbers = r.numbers();
         let mut done = 0;
         for (b, block) in blocks.iter().enumerate().skip(first) {
+            if o.blocks.is_some_and(|n| b - first >= n) {
+                self.close_step();
+                return Ok(());
+            }
             let last_block = b + 1 == blocks.len();
             match *block {
                 Block::Exercise(i) => {

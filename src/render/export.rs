@@ -9,12 +9,15 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::num::{NonZeroU8, NonZeroU32};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::plan::{CueKind, Timeline};
+use crate::render::SoundBank;
 use crate::render::ogg::{KEPT_SILENCE, Squeeze};
-use crate::render::parts;
-use crate::render::program::Streamed;
+use crate::render::parts::{self, Pool};
+use crate::render::program::{Snapshot, Streamed};
+use crate::voice::PhraseCache;
 use crate::voice::VoiceError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +116,9 @@ pub struct Written {
     pub audio: PathBuf,
     /// How many parts the audio was encoded in at once (1: one stream).
     pub parts: usize,
+    /// How many of them were encoded while the session was still being planned
+    /// ([`Target::early`]).
+    pub early: usize,
     /// Why parts encoded at once were not joined, and one stream was encoded instead (a
     /// fault of ours: the parts did not come out as planned).
     pub one_stream_because: Option<String>,
@@ -196,14 +202,45 @@ impl Target {
         })
     }
 
+    /// For a compressed format, threads that begin encoding the session's first parts while
+    /// the rest is still being planned: give them the session as planned so far with
+    /// [`Early::planned`], then the whole to [`Target::write`]. `None` for WAV, which is
+    /// written faster than it could be shared out. `gain` is the mix's
+    /// ([`Streamed::with_gain`]).
+    pub fn early(
+        &self,
+        title: &str,
+        gain: f32,
+        stop: &Arc<AtomicBool>,
+    ) -> Result<Option<Early>, ExportError> {
+        let path = &self.audio.0;
+        let pool = match self.format {
+            Format::Wav => return Ok(None),
+            Format::Ogg => EarlyPool::Ogg(Pool::start(
+                path,
+                ogg_part_encoder(path, stop, KEPT_SILENCE),
+            )?),
+            Format::Mp3 => EarlyPool::Mp3(Pool::start(path, mp3_part_encoder(path, stop, title))?),
+        };
+        Ok(Some(Early {
+            pool: Some(pool),
+            gain,
+        }))
+    }
+
     /// Writes everything, then renames each file into place. `stop` is checked between
     /// chunks: when it is set the render ends with [`ExportError::Interrupted`] and the
     /// temporaries are removed.
+    ///
+    /// `early` is what [`Target::early`] began while the session was planned: its parts are
+    /// used when they are the first parts of the whole session as planned, and sound as it
+    /// does; otherwise they are encoded again.
     pub fn write(
         mut self,
         program: &mut Streamed<'_>,
         title: &str,
-        stop: &AtomicBool,
+        stop: &Arc<AtomicBool>,
+        early: Option<Early>,
     ) -> Result<Written, ExportError> {
         let t = program.timeline();
         let path = self.audio.0.clone();
@@ -213,10 +250,15 @@ impl Target {
             .as_file()
             .try_clone()
             .map_err(|e| write_err(&path, e))?;
-        let (parts, one_stream_because) = match self.format {
-            Format::Wav => write_wav(program, file, &path, stop).map(|_| (1, None))?,
-            Format::Ogg => write_ogg(program, t, title, file, &path, stop)?,
-            Format::Mp3 => write_mp3(program, title, file, &path, stop)?,
+        let (ogg, mp3) = match early.and_then(|e| e.pool) {
+            Some(EarlyPool::Ogg(p)) => (Some(p), None),
+            Some(EarlyPool::Mp3(p)) => (None, Some(p)),
+            None => (None, None),
+        };
+        let how = match self.format {
+            Format::Wav => write_wav(program, file, &path, stop).map(|_| Encoding::one(None))?,
+            Format::Ogg => write_ogg(program, t, title, file, &path, stop, ogg)?,
+            Format::Mp3 => write_mp3(program, title, file, &path, stop, mp3)?,
         };
         let small = |(p, tmp): &mut (PathBuf, tempfile::NamedTempFile), text: String| {
             // Through the file itself: the temporary's own errors name its path.
@@ -236,8 +278,9 @@ impl Target {
             .map_err(|e| write_err(&path, e))?;
         let written = Written {
             audio: self.audio.0.clone(),
-            parts,
-            one_stream_because,
+            parts: how.parts,
+            early: how.early,
+            one_stream_because: how.because,
             captions: self.captions.0.clone(),
             chapters: self.chapters.as_ref().map(|c| c.0.clone()),
         };
@@ -255,6 +298,104 @@ impl Target {
         }
         Ok(written)
     }
+}
+
+/// A compressed render's first parts, encoded while the rest of the session is planned
+/// ([`Target::early`]).
+pub struct Early {
+    /// The threads, until a part cannot be added as it will be in the whole session: then
+    /// they are stopped, and every part is encoded once the session is planned.
+    pool: Option<EarlyPool>,
+    gain: f32,
+}
+
+enum EarlyPool {
+    Ogg(Pool<()>),
+    Mp3(Pool<Option<FirstMp3>>),
+}
+
+impl Early {
+    /// The session as planned so far, up to `t.frames`, with `cache`'s lines and `bank`'s
+    /// sounds: each of its parts that what is planned later cannot change (every part but the
+    /// last, which ends where the planning stopped rather than in a silence) starts being
+    /// encoded.
+    ///
+    /// Once a line had to be let go of to keep memory flat (see
+    /// [`PhraseCache::holds_every_line`]), the threads are stopped: a line synthesised again
+    /// on another thread may not sound the same, and the whole session is encoded as one
+    /// stream.
+    pub fn planned(&mut self, t: &Timeline, cache: &PhraseCache, bank: &SoundBank) {
+        if self.pool.is_none() {
+            return;
+        }
+        if !cache.holds_every_line() {
+            self.pool = None;
+            return;
+        }
+        let session = Arc::new(Snapshot::new(t, cache, bank, self.gain));
+        let Ok(mixer) = session.mixer(0) else {
+            self.pool = None;
+            return;
+        };
+        fn add<T: Send + 'static>(
+            pool: &mut Pool<T>,
+            mut parts: Vec<parts::Part>,
+            session: &Arc<Snapshot>,
+        ) -> bool {
+            parts.pop();
+            let done = pool.added().len();
+            if parts.len() < done || parts[..done] != *pool.added() {
+                return false;
+            }
+            pool.add(&parts[done..], session.clone());
+            true
+        }
+        let added = match self.pool.as_mut() {
+            Some(EarlyPool::Ogg(p)) => add(p, ogg_parts(&mixer), &session),
+            Some(EarlyPool::Mp3(p)) => add(p, mp3_parts(&mixer), &session),
+            None => false,
+        };
+        if !added {
+            self.pool = None;
+        }
+    }
+}
+
+/// How a file was encoded: in how many parts, how many of them while the session was
+/// planned, and why as one stream if it was.
+struct Encoding {
+    parts: usize,
+    early: usize,
+    because: Option<String>,
+}
+
+impl Encoding {
+    fn one(because: Option<String>) -> Encoding {
+        Encoding {
+            parts: 1,
+            early: 0,
+            because,
+        }
+    }
+}
+
+/// A pool with every part of `parts` added: `early`, when the parts given to it while the
+/// session was planned are the first of `parts` and were mixed from sessions that sound as
+/// `program`'s does up to where they end; else a new one from `start`. Also returns how many
+/// parts were added early.
+fn with_all_parts<T: Send + 'static>(
+    early: Option<Pool<T>>,
+    parts: &[parts::Part],
+    program: &Streamed<'_>,
+    start: impl FnOnce() -> Result<Pool<T>, ExportError>,
+) -> Result<(Pool<T>, usize), ExportError> {
+    let mut pool = match early {
+        Some(p) if p.begins(parts, program.timeline()) => p,
+        _ => start()?,
+    };
+    let done = pool.added().len();
+    pool.add(&parts[done..], Arc::new(program.snapshot()));
+    Ok((pool, done))
 }
 
 fn interrupted(stop: &AtomicBool, path: &Path) -> Result<(), ExportError> {
@@ -373,17 +514,25 @@ fn write_ogg(
     title: &str,
     mut file: std::fs::File,
     path: &Path,
-    stop: &AtomicBool,
-) -> Result<(usize, Option<String>), ExportError> {
+    stop: &Arc<AtomicBool>,
+    early: Option<Pool<()>>,
+) -> Result<Encoding, ExportError> {
     let tags = ogg_tags(t, title);
     let parts = ogg_parts(program);
     let mut because = one_stream_because(&parts, program, MAX_OGG_PART);
     let mut fresh;
     let mut mixer = program;
     if because.is_none() {
-        match write_ogg_parts(mixer, &tags, &file, path, stop, &parts, KEPT_SILENCE)? {
-            None => return Ok((parts.len(), None)),
-            Some(why) => {
+        let kept = KEPT_SILENCE;
+        match write_ogg_parts(mixer, &tags, &file, path, stop, &parts, kept, early)? {
+            (None, early) => {
+                return Ok(Encoding {
+                    parts: parts.len(),
+                    early,
+                    because: None,
+                });
+            }
+            (Some(why), _) => {
                 because = Some(why);
                 fresh = start_over(&mut file, mixer, path)?;
                 mixer = &mut fresh;
@@ -394,7 +543,41 @@ fn write_ogg(
     let frames = mixer.frames();
     encode_ogg(mixer, frames, &[], &tags, &mut sink, path, stop)?;
     sink.flush().map_err(|e| write_err(path, e))?;
-    Ok((1, because))
+    Ok(Encoding::one(because))
+}
+
+/// A part's Ogg encoder: its long silences squeezed to `kept` frames ([`Squeeze`]), and no
+/// comments (the join writes the whole session's, [`ogg_comments`]).
+fn ogg_part_encoder(path: &Path, stop: &Arc<AtomicBool>, kept: u64) -> Arc<parts::EncodePart<()>> {
+    use crate::render::ogg::{SQUEEZE_STEP, squeezes};
+    let (path, stop) = (path.to_path_buf(), stop.clone());
+    Arc::new(move |_, mixer, part, out| {
+        let silences = mixer.silences(kept.saturating_add(SQUEEZE_STEP));
+        let squeezed = squeezes(&silences, part.from, part.to, kept);
+        encode_ogg(mixer, part.to, &squeezed, &[], out, &path, &stop)
+    })
+}
+
+/// The Vorbis comment header with `tags`, as libvorbis writes it (from a stream with no
+/// audio).
+fn ogg_comments(rate: u32, tags: &[(String, String)], path: &Path) -> Result<Vec<u8>, ExportError> {
+    let rate = NonZeroU32::new(rate).expect("a timeline has a rate");
+    let mut bytes = Vec::new();
+    let mut builder =
+        vorbis_rs::VorbisEncoderBuilder::new(rate, NonZeroU8::new(1).expect("one"), &mut bytes)
+            .map_err(|e| write_err(path, e))?;
+    builder
+        .stream_serial(OGG_SERIAL)
+        .comment_tags(tags.iter().cloned())
+        .map_err(|e| write_err(path, e))?;
+    let enc = builder.build().map_err(|e| write_err(path, e))?;
+    enc.finish().map_err(|e| write_err(path, e))?;
+    let mut r = ogg::PacketReader::new(std::io::Cursor::new(bytes));
+    let mut header = || r.read_packet().ok().flatten().map(|p| p.data);
+    match (header(), header()) {
+        (Some(_), Some(comments)) => Ok(comments),
+        _ => Err(write_err(path, "libvorbis wrote no comment header")),
+    }
 }
 
 /// Where an Ogg render cuts the session into parts.
@@ -410,7 +593,7 @@ fn ogg_parts(program: &Streamed<'_>) -> Vec<parts::Part> {
         // encoding 1-2 s of the session costs, and long silences are squeezed inside a part
         // (see `ogg::Squeeze`): parts are only there to share the work out.
         long: u64::MAX,
-        share: (program.frames() / OGG_PARTS).min(MAX_OGG_PART / 2),
+        share: OGG_PART_SECS * u64::from(program.rate()),
         after: guard,
         quantum: 1,
     };
@@ -423,9 +606,11 @@ fn ogg_parts(program: &Streamed<'_>) -> Vec<parts::Part> {
 /// The Ogg stream's serial number: "hipv".
 const OGG_SERIAL: i32 = 0x6869_7076;
 
-/// About how many parts an Ogg render is cut into: enough to share out among four threads
-/// evenly, few enough that starting their encoders costs little.
-const OGG_PARTS: u64 = 10;
+/// About how long an Ogg render's parts are (seconds, to the next silence): a session of 10
+/// minutes or more makes enough of them to share out among four threads evenly, and few
+/// enough that starting their encoders costs little. A fixed length, not a share of the
+/// session, so the first parts are known before the rest is planned ([`Early`]).
+const OGG_PART_SECS: u64 = 30;
 
 /// The longest part an Ogg render joins (frames: 10 minutes): the join holds a part's packets
 /// in memory.
@@ -437,15 +622,17 @@ const MAX_OGG_PART: u64 = 10 * 60 * 22050;
 /// [`crate::render::ogg`]). A part whose encoder left no room to put a silence back is
 /// encoded again without squeezing. Returns why not when a part did not come out as planned
 /// (then `file` holds nothing useful), so the caller encodes one stream instead.
+#[allow(clippy::too_many_arguments)]
 fn write_ogg_parts(
     program: &mut Streamed<'_>,
     tags: &[(String, String)],
     file: &std::fs::File,
     path: &Path,
-    stop: &AtomicBool,
+    stop: &Arc<AtomicBool>,
     parts: &[parts::Part],
     kept: u64,
-) -> Result<Option<String>, ExportError> {
+    early: Option<Pool<()>>,
+) -> Result<(Option<String>, usize), ExportError> {
     use crate::render::ogg::{Joiner, SQUEEZE_STEP, read_part, squeezes, widen};
     let n = program.frames();
     let silences = program.silences(kept.saturating_add(SQUEEZE_STEP));
@@ -453,21 +640,10 @@ fn write_ogg_parts(
         .iter()
         .map(|p| squeezes(&silences, p.from, p.to, kept))
         .collect();
-    let encode = |k: usize,
-                  mixer: &mut Streamed<'_>,
-                  part: parts::Part,
-                  out: &mut dyn std::io::Write|
-     -> Result<(), ExportError> {
-        encode_ogg(
-            mixer,
-            part.to,
-            &squeezed[k],
-            if k == 0 { tags } else { &[] },
-            out,
-            path,
-            stop,
-        )
-    };
+    let (pool, early) = with_all_parts(early, parts, program, || {
+        Pool::start(path, ogg_part_encoder(path, stop, kept))
+    })?;
+    let comments = ogg_comments(program.rate(), tags, path)?;
     let program = &*program;
     let out = file.try_clone().map_err(|e| write_err(path, e))?;
     let mut joiner = None;
@@ -478,12 +654,11 @@ fn write_ogg_parts(
                 .and_then(|mut s| widen(&mut s, &squeezed[k], part.from).map(|()| s));
             let widened = match widened {
                 Err(_) if !squeezed[k].is_empty() => {
-                    // A silence too short for libvorbis to write two silent blocks in a row: this
-                    // part is encoded again, all of it.
+                    // A silence too short for libvorbis to write a silent block in: this part
+                    // is encoded again, all of it.
                     let mut mixer = program.fork_at(part.from)?;
                     let mut bytes = Vec::new();
-                    let tags = if k == 0 { tags } else { &[] };
-                    encode_ogg(&mut mixer, part.to, &[], tags, &mut bytes, path, stop)?;
+                    encode_ogg(&mut mixer, part.to, &[], &[], &mut bytes, path, stop)?;
                     read_part(std::io::Cursor::new(bytes))
                 }
                 w => w,
@@ -506,6 +681,7 @@ fn write_ogg_parts(
                     std::io::BufWriter::new(out.try_clone().map_err(|e| write_err(path, e))?),
                     stream.serial,
                     &stream,
+                    comments.clone(),
                 ) {
                     Ok(j) => joiner.insert(j),
                     Err(why) => return Ok(Some(why)),
@@ -514,14 +690,14 @@ fn write_ogg_parts(
             let end = (k + 1 == parts.len()).then_some(n);
             Ok(j.part(stream, part.from, end).err())
         };
-    if let Some(why) = parts::encode_all(program, parts, path, &encode, &mut join)? {
-        return Ok(Some(why));
+    if let Some(why) = pool.join(&mut join)? {
+        return Ok((Some(why), early));
     }
     let Some(j) = joiner else {
-        return Ok(Some("no parts".into()));
+        return Ok((Some("no parts".into()), early));
     };
     j.finish().flush().map_err(|e| write_err(path, e))?;
-    Ok(None)
+    Ok((None, early))
 }
 
 /// The shortest silence a compressed render cuts at (frames at 22050 Hz: 0.5 s): shorter
@@ -662,33 +838,24 @@ fn write_mp3(
     title: &str,
     mut file: std::fs::File,
     path: &Path,
-    stop: &AtomicBool,
-) -> Result<(usize, Option<String>), ExportError> {
-    use crate::render::mp3::FRAME;
+    stop: &Arc<AtomicBool>,
+    early: Option<Pool<Option<FirstMp3>>>,
+) -> Result<Encoding, ExportError> {
     use std::io::{Seek, SeekFrom};
-    // A part ends 2 frames into a silence; the next begins a whole number of frames after it
-    // (2 frames for its padding and the next one's delay, then silent frames), 2 frames before
-    // the silence ends: see `render::mp3`.
-    let guard = 2 * FRAME;
-    let cuts = parts::Cuts {
-        min: MIN_SILENCE,
-        // Starting a LAME encoder costs little: every silence is worth cutting at.
-        long: MIN_SILENCE,
-        share: program.frames() / 16,
-        after: guard,
-        quantum: FRAME,
-    };
-    let parts = parts::cut(program, cuts, |to, end| {
-        let room = end.checked_sub(to + 2 * FRAME + guard)?;
-        Some(to + 2 * FRAME + room / FRAME * FRAME)
-    });
+    let parts = mp3_parts(program);
     let mut because = one_stream_because(&parts, program, u64::MAX);
     let mut fresh;
     let mut mixer = program;
     if because.is_none() {
-        match write_mp3_parts(mixer, title, &file, path, stop, &parts)? {
-            None => return Ok((parts.len(), None)),
-            Some(why) => {
+        match write_mp3_parts(mixer, title, &file, path, stop, &parts, early)? {
+            (None, early) => {
+                return Ok(Encoding {
+                    parts: parts.len(),
+                    early,
+                    because: None,
+                });
+            }
+            (Some(why), _) => {
                 because = Some(why);
                 fresh = start_over(&mut file, mixer, path)?;
                 mixer = &mut fresh;
@@ -706,7 +873,50 @@ fn write_mp3(
     file.seek(SeekFrom::Start(enc.id3v2_tag_size() as u64))
         .and_then(|_| file.write_all(&tag))
         .map_err(|e| write_err(path, e))?;
-    Ok((1, because))
+    Ok(Encoding::one(because))
+}
+
+/// Where an MP3 render cuts the session into parts.
+fn mp3_parts(program: &Streamed<'_>) -> Vec<parts::Part> {
+    use crate::render::mp3::FRAME;
+    // A part ends 2 frames into a silence; the next begins a whole number of frames after it
+    // (2 frames for its padding and the next one's delay, then silent frames), 2 frames before
+    // the silence ends: see `render::mp3`.
+    let guard = 2 * FRAME;
+    let cuts = parts::Cuts {
+        min: MIN_SILENCE,
+        // Starting a LAME encoder costs little: every silence is worth cutting at.
+        long: MIN_SILENCE,
+        share: 0,
+        after: guard,
+        quantum: FRAME,
+    };
+    parts::cut(program, cuts, |to, end| {
+        let room = end.checked_sub(to + 2 * FRAME + guard)?;
+        Some(to + 2 * FRAME + room / FRAME * FRAME)
+    })
+}
+
+/// A part's MP3 encoder; the first part's has the title, and returns its tags.
+fn mp3_part_encoder(
+    path: &Path,
+    stop: &Arc<AtomicBool>,
+    title: &str,
+) -> Arc<parts::EncodePart<Option<FirstMp3>>> {
+    let (path, stop, title) = (path.to_path_buf(), stop.clone(), title.to_owned());
+    Arc::new(move |k, mixer, part, out| {
+        let title = (k == 0).then_some(title.as_str());
+        let mut enc = mp3_encoder(mixer.rate(), title).map_err(|e| mp3_refused(&path, &e))?;
+        let v1 = encode_mp3(mixer, part.to, &mut enc, out, &path, &stop)?;
+        if k > 0 {
+            return Ok(None);
+        }
+        Ok(Some(FirstMp3 {
+            tag: lame_tag(&enc, &path)?,
+            id3: enc.id3v2_tag_size() as u64,
+            v1,
+        }))
+    })
 }
 
 fn lame_tag(enc: &mp3lame_encoder::Encoder, path: &Path) -> Result<Vec<u8>, ExportError> {
@@ -737,30 +947,16 @@ fn write_mp3_parts(
     title: &str,
     file: &std::fs::File,
     path: &Path,
-    stop: &AtomicBool,
+    stop: &Arc<AtomicBool>,
     parts: &[parts::Part],
-) -> Result<Option<String>, ExportError> {
+    early: Option<Pool<Option<FirstMp3>>>,
+) -> Result<(Option<String>, usize), ExportError> {
     use crate::render::mp3::{FRAME, Tally, read_tag, rewrite_tag, silent_frame};
     use std::io::{Seek, SeekFrom};
     let n = program.frames();
-    let rate = program.rate();
-    let encode = |k: usize,
-                  mixer: &mut Streamed<'_>,
-                  part: parts::Part,
-                  out: &mut dyn std::io::Write|
-     -> Result<Option<FirstMp3>, ExportError> {
-        let mut enc =
-            mp3_encoder(rate, (k == 0).then_some(title)).map_err(|e| mp3_refused(path, &e))?;
-        let v1 = encode_mp3(mixer, part.to, &mut enc, out, path, stop)?;
-        if k > 0 {
-            return Ok(None);
-        }
-        Ok(Some(FirstMp3 {
-            tag: lame_tag(&enc, path)?,
-            id3: enc.id3v2_tag_size() as u64,
-            v1,
-        }))
-    };
+    let (pool, early) = with_all_parts(early, parts, program, || {
+        Pool::start(path, mp3_part_encoder(path, stop, title))
+    })?;
     let out = file.try_clone().map_err(|e| write_err(path, e))?;
     // The first part's tag, ID3v2 length, ID3v1 tag and LAME tag as read; then the joined
     // stream counted as it is written.
@@ -819,14 +1015,14 @@ fn write_mp3_parts(
         }
         Ok(None)
     };
-    if let Some(why) = parts::encode_all(program, parts, path, &encode, &mut join)? {
-        return Ok(Some(why));
+    if let Some(why) = pool.join(&mut join)? {
+        return Ok((Some(why), early));
     }
     let (Some((mut tag, id3, v1, lame)), Some(mut tally)) = (first, joined) else {
-        return Ok(Some("no parts".into()));
+        return Ok((Some("no parts".into()), early));
     };
     if !tally.whole() {
-        return Ok(Some("the last part does not end on a frame".into()));
+        return Ok((Some("the last part does not end on a frame".into()), early));
     }
     let padding = (tally.frames * FRAME).checked_sub(u64::from(lame.delay) + n);
     let (Some(padding), Ok(total), Ok(added)) = (
@@ -834,10 +1030,10 @@ fn write_mp3_parts(
         u32::try_from(tally.frames),
         u32::try_from(tally.bytes - first_bytes),
     ) else {
-        return Ok(Some("the joined stream does not fit its tag".into()));
+        return Ok((Some("the joined stream does not fit its tag".into()), early));
     };
     if let Err(why) = rewrite_tag(&mut tag, total, added, padding, tally.music_crc()) {
-        return Ok(Some(why));
+        return Ok((Some(why), early));
     }
     tally
         .get_mut()
@@ -851,7 +1047,7 @@ fn write_mp3_parts(
     out.seek(SeekFrom::Start(id3))
         .and_then(|_| out.write_all(&tag))
         .map_err(|e| write_err(path, e))?;
-    Ok(None)
+    Ok((None, early))
 }
 
 #[cfg(test)]
@@ -867,13 +1063,14 @@ mod tests {
     fn a_joined_mp3_tag_tells_the_truth_about_the_whole_stream() {
         let (t, mut cache, bank) = crate::render::program::strengthen_planned();
         let dir = tempfile::tempdir().unwrap();
-        let stop = AtomicBool::new(false);
+        let stop = Arc::new(AtomicBool::new(false));
         for joined in [true, false] {
             let path = dir.path().join("s.mp3");
             let mut s = Streamed::new(&t, &mut cache, &bank);
             let file = std::fs::File::create(&path).unwrap();
             let (parts, why) = if joined {
-                write_mp3(&mut s, "Hüft — Zoë’s", file, &path, &stop).unwrap()
+                let how = write_mp3(&mut s, "Hüft — Zoë’s", file, &path, &stop, None).unwrap();
+                (how.parts, how.because)
             } else {
                 // One stream, as LAME alone writes it.
                 let frames = s.frames();
@@ -935,10 +1132,10 @@ mod tests {
         let path = dir.path().join("s.ogg");
         let mut s = Streamed::new(&t, &mut cache, &bank);
         let file = std::fs::File::create(&path).unwrap();
-        let stop = AtomicBool::new(false);
-        let (parts, why) = write_ogg(&mut s, &t, "Title", file, &path, &stop).unwrap();
-        assert_eq!(why, None);
-        assert!(parts >= 8, "{parts} parts");
+        let stop = Arc::new(AtomicBool::new(false));
+        let how = write_ogg(&mut s, &t, "Title", file, &path, &stop, None).unwrap();
+        assert_eq!(how.because, None);
+        assert!(how.parts >= 8, "{} parts", how.parts);
         let mut r = ogg::PacketReader::new(std::fs::File::open(&path).unwrap());
         let mut serials = std::collections::HashSet::new();
         while let Some(p) = r.read_packet().unwrap() {
@@ -954,7 +1151,7 @@ mod tests {
         let again = dir.path().join("again.ogg");
         let mut s = Streamed::new(&t, &mut cache, &bank);
         let file = std::fs::File::create(&again).unwrap();
-        write_ogg(&mut s, &t, "Title", file, &again, &stop).unwrap();
+        write_ogg(&mut s, &t, "Title", file, &again, &stop, None).unwrap();
         assert!(std::fs::read(&path).unwrap() == std::fs::read(&again).unwrap());
     }
 
@@ -966,7 +1163,7 @@ mod tests {
     fn an_ogg_part_that_cannot_be_widened_is_encoded_again_whole() {
         let (t, mut cache, bank) = crate::render::program::strengthen_planned();
         let dir = tempfile::tempdir().unwrap();
-        let stop = AtomicBool::new(false);
+        let stop = Arc::new(AtomicBool::new(false));
         let tags = ogg_tags(&t, "Title");
         let mut made = Vec::new();
         for kept in [u64::MAX, KEPT_SILENCE, 0] {
@@ -975,7 +1172,8 @@ mod tests {
             let mut s = Streamed::new(&t, &mut cache, &bank);
             let parts = ogg_parts(&s);
             assert!(parts.len() > 4, "{} parts", parts.len());
-            let why = write_ogg_parts(&mut s, &tags, &file, &path, &stop, &parts, kept).unwrap();
+            let (why, _) =
+                write_ogg_parts(&mut s, &tags, &file, &path, &stop, &parts, kept, None).unwrap();
             assert_eq!(why, None, "kept {kept}");
             let whole = crate::render::ogg::read_part(std::fs::File::open(&path).unwrap()).unwrap();
             assert_eq!(whole.length, t.frames);
@@ -986,6 +1184,56 @@ mod tests {
             made[2] == made[0],
             "a part that could not be widened was not encoded whole"
         );
+    }
+
+    /// Parts encoded while the session is still being planned ([`Target::early`]) make the
+    /// same file, byte for byte, as the whole session encoded once planned; parts planned
+    /// differently from the whole (here with another lead-in) are not used.
+    #[test]
+    fn parts_encoded_while_planning_make_the_same_file() {
+        use crate::voice::StandIn;
+        let r = crate::routine::builtin_source("strengthen")
+            .unwrap()
+            .load()
+            .unwrap();
+        let bank = SoundBank::builtin(22050).unwrap();
+        let plan = |blocks: Option<usize>, lead_in: f64, cache: &mut PhraseCache| {
+            let mut o = crate::plan::PlanOptions::new(22050);
+            o.lead_in_secs = Some(lead_in);
+            o.blocks = blocks;
+            crate::plan::plan(&r, cache, &|s| bank.frames(s), &o).unwrap()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        for (format, ext) in [(Format::Ogg, "ogg"), (Format::Mp3, "mp3")] {
+            let mut cache = PhraseCache::new(Box::new(StandIn::new(22050)));
+            let t = plan(None, 2.0, &mut cache);
+            let at_once = dir.path().join(format!("once.{ext}"));
+            Target::create(&at_once, format)
+                .unwrap()
+                .write(&mut Streamed::new(&t, &mut cache, &bank), "T", &stop, None)
+                .unwrap();
+            for (lead_in, used) in [(2.0, true), (3.0, false)] {
+                let mut cache = PhraseCache::new(Box::new(StandIn::new(22050)));
+                let path = dir.path().join(format!("steps.{ext}"));
+                let target = Target::create(&path, format).unwrap();
+                let mut early = target.early("T", 1.0, &stop).unwrap();
+                for n in 0..3 {
+                    let part = plan(Some(n), lead_in, &mut cache);
+                    assert!(part.frames < t.frames);
+                    early.as_mut().unwrap().planned(&part, &cache, &bank);
+                }
+                let t = plan(None, 2.0, &mut cache);
+                let mut s = Streamed::new(&t, &mut cache, &bank);
+                let written = target.write(&mut s, "T", &stop, early).unwrap();
+                assert_eq!(written.one_stream_because, None);
+                assert_eq!(written.early > 0, used, "{ext}: {} early", written.early);
+                assert!(
+                    std::fs::read(&path).unwrap() == std::fs::read(&at_once).unwrap(),
+                    "{ext}, lead-in {lead_in}: not the same file"
+                );
+            }
+        }
     }
 
     /// Rendering over a file keeps its mode (a private file stays private), and rendering to
@@ -1001,11 +1249,11 @@ mod tests {
         std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
         let link = dir.path().join("link.wav");
         std::os::unix::fs::symlink("real/s.wav", &link).unwrap();
-        let stop = AtomicBool::new(false);
+        let stop = Arc::new(AtomicBool::new(false));
         let mut s = Streamed::new(&t, &mut cache, &bank);
         let written = Target::create(&link, Format::Wav)
             .unwrap()
-            .write(&mut s, "Title", &stop)
+            .write(&mut s, "Title", &stop, None)
             .unwrap();
         assert_eq!(written.audio, real);
         assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());

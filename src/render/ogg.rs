@@ -34,12 +34,13 @@ use ogg::{PacketReader, PacketWriteEndInfo, PacketWriter};
 /// libvorbis uses (see the module's doc).
 pub const GRID: u64 = 512;
 
-/// The shortest a long silence inside a part is encoded (frames at 22050 Hz: 0.19 s). In it
-/// libvorbis writes at least two long blocks in a row as silence ("floor unused": what is
-/// left of the speech before is below what can be heard), which [`widen`] needs; it did for
-/// every squeezed silence of the built-in routines at 4096 and not below. Where it does not,
-/// the part is encoded again without squeezing (see `export::write_ogg_parts`).
-pub const KEPT_SILENCE: u64 = 4096;
+/// The shortest a long silence inside a part is encoded (frames at 22050 Hz: 0.14 s). In it
+/// libvorbis writes a long block as silence ("floor unused": what is left of the sound
+/// before is below what can be heard), which [`widen`] needs. Measured on the built-in and
+/// example routines: at 2048 frames every squeezed silence had one, at 1536 a third of the
+/// parts had a silence without. Where one has none, the part is encoded again without
+/// squeezing (see `export::write_ogg_parts`).
+pub const KEPT_SILENCE: u64 = 3072;
 
 /// What is cut from a silence at a time (frames): half a long block at 22050 Hz, two at
 /// 44.1 kHz, so what is cut out is a whole number of silent long packets.
@@ -52,10 +53,11 @@ pub const SQUEEZE_STEP: u64 = 2048;
 /// speech, and a session's silences (holds, rests) are a third to a half of it. So the
 /// encoder gets each long silence cut down to [`KEPT_SILENCE`] or a little more (so what is
 /// cut is a multiple of [`SQUEEZE_STEP`]), and the join puts the rest back as silent long
-/// packets ([`widen`]). In that kept stretch libvorbis makes long blocks of silence: two in a
-/// row, both "floor unused" with long neighbours, decode to zeros between their centres
-/// whatever comes before or after them, and any number of the same silent packet put between
-/// them lengthens that zero stretch by half a long block each and changes nothing else.
+/// packets ([`widen`]). In that kept stretch libvorbis writes a long block of silence
+/// ("floor unused"), which adds nothing to what is decoded on either side of its centre.
+/// Silent long packets put right after it, before the long block that follows, add only
+/// zeros from that centre on, half a long block each; the next block overlaps a silent long
+/// block as before, so everything after comes out as it was, later by what was put back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Squeeze {
     pub from: u64,
@@ -92,17 +94,18 @@ pub fn squeezes(silences: &[std::ops::Range<u64>], from: u64, to: u64, kept: u64
 /// writes it: audio, mode 1 (long), both window flags set, floor unused.
 const SILENT_LONG: u8 = 0b0_1110;
 
-/// Whether a packet is a long block of silence between long ones (its first five bits).
+/// Whether a packet is a long block of silence (its first five bits: audio, mode 1, either
+/// window flag, floor unused).
 fn silent_long(packet: &[u8]) -> bool {
-    packet.first().is_some_and(|b| b & 0x1F == SILENT_LONG)
+    packet.first().is_some_and(|b| b & 0b1_0011 == 0b0_0010)
 }
 
 /// Puts back into a part read with [`read_part`] the silence its encoder did not get:
 /// `squeezes` are its squeezed silences (session frames, in order) and `from` is the part's
-/// first frame. For each, between the first two silent long packets in a row whose first
-/// centre is in the kept stretch, as many silent long packets as were cut; every later
-/// centre moves on by what was cut, and so does the part's length. Refuses when a kept
-/// stretch has no such pair (then the part is not joined).
+/// first frame. For each, after the first silent long packet whose centre is in the kept
+/// stretch and which a long packet follows, as many silent long packets as were cut; every
+/// later centre moves on by what was cut, and so does the part's length. Refuses when a
+/// kept stretch has no such packet (then the part is not joined).
 pub fn widen(part: &mut PartStream, squeezes: &[Squeeze], from: u64) -> Result<(), Refusal> {
     if squeezes.is_empty() {
         return Ok(());
@@ -119,13 +122,12 @@ pub fn widen(part: &mut PartStream, squeezes: &[Squeeze], from: u64) -> Result<(
     let mut next = squeezes.iter().peekable();
     let mut prev_silent = false;
     for ((data, centre), q) in packets.into_iter().zip(quarters) {
-        let silent = silent_long(&data) && q == long;
         if let Some(s) = next.peek()
-            && silent
+            && q == long
             && prev_silent
         {
-            // The packet before this one and this one are silent long blocks: is the
-            // first's centre in the kept stretch (in the encoder's frames)?
+            // The packet before this one is a long block of silence, and this one is long
+            // too: is the silent one's centre in the kept stretch (in the encoder's frames)?
             let at = s.from - from - moved;
             let c = out.last().map_or(0, |p: &(Vec<u8>, u64)| p.1) - moved;
             if (at..=at + s.kept).contains(&c) {
@@ -145,13 +147,13 @@ pub fn widen(part: &mut PartStream, squeezes: &[Squeeze], from: u64) -> Result<(
             && centre > s.from - from - moved + s.kept
         {
             return Err(format!(
-                "no two silent blocks in a row in the silence at frame {}",
+                "no silent block before a long one in the silence at frame {}",
                 s.from
             ));
         }
+        prev_silent = silent_long(&data) && q == long;
         out.push((data, centre + moved));
         qs.push(q);
-        prev_silent = silent;
     }
     if next.next().is_some() {
         return Err("a squeezed silence after the part's last block".into());
@@ -268,8 +270,14 @@ pub struct Joiner<W: Write> {
 const PAGE: usize = 4096;
 
 impl<W: Write> Joiner<W> {
-    /// Starts the stream with the first part's headers.
-    pub fn new(out: W, serial: u32, first: &PartStream) -> Result<Self, Refusal> {
+    /// Starts the stream with the first part's identification and setup headers, and the
+    /// comment header `comments` (the whole session's: parts are encoded without).
+    pub fn new(
+        out: W,
+        serial: u32,
+        first: &PartStream,
+        comments: Vec<u8>,
+    ) -> Result<Self, Refusal> {
         let (short, long) = block_sizes(&first.headers[0]).ok_or("no identification header")?;
         let mut out = PacketWriter::new(out);
         let io = |e: std::io::Error| e.to_string();
@@ -280,13 +288,8 @@ impl<W: Write> Joiner<W> {
             0,
         )
         .map_err(io)?;
-        out.write_packet(
-            first.headers[1].clone(),
-            serial,
-            PacketWriteEndInfo::NormalPacket,
-            0,
-        )
-        .map_err(io)?;
+        out.write_packet(comments, serial, PacketWriteEndInfo::NormalPacket, 0)
+            .map_err(io)?;
         out.write_packet(
             first.headers[2].clone(),
             serial,
@@ -406,9 +409,9 @@ mod tests {
         p.packets.iter().map(|p| p.1).collect()
     }
 
-    /// What a squeeze cut is put back as silent long packets between the first two silent
-    /// long ones in a row whose first centre is in the kept stretch; every later centre, and
-    /// the part's length, move on by as much.
+    /// What a squeeze cut is put back as silent long packets after the first silent long one
+    /// whose centre is in the kept stretch and which a long one follows; every later centre,
+    /// and the part's length, move on by as much.
     #[test]
     fn a_squeezed_silence_is_put_back_between_two_silent_blocks() {
         let mut p = part("sL00L");
@@ -448,18 +451,19 @@ mod tests {
         assert!(c.windows(2).all(|w| w[1] - w[0] == 2048), "{c:?}");
     }
 
-    /// Without two silent long blocks in the kept stretch there is nowhere exact to put the
-    /// silence back: refused, so the part is encoded again whole.
+    /// Without a silent long block followed by a long one in the kept stretch there is
+    /// nowhere exact to put the silence back: refused, so the part is encoded again whole.
     #[test]
-    fn a_squeeze_without_two_silent_blocks_is_refused() {
+    fn a_squeeze_without_a_silent_block_is_refused() {
         let squeeze = |at: u64| Squeeze {
             from: at,
             to: at + 4096 + 2048,
             kept: 4096,
         };
-        // One silent block only.
-        assert!(widen(&mut part("sL0LL"), &[squeeze(3000)], 0).is_err());
-        // Two, but before the kept stretch.
+        // A silent block, but a short one after it.
+        assert!(widen(&mut part("sL0sL"), &[squeeze(3000)], 0).is_err());
+        assert!(widen(&mut part("sL0LL"), &[squeeze(3000)], 0).is_ok());
+        // Silent blocks, but before the kept stretch.
         assert!(widen(&mut part("sL00LL"), &[squeeze(6000)], 0).is_err());
         // After the last block.
         assert!(widen(&mut part("sL00"), &[squeeze(9000)], 0).is_err());
@@ -471,7 +475,7 @@ mod tests {
     #[test]
     fn squeezes_keep_a_little_and_cut_whole_steps() {
         let silences = [0..1000, 60_000..65_000, 100_000..130_000, 200_000..300_000];
-        let got = squeezes(&silences, 50_000, 210_000, KEPT_SILENCE);
+        let got = squeezes(&silences, 50_000, 210_000, 4096);
         assert_eq!(
             got,
             [
@@ -488,7 +492,7 @@ mod tests {
             ]
         );
         for s in got {
-            assert!(s.kept >= KEPT_SILENCE && s.kept < KEPT_SILENCE + SQUEEZE_STEP);
+            assert!(s.kept >= 4096 && s.kept < 4096 + SQUEEZE_STEP);
             assert_eq!(s.removed() % SQUEEZE_STEP, 0);
         }
     }

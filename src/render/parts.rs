@@ -12,11 +12,10 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use crate::render::export::ExportError;
-use crate::render::program::Streamed;
+use crate::render::program::{Snapshot, Streamed};
 
 /// A stretch of the session encoded by itself: frames `from..to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,8 +52,8 @@ impl<W: Write> Write for Counting<W> {
 
 /// The signature of a part's encoder: part number, a mixer already at the part's first frame,
 /// the part, where its bytes go. Returns what the join needs to know besides the bytes.
-pub type EncodePart<'f, T> =
-    dyn Fn(usize, &mut Streamed<'_>, Part, &mut dyn Write) -> Result<T, ExportError> + Sync + 'f;
+pub type EncodePart<T> =
+    dyn Fn(usize, &mut Streamed<'_>, Part, &mut dyn Write) -> Result<T, ExportError> + Send + Sync;
 
 /// The signature of the join: part number, its bytes, what its encoder returned. Returns why
 /// the parts do not join, if they do not (then the encoding stops).
@@ -69,114 +68,168 @@ struct Placed<T> {
     extra: T,
 }
 
-/// What the threads share: each part once encoded, taken by the join; how many threads still
-/// run; whether one failed or the join refused (then they all stop).
+/// What the threads share: the parts to encode, each with the session it is mixed from; each
+/// part once encoded, until the join takes it; whether more parts may come; how many threads
+/// still run; whether one failed or the join refused (then they all stop).
 struct Board<T> {
+    /// Each part, and the session it is mixed from until a thread takes it.
+    jobs: Vec<(Part, Option<Arc<Snapshot>>)>,
+    next: usize,
+    closed: bool,
     placed: Vec<Option<Placed<T>>>,
     running: usize,
     failed: bool,
 }
 
+struct Shared<T> {
+    board: Mutex<Board<T>>,
+    /// Woken when a part is added or encoded, and when a thread ends.
+    changed: Condvar,
+}
+
+impl<T> Shared<T> {
+    fn board(&self) -> std::sync::MutexGuard<'_, Board<T>> {
+        self.board
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// Ends a thread's turn on the board, however it ends (an error, or a panic): the join waits
 /// for parts only while some thread runs.
-struct Leaving<'a, T> {
-    board: &'a Mutex<Board<T>>,
-    ready: &'a Condvar,
+struct Leaving<T> {
+    shared: Arc<Shared<T>>,
     ok: bool,
 }
 
-impl<T> Drop for Leaving<'_, T> {
+impl<T> Drop for Leaving<T> {
     fn drop(&mut self) {
-        if let Ok(mut b) = self.board.lock() {
-            b.running -= 1;
-            b.failed |= !self.ok;
-        }
-        self.ready.notify_all();
+        let mut b = self.shared.board();
+        b.running -= 1;
+        b.failed |= !self.ok;
+        drop(b);
+        self.shared.changed.notify_all();
     }
 }
 
-/// Encodes every part with `encode` on [`workers`] threads, each with a mixer of its own
-/// forked from `program` (which must hold every line, see [`Streamed::holds_every_line`]) and a
-/// temporary file of its own (unnamed, in the folder of `path`, the file being made), while
-/// this thread hands each part to `join` in order as soon as it and every part before it are
-/// encoded: its number, its bytes, and what its encoder returned. A part goes to the next free
-/// thread. The first error (a signal's [`ExportError::Interrupted`] among them) stops every
-/// thread and is returned; so is a refusal from `join` (`Ok(Some(why))`: the parts do not
-/// join), which stops the encoding too.
-pub fn encode_all<T: Send>(
-    program: &Streamed<'_>,
-    parts: &[Part],
-    path: &Path,
-    encode: &EncodePart<'_, T>,
-    join: &mut JoinPart<'_, T>,
-) -> Result<Option<String>, ExportError> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let err = |e: std::io::Error| ExportError::Write {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    };
-    let workers = workers().min(parts.len()).max(1);
-    let mut mixers = Vec::with_capacity(workers);
-    let mut readers = Vec::with_capacity(workers);
-    for _ in 0..workers {
-        let file = tempfile::tempfile_in(dir).map_err(err)?;
-        readers.push(file.try_clone().map_err(err)?);
-        mixers.push((program.fork_at(0)?, file));
+/// Threads that encode parts as they are added, each into an unnamed temporary file of its
+/// own, while the caller goes on (planning the rest of the session, say); then
+/// [`Pool::join`] hands every part to the format's join in order, as soon as it and the
+/// parts before it are encoded. Parts are numbered in the order they are added. Dropping a
+/// pool stops its threads.
+pub struct Pool<T> {
+    shared: Arc<Shared<T>>,
+    threads: Vec<std::thread::JoinHandle<Result<(), ExportError>>>,
+    readers: Vec<File>,
+    added: Vec<Part>,
+    /// The session the last parts added are mixed from, and whether each session parts were
+    /// added from sounds as the next one does up to where it ends (so, as the last one does).
+    last: Option<Arc<Snapshot>>,
+    consistent: bool,
+    path: std::path::PathBuf,
+}
+
+impl<T: Send + 'static> Pool<T> {
+    /// Starts [`workers`] threads that encode with `encode`, their files in the folder of
+    /// `path` (the file being made, named in errors).
+    pub fn start(path: &Path, encode: Arc<EncodePart<T>>) -> Result<Pool<T>, ExportError> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let err = |e: std::io::Error| write_error(path, e);
+        let shared = Arc::new(Shared {
+            board: Mutex::new(Board {
+                jobs: Vec::new(),
+                next: 0,
+                closed: false,
+                placed: Vec::new(),
+                running: 0,
+                failed: false,
+            }),
+            changed: Condvar::new(),
+        });
+        let mut pool = Pool {
+            shared,
+            threads: Vec::new(),
+            readers: Vec::new(),
+            added: Vec::new(),
+            last: None,
+            consistent: true,
+            path: path.to_path_buf(),
+        };
+        for worker in 0..workers() {
+            let file = tempfile::tempfile_in(dir).map_err(err)?;
+            pool.readers.push(file.try_clone().map_err(err)?);
+            pool.shared.board().running += 1;
+            let leaving = Leaving {
+                shared: pool.shared.clone(),
+                ok: false,
+            };
+            let (encode, path) = (encode.clone(), pool.path.clone());
+            pool.threads.push(std::thread::spawn(move || {
+                encode_parts(worker, file, leaving, &*encode, &path)
+            }));
+        }
+        Ok(pool)
     }
-    let next = AtomicUsize::new(0);
-    let board = Mutex::new(Board {
-        placed: (0..parts.len()).map(|_| None).collect(),
-        running: workers,
-        failed: false,
-    });
-    let ready = Condvar::new();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = mixers
-            .into_iter()
-            .enumerate()
-            .map(|(worker, (mut mixer, file))| {
-                let (next, board, ready) = (&next, &board, &ready);
-                s.spawn(move || -> Result<(), ExportError> {
-                    let mut leaving = Leaving {
-                        board,
-                        ready,
-                        ok: false,
-                    };
-                    let mut out = Counting {
-                        inner: std::io::BufWriter::new(file),
-                        written: 0,
-                    };
-                    loop {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        if k >= parts.len() || board.lock().map_or(true, |b| b.failed) {
-                            leaving.ok = true;
-                            return Ok(());
-                        }
-                        let offset = out.written;
-                        mixer.seek(parts[k].from)?;
-                        let extra = encode(k, &mut mixer, parts[k], &mut out)?;
-                        // The join reads the bytes from the file.
-                        out.flush().map_err(err)?;
-                        let p = Placed {
-                            worker,
-                            offset,
-                            len: out.written - offset,
-                            extra,
-                        };
-                        board.lock().expect("no encoder panics").placed[k] = Some(p);
-                        ready.notify_all();
-                    }
-                })
-            })
-            .collect();
+
+    /// The parts added so far, in order.
+    pub fn added(&self) -> &[Part] {
+        &self.added
+    }
+
+    /// Whether the parts added so far are the first of `parts`, and were mixed from sessions
+    /// that sound as `whole` does up to where each ends ([`Snapshot::is_start_of`]): then
+    /// they are what encoding `whole` would have made of them.
+    pub fn begins(&self, parts: &[Part], whole: &crate::plan::Timeline) -> bool {
+        parts.starts_with(&self.added)
+            && self.consistent
+            && self.last.as_ref().is_none_or(|s| s.is_start_of(whole))
+    }
+
+    /// Adds parts to encode, each mixed from `session` (which must hold every line its part
+    /// needs, see [`Streamed::holds_every_line`]).
+    pub fn add(&mut self, parts: &[Part], session: Arc<Snapshot>) {
+        if parts.is_empty() {
+            return;
+        }
+        self.added.extend_from_slice(parts);
+        match &self.last {
+            Some(last) if Arc::ptr_eq(last, &session) => {}
+            Some(last) => {
+                self.consistent &= last.is_start_of(&session.timeline);
+                self.last = Some(session.clone());
+            }
+            None => self.last = Some(session.clone()),
+        }
+        let mut b = self.shared.board();
+        for &p in parts {
+            b.jobs.push((p, Some(session.clone())));
+            b.placed.push(None);
+        }
+        drop(b);
+        self.shared.changed.notify_all();
+    }
+
+    /// Adds no more parts, and hands every part added to `join` in order, on this thread,
+    /// as soon as it and every part before it are encoded: its number, its bytes, and what
+    /// its encoder returned. The first error of a thread (a signal's
+    /// [`ExportError::Interrupted`] among them) stops every thread and is returned; so is a
+    /// refusal from `join` (`Ok(Some(why))`: the parts do not join), which stops the encoding
+    /// too.
+    pub fn join(mut self, join: &mut JoinPart<'_, T>) -> Result<Option<String>, ExportError> {
+        self.shared.board().closed = true;
+        self.shared.changed.notify_all();
         let joined = (|| -> Result<Option<String>, ExportError> {
-            for k in 0..parts.len() {
-                let mut b = board.lock().expect("no encoder panics");
+            for k in 0..self.added.len() {
+                let mut b = self.shared.board();
                 while b.placed[k].is_none() && !b.failed && b.running > 0 {
-                    b = ready.wait(b).expect("no encoder panics");
+                    b = self
+                        .shared
+                        .changed
+                        .wait(b)
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                 }
                 let Some(p) = b.placed[k].take() else {
                     // A thread failed: its error is returned below.
@@ -184,7 +237,7 @@ pub fn encode_all<T: Send>(
                 };
                 drop(b);
                 let bytes = Range {
-                    file: &readers[p.worker],
+                    file: &self.readers[p.worker],
                     start: p.offset,
                     len: p.len,
                     at: 0,
@@ -195,20 +248,104 @@ pub fn encode_all<T: Send>(
             }
             Ok(None)
         })();
-        if let Ok(mut b) = board.lock() {
-            b.failed |= !matches!(joined, Ok(None));
+        if !matches!(joined, Ok(None)) {
+            self.stop();
         }
-        let mut first_error = None;
-        for h in handles {
-            if let Err(e) = h.join().expect("no encoder panics") {
-                first_error.get_or_insert(e);
-            }
-        }
-        match first_error {
+        match self.wait() {
             Some(e) => Err(e),
             None => joined,
         }
-    })
+    }
+
+    fn stop(&self) {
+        self.shared.board().failed = true;
+        self.shared.changed.notify_all();
+    }
+
+    /// Waits for every thread to end; their first error.
+    fn wait(&mut self) -> Option<ExportError> {
+        let mut first = None;
+        for h in self.threads.drain(..) {
+            match h.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    first.get_or_insert(e);
+                }
+                Err(_) => {
+                    first.get_or_insert(write_error(&self.path, "an encoder thread panicked"));
+                }
+            }
+        }
+        first
+    }
+}
+
+impl<T> Drop for Pool<T> {
+    fn drop(&mut self) {
+        if self.threads.is_empty() {
+            return;
+        }
+        self.shared.board().failed = true;
+        self.shared.changed.notify_all();
+        for h in self.threads.drain(..) {
+            let _ = h.join();
+        }
+    }
+}
+
+fn write_error(path: &Path, e: impl std::fmt::Display) -> ExportError {
+    ExportError::Write {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// A thread of a [`Pool`]: takes the next part added, encodes it from its session into
+/// `file`, and says where its bytes are, until no more parts may come or one failed.
+fn encode_parts<T>(
+    worker: usize,
+    file: File,
+    mut leaving: Leaving<T>,
+    encode: &EncodePart<T>,
+    path: &Path,
+) -> Result<(), ExportError> {
+    let shared = leaving.shared.clone();
+    let mut out = Counting {
+        inner: std::io::BufWriter::new(file),
+        written: 0,
+    };
+    loop {
+        let (k, part, session) = {
+            let mut b = shared.board();
+            while b.next >= b.jobs.len() && !b.closed && !b.failed {
+                b = shared
+                    .changed
+                    .wait(b)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+            if b.failed || b.next >= b.jobs.len() {
+                leaving.ok = true;
+                return Ok(());
+            }
+            let k = b.next;
+            b.next += 1;
+            let session = b.jobs[k].1.take().expect("a part is taken once");
+            (k, b.jobs[k].0, session)
+        };
+        let offset = out.written;
+        let mut mixer = session.mixer(part.from)?;
+        let extra = encode(k, &mut mixer, part, &mut out)?;
+        // The join reads the bytes from the file.
+        out.flush().map_err(|e| write_error(path, e))?;
+        let p = Placed {
+            worker,
+            offset,
+            len: out.written - offset,
+            extra,
+        };
+        shared.board().placed[k] = Some(p);
+        shared.changed.notify_all();
+    }
 }
 
 /// Part of a file, read as a file of its own.

@@ -214,6 +214,67 @@ impl CacheRef<'_> {
     }
 }
 
+/// A session as planned so far, owned, for mixing parts of it on other threads while the rest
+/// is planned ([`crate::render::parts::Pool`]): the timeline, the lines synthesised for it, the
+/// sounds and the gain.
+pub struct Snapshot {
+    pub timeline: Timeline,
+    cache: std::sync::Mutex<PhraseCache>,
+    bank: SoundBank,
+    gain: f32,
+}
+
+impl Snapshot {
+    /// The session `t` planned so far, with `cache`'s lines (shared, not copied: see
+    /// [`PhraseCache::fork`]).
+    pub fn new(t: &Timeline, cache: &PhraseCache, bank: &SoundBank, gain: f32) -> Snapshot {
+        Snapshot {
+            timeline: t.clone(),
+            cache: std::sync::Mutex::new(cache.fork()),
+            bank: bank.clone(),
+            gain,
+        }
+    }
+
+    /// A mixer of this session from frame `from`, with a cache of its own.
+    ///
+    /// Errors: a line still sounding at `from` that the voice cannot synthesise.
+    pub fn mixer(&self, from: u64) -> Result<Streamed<'_>, VoiceError> {
+        let cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .fork();
+        let mut s = Streamed {
+            t: &self.timeline,
+            cache: CacheRef::Owned(Box::new(cache)),
+            bank: &self.bank,
+            gain: self.gain,
+            next: 0,
+            sounding: Vec::new(),
+            at: 0,
+        };
+        s.seek(from)?;
+        Ok(s)
+    }
+
+    /// Whether this session, planned up to its end (`timeline.frames`), sounds as `whole`
+    /// does up to there: the same lines and sounds at the same frames.
+    pub fn is_start_of(&self, whole: &Timeline) -> bool {
+        let until = self.timeline.frames;
+        let sounding = |t: &'_ Timeline| {
+            t.cues
+                .iter()
+                .filter(|c| matches!(c.kind, CueKind::Speech | CueKind::Sound) && c.start < until)
+                .map(|c| (c.kind, c.start, c.end, c.text.clone(), c.sound.clone()))
+                .collect::<Vec<_>>()
+        };
+        whole.sample_rate == self.timeline.sample_rate
+            && whole.frames >= until
+            && sounding(&self.timeline) == sounding(whole)
+    }
+}
+
 impl<'a> Streamed<'a> {
     pub fn new(t: &'a Timeline, cache: &'a mut PhraseCache, bank: &'a SoundBank) -> Self {
         Streamed {
@@ -224,6 +285,16 @@ impl<'a> Streamed<'a> {
             next: 0,
             sounding: Vec::new(),
             at: 0,
+        }
+    }
+
+    /// This mixer's session, owned, to mix on other threads ([`Snapshot`]).
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            timeline: self.t.clone(),
+            cache: std::sync::Mutex::new(self.cache.fork()),
+            bank: self.bank.clone(),
+            gain: self.gain,
         }
     }
 
