@@ -610,7 +610,7 @@ const OGG_SERIAL: i32 = 0x6869_7076;
 /// minutes or more makes enough of them to share out among four threads evenly, and few
 /// enough that starting their encoders costs little. A fixed length, not a share of the
 /// session, so the first parts are known before the rest is planned ([`Early`]).
-const OGG_PART_SECS: u64 = 30;
+const OGG_PART_SECS: u64 = 45;
 
 /// The longest part an Ogg render joins (frames: 10 minutes): the join holds a part's packets
 /// in memory.
