@@ -1,9 +1,10 @@
 //! Files: WAV (hound), Ogg Vorbis (vorbis_rs) and MP3 (LAME, through mp3lame-encoder), with
 //! WebVTT captions of every spoken line and chapter marks per exercise (in the Ogg comments, and
 //! in a chapters file for WAV and MP3). Ogg and MP3 are encoded in parts, the stretches of the
-//! session that sound, on several threads at once ([`crate::render::parts`]), and joined into
-//! one stream with the format's own silence between them ([`crate::render::ogg`],
-//! [`crate::render::mp3`]); where that cannot be done, as one stream.
+//! session that sound, on several threads at once ([`crate::render::parts`]), the first ones
+//! while the rest is still being planned ([`Target::early`]), and joined into one stream with
+//! the format's own silence between them ([`crate::render::ogg`], [`crate::render::mp3`]);
+//! where that cannot be done, as one stream.
 
 use std::fmt::Write as _;
 use std::io::Write as _;

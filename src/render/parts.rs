@@ -5,9 +5,11 @@
 //! stretch by itself on one of several threads, and joins them in order with the format's own
 //! silence in between (ready-made silent MP3 frames or Vorbis packets): the encoders only see
 //! the third to two thirds of a session that sounds, on every core. Each format knows how its
-//! parts meet exactly (`mp3`, `ogg`); this module runs the encoders, keeps their bytes, and
-//! hands each part to the format's join in order as soon as it and the parts before it are
-//! encoded, while the other threads go on encoding.
+//! parts meet exactly (`mp3`, `ogg`); this module cuts the session ([`cut`]) and runs the
+//! encoders ([`Pool`]): parts can be added while the rest of the session is still being
+//! planned, each with the session as planned so far ([`Snapshot`]), and each part goes to the
+//! format's join in order as soon as it and the parts before it are encoded, while the other
+//! threads go on encoding.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
