@@ -680,3 +680,31 @@ fn a_fractional_volume_gets_the_percent_it_means() {
     let o = run(&["plan", "stretch", "--volume", "101"]);
     assert!(stderr(&o).contains("the volume is a percent, 0 to 100"));
 }
+
+/// A number far too large is named as the person wrote it, at its place: an integer past
+/// what TOML holds is "far too large" (not the parser's words), and seconds are shown in
+/// scientific notation rather than hundreds of digits.
+#[test]
+fn a_huge_number_is_named_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "id = \"b\"\ntitle = \"B\"\n[[exercise]]\nid = \"e\"\nname = \"E\"\ncue = \"Go.\"\n";
+    let reps = dir.path().join("reps.toml");
+    std::fs::write(&reps, format!("{head}reps = 99999999999999999999999\n")).unwrap();
+    let o = run(&["check", reps.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("reps.toml:7:8: `reps` is far too large a number") && !err.contains("i128"),
+        "{err}"
+    );
+    let hold = dir.path().join("hold.toml");
+    std::fs::write(&hold, format!("{head}hold_secs = 1e308\n")).unwrap();
+    let o = run(&["check", hold.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("hold.toml:7:13: `hold_secs` is 1e308 seconds; the limit is 600"),
+        "{err}"
+    );
+    assert!(err.lines().all(|l| l.len() < 300), "{err}");
+}

@@ -517,6 +517,50 @@ fn a_render_that_fails_leaves_no_partial_file() {
     fails_with(&o, 2, "hipvoice: cannot write /proc/session.wav: ");
 }
 
+/// A hangup ignored when hipvoice starts (`nohup`) stays ignored: the render goes on to the
+/// end and writes its file, where without `nohup` it stops (the test above).
+#[test]
+fn a_render_under_nohup_outlives_a_hangup() {
+    let dir = tempfile::tempdir().unwrap();
+    let routine = dir.path().join("long.toml");
+    let mut text = String::from("id = \"long\"\ntitle = \"Long\"\nlead_in_secs = 0\n");
+    for i in 0..20 {
+        text += &format!(
+            "[[exercise]]\nid = \"e{i}\"\nname = \"E\"\ncue = \"Go.\"\nreps = 12\nhold_secs = 50\ncountdown = 0\n"
+        );
+    }
+    std::fs::write(&routine, text).unwrap();
+    let out = dir.path().join("n.ogg");
+    let plain = hipvoice();
+    let mut nohup = std::process::Command::new("nohup");
+    nohup.arg(plain.get_program());
+    for (k, v) in plain.get_envs() {
+        if let Some(v) = v {
+            nohup.env(k, v);
+        }
+    }
+    let mut child = nohup
+        .current_dir(dir.path())
+        .args([
+            "render",
+            routine.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(unsafe { libc_kill(child.id() as i32, 1) }, 0);
+    let status = wait_with_limit(&mut child, std::time::Duration::from_secs(60));
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("wrote"), "{}", stderr(&o));
+    assert!(std::fs::read(&out).unwrap().starts_with(b"OggS"));
+}
+
 /// Ctrl-C, SIGTERM or SIGHUP during a render stop it: exit 130, the old file untouched, nothing
 /// left behind.
 #[test]
@@ -544,7 +588,8 @@ fn a_signal_during_a_render_stops_it_cleanly() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(1500));
+        // Rendering takes about 2 s here; the signal comes well before the end.
+        std::thread::sleep(std::time::Duration::from_millis(500));
         assert_eq!(unsafe { libc_kill(child.id() as i32, sig) }, 0);
         let status = wait_with_limit(&mut child, std::time::Duration::from_secs(30));
         let o = child.wait_with_output().unwrap();

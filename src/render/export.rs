@@ -158,9 +158,17 @@ fn through_links(path: &Path) -> PathBuf {
 fn temp_beside(path: &Path) -> Result<(PathBuf, tempfile::NamedTempFile), ExportError> {
     let path = &through_links(path);
     // A folder where a file will go would fail only at the last rename, after other files
-    // were already in place: refuse it before anything is written.
-    if path.is_dir() {
-        return Err(write_err(path, "it is a folder"));
+    // were already in place: refuse it before anything is written. A device, a FIFO or a
+    // socket would be replaced by the rename: refuse it too.
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => return Err(write_err(path, "it is a folder")),
+        Ok(m) if !m.is_file() => {
+            return Err(write_err(
+                path,
+                "it is not an ordinary file (a device, a FIFO or a socket), and render writes files. hint: choose a file name",
+            ));
+        }
+        _ => {}
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -325,12 +333,21 @@ impl Early {
     /// [`PhraseCache::holds_every_line`]), the threads are stopped: a line synthesised again
     /// on another thread may not sound the same, and the whole session is encoded as one
     /// stream.
+    ///
+    /// While the threads have parts enough waiting, nothing is added (the next step adds
+    /// them): each step's session is a copy of its timeline, and planning runs ahead of
+    /// encoding, so memory stays flat.
     pub fn planned(&mut self, t: &Timeline, cache: &PhraseCache, bank: &SoundBank) {
-        if self.pool.is_none() {
-            return;
-        }
+        let waiting = match &self.pool {
+            None => return,
+            Some(EarlyPool::Ogg(p)) => p.waiting(),
+            Some(EarlyPool::Mp3(p)) => p.waiting(),
+        };
         if !cache.holds_every_line() {
             self.pool = None;
+            return;
+        }
+        if waiting >= 2 * parts::workers() {
             return;
         }
         let session = Arc::new(Snapshot::new(t, cache, bank, self.gain));
@@ -371,6 +388,14 @@ struct Encoding {
 }
 
 impl Encoding {
+    fn joined(parts: usize, early: usize) -> Encoding {
+        Encoding {
+            parts,
+            early,
+            because: None,
+        }
+    }
+
     fn one(because: Option<String>) -> Encoding {
         Encoding {
             parts: 1,
@@ -526,13 +551,7 @@ fn write_ogg(
     if because.is_none() {
         let kept = KEPT_SILENCE;
         match write_ogg_parts(mixer, &tags, &file, path, stop, &parts, kept, early)? {
-            (None, early) => {
-                return Ok(Encoding {
-                    parts: parts.len(),
-                    early,
-                    because: None,
-                });
-            }
+            (None, early) => return Ok(Encoding::joined(parts.len(), early)),
             (Some(why), _) => {
                 because = Some(why);
                 fresh = start_over(&mut file, mixer, path)?;
@@ -714,7 +733,7 @@ fn one_stream_because(
     longest: u64,
 ) -> Option<String> {
     if parts.len() < 2 {
-        Some("it has no silence to cut it at".to_owned())
+        Some("it is too short, or has no silence long enough, to cut into parts".to_owned())
     } else if !program.holds_every_line() {
         Some("its lines do not all fit in memory at once, and a line synthesised again on another thread may not sound the same".to_owned())
     } else if parts.iter().any(|p| p.to - p.from > longest) {
@@ -849,13 +868,7 @@ fn write_mp3(
     let mut mixer = program;
     if because.is_none() {
         match write_mp3_parts(mixer, title, &file, path, stop, &parts, early)? {
-            (None, early) => {
-                return Ok(Encoding {
-                    parts: parts.len(),
-                    early,
-                    because: None,
-                });
-            }
+            (None, early) => return Ok(Encoding::joined(parts.len(), early)),
             (Some(why), _) => {
                 because = Some(why);
                 fresh = start_over(&mut file, mixer, path)?;
@@ -1235,6 +1248,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A target that is not an ordinary file (here a FIFO, named or through a link) is
+    /// refused before anything is written, and stays what it was.
+    #[test]
+    fn a_device_or_fifo_target_is_refused_and_left_alone() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("f.ogg");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let link = dir.path().join("link.mp3");
+        std::os::unix::fs::symlink("f.ogg", &link).unwrap();
+        for (path, format) in [(&fifo, Format::Ogg), (&link, Format::Mp3)] {
+            let Err(e) = Target::create(path, format) else {
+                panic!("{} was accepted", path.display());
+            };
+            assert!(e.to_string().contains("not an ordinary file"), "{e}");
+        }
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 2, "nothing else was made");
     }
 
     /// Rendering over a file keeps its mode (a private file stays private), and rendering to

@@ -181,6 +181,12 @@ impl<T: Send + 'static> Pool<T> {
         &self.added
     }
 
+    /// How many parts added no thread has taken yet.
+    pub fn waiting(&self) -> usize {
+        let b = self.shared.board();
+        b.jobs.len() - b.next
+    }
+
     /// Whether the parts added so far are the first of `parts`, and were mixed from sessions
     /// that sound as `whole` does up to where each ends ([`Snapshot::is_start_of`]): then
     /// they are what encoding `whole` would have made of them.

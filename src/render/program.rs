@@ -245,17 +245,7 @@ impl Snapshot {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .fork();
-        let mut s = Streamed {
-            t: &self.timeline,
-            cache: CacheRef::Owned(Box::new(cache)),
-            bank: &self.bank,
-            gain: self.gain,
-            next: 0,
-            sounding: Vec::new(),
-            at: 0,
-        };
-        s.seek(from)?;
-        Ok(s)
+        Streamed::owning(&self.timeline, cache, &self.bank, self.gain, from)
     }
 
     /// Whether this session, planned up to its end (`timeline.frames`), sounds as `whole`
@@ -329,11 +319,22 @@ impl<'a> Streamed<'a> {
     ///
     /// Errors: a line still sounding at `from` that the voice cannot synthesise.
     pub fn fork_at(&self, from: u64) -> Result<Streamed<'a>, VoiceError> {
+        Streamed::owning(self.t, self.cache.fork(), self.bank, self.gain, from)
+    }
+
+    /// A mixer with a cache of its own, at frame `from`.
+    fn owning(
+        t: &'a Timeline,
+        cache: PhraseCache,
+        bank: &'a SoundBank,
+        gain: f32,
+        from: u64,
+    ) -> Result<Streamed<'a>, VoiceError> {
         let mut s = Streamed {
-            t: self.t,
-            cache: CacheRef::Owned(Box::new(self.cache.fork())),
-            bank: self.bank,
-            gain: self.gain,
+            t,
+            cache: CacheRef::Owned(Box::new(cache)),
+            bank,
+            gain,
             next: 0,
             sounding: Vec::new(),
             at: 0,

@@ -121,7 +121,9 @@ pub fn describe_toml_error(
         let field = rest.trim_end_matches('`');
         Diagnostic::new(loc, format!("this table has no `{field}`"))
             .hint(format!("add {}", example(field)))
-    } else if let Some(rest) = msg.strip_prefix("invalid type: ") {
+    } else if let Some(rest) = msg.strip_prefix("invalid type: ")
+        && !msg.contains(" as i128")
+    {
         let (got, want) = rest
             .split_once(", expected ")
             .unwrap_or((rest, "another type"));
@@ -513,7 +515,7 @@ impl Checker<'_> {
         } else if x > max {
             self.at(
                 &v.span(),
-                format!("`{field}` is {x} seconds; the limit is {max}"),
+                format!("`{field}` is {} seconds; the limit is {max}", plain(x)),
                 "is this a typo? seconds, not milliseconds",
             );
             default
@@ -883,7 +885,7 @@ impl Checker<'_> {
             if x > hi {
                 self.at(
                     &v.span(),
-                    format!("`{field}` is {x}{unit}; the limit is {hi}"),
+                    format!("`{field}` is {}{unit}; the limit is {hi}", plain(x)),
                     if whole {
                         "split the work over more sessions"
                     } else {
@@ -1497,4 +1499,13 @@ fn circuits(
         });
     }
     out
+}
+
+/// A number as the person would write it: 1e308 is not spelt out in 309 digits.
+fn plain(x: f64) -> String {
+    if x.abs() < 1e9 {
+        x.to_string()
+    } else {
+        format!("{x:e}")
+    }
 }
