@@ -517,12 +517,10 @@ fn a_render_that_fails_leaves_no_partial_file() {
     fails_with(&o, 2, "hipvoice: cannot write /proc/session.wav: ");
 }
 
-/// A hangup ignored when hipvoice starts (`nohup`) stays ignored: the render goes on to the
-/// end and writes its file, where without `nohup` it stops (the test above).
-#[test]
-fn a_render_under_nohup_outlives_a_hangup() {
-    let dir = tempfile::tempdir().unwrap();
-    let routine = dir.path().join("long.toml");
+/// `long.toml` in `dir`: a session of 3 h 20 min, many long holds and few lines, so a render
+/// of it (about 2 s here) is still going when a signal comes in its first half second.
+fn long_routine(dir: &std::path::Path) -> std::path::PathBuf {
+    let routine = dir.join("long.toml");
     let mut text = String::from("id = \"long\"\ntitle = \"Long\"\nlead_in_secs = 0\n");
     for i in 0..20 {
         text += &format!(
@@ -530,6 +528,15 @@ fn a_render_under_nohup_outlives_a_hangup() {
         );
     }
     std::fs::write(&routine, text).unwrap();
+    routine
+}
+
+/// A hangup ignored when hipvoice starts (`nohup`) stays ignored: the render goes on to the
+/// end and writes its file, where without `nohup` it stops (the test above).
+#[test]
+fn a_render_under_nohup_outlives_a_hangup() {
+    let dir = tempfile::tempdir().unwrap();
+    let routine = long_routine(dir.path());
     let out = dir.path().join("n.ogg");
     let plain = hipvoice();
     let mut nohup = std::process::Command::new("nohup");
@@ -566,15 +573,7 @@ fn a_render_under_nohup_outlives_a_hangup() {
 #[test]
 fn a_signal_during_a_render_stops_it_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    // A long session: many long holds, so the render is still going when the signal comes.
-    let routine = dir.path().join("long.toml");
-    let mut text = String::from("id = \"long\"\ntitle = \"Long\"\nlead_in_secs = 0\n");
-    for i in 0..20 {
-        text += &format!(
-            "[[exercise]]\nid = \"e{i}\"\nname = \"E\"\ncue = \"Go.\"\nreps = 12\nhold_secs = 50\ncountdown = 0\n"
-        );
-    }
-    std::fs::write(&routine, text).unwrap();
+    let routine = long_routine(dir.path());
     let out = dir.path().join("s.ogg");
     std::fs::write(&out, b"the previous render").unwrap();
     for sig in [15, 1, 2] {
