@@ -17,6 +17,7 @@ fn settings() -> Settings {
         lead_in: None,
         affected_side: None,
         transcript: Default::default(),
+        sounds_dir: None,
     }
 }
 

@@ -139,7 +139,7 @@ pub struct SessionArgs {
 impl SessionArgs {
     /// Flags win over the config file, the file over the defaults.
     pub fn resolve(&self) -> Result<Settings, Error> {
-        let config = match config::path() {
+        let config = match crate::dirs::config_file() {
             Some(p) => config::load(&p).map_err(|d| Error::usage(d.to_string()))?,
             None => Config::default(),
         };
@@ -161,6 +161,7 @@ impl SessionArgs {
             lead_in: self.lead_in.or(config.lead_in_secs),
             affected_side: self.side.or(config.affected_side.map(|s| s.0)),
             transcript: self.transcript.or(config.transcript).unwrap_or_default(),
+            sounds_dir: crate::dirs::sounds(),
         })
     }
 }
@@ -644,7 +645,7 @@ fn man_sections() -> String {
 
 /// The folder of the user's own routines: `$XDG_CONFIG_HOME/hipvoice/routines`.
 pub fn user_routines_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "hipvoice").map(|d| d.config_dir().join("routines"))
+    crate::dirs::user_routines()
 }
 
 fn user_routine_files() -> Vec<PathBuf> {

@@ -1,7 +1,7 @@
 //! The user's defaults: `$XDG_CONFIG_HOME/hipvoice/config.toml`. Every key is optional; a flag
 //! on the command line wins over the file, and the file over the built-in default.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -34,16 +34,6 @@ pub struct Config {
 /// `affected_side` as written in the config file.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AffectedSide(pub Side);
-
-/// The config file's path, whether or not it exists.
-pub fn path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "hipvoice").map(|d| d.config_dir().join("config.toml"))
-}
-
-/// Where the user's replacements for built-in sounds live: `NAME.wav` replaces sound NAME.
-pub fn sounds_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "hipvoice").map(|d| d.config_dir().join("sounds"))
-}
 
 /// The config file as written, every value with its span.
 #[derive(Debug, Deserialize)]

@@ -45,7 +45,9 @@
 
 pub mod cli;
 pub mod config;
+pub mod control;
 pub mod diag;
+pub mod dirs;
 pub mod error;
 pub mod files;
 #[doc(hidden)]

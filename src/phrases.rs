@@ -283,13 +283,6 @@ pub fn capitalise(s: &str) -> String {
 }
 
 impl Phrases {
-    pub fn side(&self, side: crate::routine::Side) -> &'static str {
-        match side {
-            crate::routine::Side::Left => self.left,
-            crate::routine::Side::Right => self.right,
-        }
-    }
-
     /// A whole number as words ("twenty-five"); digits from 100 on.
     pub fn number(&self, n: u64) -> String {
         match n {

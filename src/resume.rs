@@ -22,8 +22,7 @@ pub struct Saved {
 
 /// The folder of saved positions, if the platform has a state folder.
 pub fn dir() -> Option<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "hipvoice")?;
-    Some(dirs.state_dir()?.join("positions"))
+    crate::dirs::positions()
 }
 
 /// Routine ids are lower-case letters, digits and dashes (checked when a routine is read), so

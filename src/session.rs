@@ -2,7 +2,6 @@
 //! the lines it has synthesised (every line's length, the recent lines' samples), and the
 //! sounds. `play`, `render`, `show`, `plan`, `check` and `list` all start here.
 
-use crate::config;
 use crate::error::Error;
 use crate::plan::{self, PlanOptions, Timeline};
 use crate::render::program::Streamed;
@@ -22,6 +21,8 @@ pub struct Settings {
     pub affected_side: Option<Side>,
     /// What `play` prints while it plays.
     pub transcript: TranscriptMode,
+    /// The folder whose `NAME.wav` files replace built-in sounds (see [`crate::dirs::sounds`]).
+    pub sounds_dir: Option<std::path::PathBuf>,
 }
 
 /// What a playing session prints on stdout. A screen reader reads what is printed aloud, over
@@ -131,9 +132,8 @@ impl Session {
         }
         // Only recently used lines keep their samples: memory does not grow with the session.
         let cache = PhraseCache::bounded(Box::new(voice), DEFAULT_BUDGET_SAMPLES);
-        let overrides = config::sounds_dir();
-        let bank =
-            SoundBank::load(r, cache.sample_rate(), overrides.as_deref()).map_err(|e| match e {
+        let bank = SoundBank::load(r, cache.sample_rate(), settings.sounds_dir.as_deref())
+            .map_err(|e| match e {
                 SoundError::Override { .. } => Error::Usage(e.to_string()),
                 _ => Error::Invalid(e.to_string()),
             })?;

@@ -19,38 +19,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use crate::control::{Command, Playback};
 use crate::phrases::{self, Phrases};
+use crate::plan::step::Phase as StepPhase;
 use crate::plan::{Cue, CueKind, SideName, Timeline};
-
-/// What the person asked for, from a key, a media button or a signal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    /// Space, the headset button: pause if playing, go on if paused.
-    PlayPause,
-    Play,
-    Pause,
-    Next,
-    Back,
-    Repeat,
-    Where,
-    Faster,
-    Slower,
-    Louder,
-    Softer,
-    Help,
-    /// q, Esc, Ctrl-C in the terminal, Stop or Quit from a media client.
-    Quit,
-    /// SIGINT, SIGTERM or SIGHUP: end now, without a spoken answer.
-    Signal,
-    /// The audio output stopped pulling samples (the sound server died, the device went
-    /// away): the place is saved and the session waits, silent, for [`Event::DeviceBack`]
-    /// or [`Command::DeviceGone`].
-    DeviceLost,
-    /// The audio output could not be opened again in time: end now.
-    DeviceGone,
-    /// A key that means nothing: a soft sound says it was heard.
-    Unknown,
-}
 
 /// What the conductor is told.
 #[derive(Debug, Clone)]
@@ -80,14 +52,6 @@ pub enum Event {
         /// The speech rate it was made at, words per minute.
         rate_wpm: u32,
     },
-}
-
-/// MPRIS playback status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Playback {
-    Playing,
-    Paused,
-    Stopped,
 }
 
 /// How a session ended. Frames are in the timeline that was playing.
@@ -213,7 +177,7 @@ impl Index {
                 CueKind::Step => {
                     ix.steps.push(i);
                     if let (Some(ex), Some(id)) = (&c.exercise, &c.step) {
-                        if id.ends_with("/setup") {
+                        if id.phase == StepPhase::Setup {
                             ix.exercises.push((c.start, ex.clone()));
                         }
                         if let Some(rep) = c.rep {
@@ -432,7 +396,7 @@ impl Conductor {
                     timeline
                         .cues
                         .iter()
-                        .find(|c| c.kind == CueKind::Step && c.step.as_deref() == Some(&id))
+                        .find(|c| c.kind == CueKind::Step && c.step.as_ref() == Some(&id))
                         .map(|c| c.start)
                 })
                 .unwrap_or(0);
@@ -879,7 +843,7 @@ impl Conductor {
             .steps
             .iter()
             .map(|&i| &self.t.cues[i])
-            .find(|c| c.step.as_deref() == Some("end"))
+            .find(|c| c.step.as_ref().is_some_and(|s| s.phase == StepPhase::End))
             .map(|c| c.start)
     }
 
@@ -903,12 +867,8 @@ impl Conductor {
     /// On stop or signal: the exercise now playing is the place to resume from; past the last
     /// exercise there is nothing left to resume.
     fn save_here(&mut self, out: &mut Vec<Action>) {
-        match self
-            .step_at(self.pos)
-            .and_then(|c| c.step.clone())
-            .as_deref()
-        {
-            Some("end") => out.push(Action::ClearSaved),
+        match self.step_at(self.pos).and_then(|c| c.step.as_ref()) {
+            Some(s) if s.phase == StepPhase::End => out.push(Action::ClearSaved),
             _ => {
                 self.saved = None;
                 self.track_exercise(out);
@@ -929,7 +889,7 @@ impl Conductor {
                         "{name}, {}",
                         phrases::fill(
                             self.ph.controls.where_side,
-                            &[("side", self.ph.side((*s).into()))]
+                            &[("side", crate::routine::Side::from(*s).word(self.ph))]
                         )
                     ),
                     None => name,
@@ -964,17 +924,19 @@ impl Conductor {
         let rate = f64::from(self.t.sample_rate.max(1));
         let mut parts: Vec<String> = Vec::new();
         let step = self.step_at(p);
-        let id = step.and_then(|s| s.step.as_deref()).unwrap_or("start");
-        match (id, step.and_then(|s| s.exercise.as_ref())) {
-            ("end", _) => parts.push(ctl.where_finishing.to_owned()),
-            ("start", _) | (_, None) => parts.push(ctl.where_getting_ready.to_owned()),
+        let id = step
+            .and_then(|s| s.step.clone())
+            .unwrap_or_else(crate::plan::Step::start);
+        match (id.phase, step.and_then(|s| s.exercise.as_ref())) {
+            (StepPhase::End, _) => parts.push(ctl.where_finishing.to_owned()),
+            (StepPhase::Start, _) | (_, None) => parts.push(ctl.where_getting_ready.to_owned()),
             (_, Some(ex)) => {
                 let step = step.expect("an exercise step");
                 let mut head = vec![self.ix.names.get(ex).cloned().unwrap_or_else(|| ex.clone())];
                 if let Some(s) = &step.side {
                     head.push(phrases::fill(
                         ctl.where_side,
-                        &[("side", self.ph.side((*s).into()))],
+                        &[("side", crate::routine::Side::from(*s).word(self.ph))],
                     ));
                 }
                 // "Rep 1 of 1" says nothing: a single rep or a timed block is not counted.
@@ -999,9 +961,9 @@ impl Conductor {
                         &[("n", &set.to_string()), ("total", &sets.to_string())],
                     ));
                 }
-                if id.contains("/switch-") {
+                if matches!(id.phase, StepPhase::Switch { .. }) {
                     head.push(ctl.where_switching.to_owned());
-                } else if id.ends_with("/rest") {
+                } else if id.is_rest() {
                     head.push(ctl.where_resting.to_owned());
                 }
                 parts.push(format!("{}.", head.join(", ")));
@@ -1079,8 +1041,8 @@ mod tests {
         hold_secs = 2
     "#;
 
-    fn timeline(after_speech_secs: f64) -> Arc<Timeline> {
-        let r = routine::parse("t.toml", ROUTINE, Origin::Builtin).unwrap();
+    fn timeline(text: &str, after_speech_secs: f64) -> Arc<Timeline> {
+        let r = routine::parse("t.toml", text, Origin::Builtin).unwrap();
         let bank = SoundBank::builtin(RATE).unwrap();
         let mut voice = PhraseCache::new(Box::new(StandIn::new(RATE)));
         let mut o = PlanOptions::new(RATE);
@@ -1097,13 +1059,18 @@ mod tests {
 
     impl T {
         fn new() -> T {
-            let mut c = Conductor::new(&crate::phrases::EN, 80, 160);
             static PLAN: std::sync::OnceLock<Arc<Timeline>> = std::sync::OnceLock::new();
+            T::over(PLAN.get_or_init(|| timeline(ROUTINE, 0.4)).clone())
+        }
+
+        /// A conductor playing `timeline` from its start.
+        fn over(timeline: Arc<Timeline>) -> T {
+            let mut c = Conductor::new(&crate::phrases::EN, 80, 160);
             let acts = c.handle(
                 Duration::ZERO,
                 Event::Ready {
                     generation: 1,
-                    timeline: PLAN.get_or_init(|| timeline(0.4)).clone(),
+                    timeline,
                     complete: true,
                     rate_wpm: 160,
                 },
@@ -1154,10 +1121,10 @@ mod tests {
 
         fn step(&self, id: &str) -> Cue {
             let t = self.t();
-            let found = t
-                .cues
-                .iter()
-                .find(|c| c.kind == CueKind::Step && c.step.as_deref() == Some(id));
+            let found = t.cues.iter().find(|c| {
+                c.kind == CueKind::Step
+                    && c.step.as_ref().map(ToString::to_string).as_deref() == Some(id)
+            });
             found.unwrap_or_else(|| panic!("no step {id}")).clone()
         }
     }
@@ -1514,6 +1481,32 @@ mod tests {
     }
 
     #[test]
+    fn where_am_i_in_the_rest_after_an_exercise_says_it_is_resting() {
+        let text = r#"
+            id = "t"
+            title = "Test"
+            [[exercise]]
+            id = "lifts"
+            name = "Lifts"
+            cue = "Lift."
+            reps = 1
+            hold_secs = 2
+            rest_after_secs = 20
+            [[exercise]]
+            id = "bridge"
+            name = "Bridge"
+            cue = "Lift your hips."
+            reps = 1
+            hold_secs = 2
+        "#;
+        let mut s = T::over(timeline(text, 0.4));
+        let step = s.step("lifts/rest-after");
+        s.tick(step.start + RATE as u64);
+        let w = said(&s.cmd(Command::Where))[0].clone();
+        assert!(w.starts_with("Lifts, resting. "), "{w}");
+    }
+
+    #[test]
     fn volume_keys_change_the_gain_within_range_and_say_it() {
         let mut s = T::new();
         s.tick(10);
@@ -1543,17 +1536,20 @@ mod tests {
             s.now,
             Event::Ready {
                 generation: 2,
-                timeline: timeline(0.4),
+                timeline: timeline(ROUTINE, 0.4),
                 complete: true,
                 rate_wpm: 160,
             },
         );
         assert!(stale.is_empty());
-        let new = timeline(0.2);
+        let new = timeline(ROUTINE, 0.2);
         let new_rep = new
             .cues
             .iter()
-            .find(|c| c.step.as_deref() == Some("lifts/set-1/right/rep-2"))
+            .find(|c| {
+                c.step.as_ref().map(ToString::to_string).as_deref()
+                    == Some("lifts/set-1/right/rep-2")
+            })
             .unwrap()
             .start;
         assert_ne!(new_rep, rep.start);
@@ -1766,7 +1762,7 @@ mod tests {
             Duration::ZERO,
             Event::Ready {
                 generation: 1,
-                timeline: timeline(0.4),
+                timeline: timeline(ROUTINE, 0.4),
                 complete: true,
                 rate_wpm: 160,
             },
@@ -1898,7 +1894,7 @@ mod tests {
     #[test]
     fn the_opening_grows_into_the_whole_session_without_a_seek() {
         let mut c = Conductor::new(&crate::phrases::EN, 100, 160);
-        let whole = timeline(0.4);
+        let whole = timeline(ROUTINE, 0.4);
         let r = routine::parse("t.toml", ROUTINE, Origin::Builtin).unwrap();
         let bank = SoundBank::builtin(RATE).unwrap();
         let mut voice = PhraseCache::new(Box::new(StandIn::new(RATE)));
@@ -2142,7 +2138,7 @@ mod simulation {
             .t
             .cues
             .iter()
-            .find(|c| c.step.as_deref() == Some("end"))
+            .find(|c| c.step.as_ref().map(ToString::to_string).as_deref() == Some("end"))
             .unwrap()
             .start;
         // Without keys the closing's last line starts at a known block.

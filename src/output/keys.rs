@@ -8,7 +8,7 @@ use std::sync::mpsc::Sender;
 
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MediaKeyCode};
 
-use crate::live::Command;
+use crate::control::Command;
 
 /// While alive, the terminal is in raw mode; dropping it restores the terminal.
 pub struct RawMode(());

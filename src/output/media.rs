@@ -10,7 +10,7 @@ use std::sync::mpsc::Sender;
 
 use souvlaki::{MediaControlEvent, MediaControls, MediaMetadata, MediaPlayback, PlatformConfig};
 
-use crate::live::{Command, Playback};
+use crate::control::{Command, Playback};
 
 /// A registered media player. Dropping it leaves the bus.
 pub struct Media {

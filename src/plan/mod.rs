@@ -9,10 +9,12 @@
 
 pub mod check;
 mod sequencer;
+pub mod step;
 
 use serde::{Deserialize, Serialize};
 
 pub use sequencer::{Pacing, PlanError, PlanOptions, SpeechTimer, plan};
+pub use step::Step;
 
 use crate::routine::{Dose, Side};
 
@@ -134,11 +136,13 @@ pub struct Cue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub round: Option<u32>,
     /// On `step` cues only: the step's stable id, the same at any speech rate and in a
-    /// resumed session: `start`, `end`, `EXERCISE/setup`, `EXERCISE/set-N/rep-R`,
-    /// `EXERCISE/set-N/SIDE/rep-R`, `EXERCISE/set-N/switch-SIDE`, `EXERCISE/set-N/rest`.
-    /// A position survives replanning by this id.
+    /// resumed session (see [`Step`]). In JSON it is a string: `start`, `end`,
+    /// `EXERCISE/setup`, `EXERCISE/set-N/rep-R`, `EXERCISE/set-N/SIDE/rep-R`,
+    /// `EXERCISE/set-N/switch-SIDE`, `EXERCISE/set-N/rest`, `EXERCISE/rest-after`, and in a
+    /// circuit `EXERCISE/round-K/...` and `CIRCUIT/round-K/rest`. A position survives
+    /// replanning by this id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub step: Option<String>,
+    pub step: Option<Step>,
 }
 
 impl Cue {

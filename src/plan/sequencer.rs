@@ -7,6 +7,7 @@
 //! are left out where they do not fit, so a window is never longer than the routine says.
 
 use crate::phrases::{self, Phrases};
+use crate::plan::step::{Phase as StepPhase, Step};
 use crate::plan::{Cue, CueKind, PlannedDose, Timeline, frames};
 use crate::routine::{
     Block, Circuit, Exercise, Kind, Pace, Routine, Side, Sides, SoundRef, Text, limits,
@@ -242,7 +243,7 @@ struct Seq<'a> {
     cues: Vec<Cue>,
     ctx: Ctx,
     /// The open step: where it started, what it belongs to, its id and its label.
-    step: Option<(u64, Ctx, String, String)>,
+    step: Option<(u64, Ctx, Step, String)>,
     /// Whether windows get time checks (the exercise's `time_checks`, the routine's `quiet`).
     checks: bool,
 }
@@ -298,7 +299,7 @@ impl Seq<'_> {
 
     /// Closes the open step at the cursor and opens a new one. `id` is the step's stable id
     /// (see [`Cue::step`]): the same step of the same routine has the same id at any speech rate.
-    fn step(&mut self, id: String, label: String) {
+    fn step(&mut self, id: Step, label: String) {
         self.close_step();
         self.step = Some((self.cur, self.ctx.clone(), id, label));
     }
@@ -332,11 +333,11 @@ impl Seq<'_> {
     /// two versions, so both sides last exactly the same number of frames.
     fn say_text(&mut self, t: &Text, side: Option<Side>) -> Result<(), PlanError> {
         let ph = self.ph;
-        let text = t.render(side, |s| ph.side(s));
+        let text = t.render(side, |s| s.word(ph));
         let d = self.len_of(&text)?;
         let slot = match side {
             Some(side) if t.names_side() => {
-                d.max(self.len_of(&t.render(Some(side.other()), |s| ph.side(s)))?)
+                d.max(self.len_of(&t.render(Some(side.other()), |s| s.word(ph)))?)
             }
             _ => d,
         };
@@ -511,7 +512,7 @@ impl Seq<'_> {
 
     fn session(&mut self, r: &Routine, o: &PlanOptions) -> Result<(), PlanError> {
         self.checks = !r.quiet;
-        self.step("start".to_owned(), "start".to_owned());
+        self.step(Step::start(), "start".to_owned());
         self.say(&format!("{}.", r.title.trim_end_matches('.')))?;
         for note in &o.notes {
             self.say(note)?;
@@ -594,7 +595,7 @@ impl Seq<'_> {
 
         self.ctx = Ctx::default();
         self.checks = !r.quiet;
-        self.step("end".to_owned(), "end".to_owned());
+        self.step(Step::end(), "end".to_owned());
         self.sound(&SESSION_END);
         let elapsed = crate::plan::secs(self.cur, self.rate);
         // Under two minutes to the nearest ten seconds, then to the nearest minute.
@@ -658,7 +659,7 @@ impl Seq<'_> {
                 } else if !last_round {
                     self.ctx = Ctx::default();
                     self.step(
-                        format!("{}/round-{round}/rest", c.id),
+                        Step::of(&c.id, Some(round), StepPhase::RoundRest),
                         format!("rest after round {round}"),
                     );
                     self.rest(c.rest_between_rounds_secs)?;
@@ -679,11 +680,10 @@ impl Seq<'_> {
             round,
             ..Ctx::default()
         };
-        let id = match round {
-            Some(r) => format!("{}/round-{r}/rest-after", ex.id),
-            None => format!("{}/rest-after", ex.id),
-        };
-        self.step(id, format!("{}: rest", ex.name));
+        self.step(
+            Step::of(&ex.id, round, StepPhase::RestAfter),
+            format!("{}: rest", ex.name),
+        );
         self.checks = ex.time_checks;
         self.rest(ex.rest_after_secs)
     }
@@ -703,12 +703,10 @@ impl Seq<'_> {
             round: round.map(|r| r.n),
             ..Ctx::default()
         };
-        let pfx = match round {
-            Some(r) => format!("{}/round-{}", ex.id, r.n),
-            None => ex.id.clone(),
-        };
+        let in_round = round.map(|r| r.n);
+        let step = |phase: StepPhase| Step::of(&ex.id, in_round, phase);
         let full = round.is_none_or(|r| r.n == 1);
-        self.step(format!("{pfx}/setup"), format!("{}: setup", ex.name));
+        self.step(step(StepPhase::Setup), format!("{}: setup", ex.name));
         // The pause between exercises opens the next one's first step, so no side's block of
         // the previous exercise grows by it.
         if !first {
@@ -781,7 +779,7 @@ impl Seq<'_> {
         if let Some(&side) = order.first()
             && say_first_side
         {
-            self.say(&phrases::fill(ph.start_side, &[("side", ph.side(side))]))?;
+            self.say(&phrases::fill(ph.start_side, &[("side", side.word(ph))]))?;
         }
         if full {
             self.say_lines(&ex.caution, order.first().copied())?;
@@ -799,7 +797,7 @@ impl Seq<'_> {
             self.ctx.set = (sets > 1).then_some(set);
             if sets > 1 {
                 self.step(
-                    format!("{pfx}/set-{set}"),
+                    step(StepPhase::Set { set }),
                     format!("{}: set {set}", ex.name),
                 );
                 self.say(&phrases::fill(
@@ -809,12 +807,12 @@ impl Seq<'_> {
                 if let Some(&side) = order.first()
                     && set > 1
                 {
-                    self.say(&phrases::fill(ph.start_side, &[("side", ph.side(side))]))?;
+                    self.say(&phrases::fill(ph.start_side, &[("side", side.word(ph))]))?;
                 }
             }
             let reps = ex.reps.value;
             let mut r = RepCtx {
-                pfx: &pfx,
+                round: in_round,
                 set,
                 first_rep,
                 technique: &mut technique,
@@ -831,7 +829,10 @@ impl Seq<'_> {
                             self.ctx.side = None;
                             self.ctx.rep = None;
                             self.step(
-                                format!("{pfx}/set-{set}/switch-{}", side.as_str()),
+                                step(StepPhase::Switch {
+                                    set,
+                                    side: side.into(),
+                                }),
                                 format!("{}: switch to {}", ex.name, side.as_str()),
                             );
                             self.sound(&SWITCH);
@@ -842,7 +843,7 @@ impl Seq<'_> {
                                 None => {
                                     self.say(&phrases::fill(
                                         ph.switch,
-                                        &[("side", ph.side(side))],
+                                        &[("side", side.word(ph))],
                                     ))?;
                                     // The position changes with the side: its lines again.
                                     for line in ex.setup.iter().filter(|l| l.names_side()) {
@@ -870,7 +871,7 @@ impl Seq<'_> {
             self.ctx.rep = None;
             if set < sets {
                 self.step(
-                    format!("{pfx}/set-{set}/rest"),
+                    step(StepPhase::Rest { set }),
                     format!("{}: rest after set {set}", ex.name),
                 );
                 self.rest(ex.rest_between_sets_secs)?;
@@ -957,21 +958,23 @@ impl Seq<'_> {
         rest_before: bool,
         side_cue: bool,
         number: bool,
-        r: &mut RepCtx<'_, '_>,
+        r: &mut RepCtx<'_>,
     ) -> Result<(), PlanError> {
         self.ctx.side = side;
         self.ctx.rep = Some(rep);
         let set = r.set;
-        let pfx = r.pfx;
-        let (id, label) = match side {
-            Some(s) => (
-                format!("{pfx}/set-{set}/{}/rep-{rep}", s.as_str()),
-                format!("{}: {} rep {rep}", ex.name, s.as_str()),
-            ),
-            None => (
-                format!("{pfx}/set-{set}/rep-{rep}"),
-                format!("{}: rep {rep}", ex.name),
-            ),
+        let id = Step::of(
+            &ex.id,
+            r.round,
+            StepPhase::Rep {
+                set,
+                side: side.map(Into::into),
+                rep,
+            },
+        );
+        let label = match side {
+            Some(s) => format!("{}: {} rep {rep}", ex.name, s.as_str()),
+            None => format!("{}: rep {rep}", ex.name),
         };
         self.step(id, label);
         let ph = self.ph;
@@ -1143,7 +1146,7 @@ impl Seq<'_> {
         for phase in &ex.tempo {
             let len = self.f(phase.secs);
             let (start, end) = (self.cur, self.cur + len);
-            let word = phase.word.render(side, |s| self.ph.side(s));
+            let word = phase.word.render(side, |s| s.word(self.ph));
             self.push(CueKind::Phase, start, end, Some(word.clone()), None);
             // The phase's word comes first and may take the whole phase (a slow voice, a short
             // phase); numbers and beats fill the seconds after it.
@@ -1238,7 +1241,7 @@ impl Seq<'_> {
             }
         }
         if let Some(line) = next_technique(ex, *technique) {
-            let text = line.render(side, |s| ph.side(s));
+            let text = line.render(side, |s| s.word(ph));
             // A reminder a little after the opening line, where the body has settled.
             let at = said_until + self.f(self.p.technique_after_secs).min(len / 4);
             if let Some(e) = self.try_say_at(&text, at, limit)? {
@@ -1274,7 +1277,7 @@ impl Seq<'_> {
                 let Some(line) = next_technique(ex, *technique) else {
                     break;
                 };
-                let text = line.render(side, |s| ph.side(s));
+                let text = line.render(side, |s| s.word(ph));
                 let d = self.len_of(&text)?;
                 let clear = !self.cues.iter().rev().take(64).any(|c| {
                     matches!(c.kind, CueKind::Speech | CueKind::Sound)
@@ -1343,8 +1346,9 @@ struct Round<'c> {
     first_member: bool,
 }
 
-struct RepCtx<'a, 'b> {
-    pfx: &'a str,
+struct RepCtx<'b> {
+    /// The round of the circuit the exercise is in, for the step ids.
+    round: Option<u32>,
     set: u32,
     /// The next rep is the occurrence's first: it gets the whole cue.
     first_rep: bool,

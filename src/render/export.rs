@@ -15,11 +15,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::plan::{CueKind, Timeline};
 use crate::render::SoundBank;
+pub use crate::render::error::ExportError;
+use crate::render::error::write_err;
 use crate::render::ogg::{KEPT_SILENCE, Squeeze};
 use crate::render::parts::{self, Pool};
 use crate::render::program::{Snapshot, Streamed};
 use crate::voice::PhraseCache;
-use crate::voice::VoiceError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -43,24 +44,6 @@ impl Format {
             "mp3" => Some(Format::Mp3),
             _ => None,
         }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ExportError {
-    #[error("cannot write {path}: {reason}")]
-    Write { path: String, reason: String },
-    #[error(transparent)]
-    Voice(#[from] VoiceError),
-    /// A signal asked to stop; nothing was written.
-    #[error("stopped before {path} was written; nothing was left behind")]
-    Interrupted { path: String },
-}
-
-fn write_err(path: &Path, e: impl std::fmt::Display) -> ExportError {
-    ExportError::Write {
-        path: path.display().to_string(),
-        reason: e.to_string(),
     }
 }
 

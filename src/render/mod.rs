@@ -4,6 +4,7 @@
 //! several threads ([`parts`]) and joined into one stream by the format's own rules ([`ogg`],
 //! [`mp3`]). Never opens a device.
 
+mod error;
 pub mod export;
 pub mod mp3;
 pub mod ogg;

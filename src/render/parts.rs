@@ -16,7 +16,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 
-use crate::render::export::ExportError;
+use crate::render::error::{ExportError, write_err};
 use crate::render::program::{Snapshot, Streamed};
 
 /// A stretch of the session encoded by itself: frames `from..to`.
@@ -139,7 +139,7 @@ impl<T: Send + 'static> Pool<T> {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
-        let err = |e: std::io::Error| write_error(path, e);
+        let err = |e: std::io::Error| write_err(path, e);
         let shared = Arc::new(Shared {
             board: Mutex::new(Board {
                 jobs: Vec::new(),
@@ -280,7 +280,7 @@ impl<T: Send + 'static> Pool<T> {
                     first.get_or_insert(e);
                 }
                 Err(_) => {
-                    first.get_or_insert(write_error(&self.path, "an encoder thread panicked"));
+                    first.get_or_insert(write_err(&self.path, "an encoder thread panicked"));
                 }
             }
         }
@@ -298,13 +298,6 @@ impl<T> Drop for Pool<T> {
         for h in self.threads.drain(..) {
             let _ = h.join();
         }
-    }
-}
-
-fn write_error(path: &Path, e: impl std::fmt::Display) -> ExportError {
-    ExportError::Write {
-        path: path.display().to_string(),
-        reason: e.to_string(),
     }
 }
 
@@ -344,7 +337,7 @@ fn encode_parts<T>(
         let mut mixer = session.mixer(part.from)?;
         let extra = encode(k, &mut mixer, part, &mut out)?;
         // The join reads the bytes from the file.
-        out.flush().map_err(|e| write_error(path, e))?;
+        out.flush().map_err(|e| write_err(path, e))?;
         let p = Placed {
             worker,
             offset,

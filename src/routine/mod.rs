@@ -7,9 +7,11 @@
 mod builtin;
 mod raw;
 pub mod schema;
+mod toml_errors;
 mod validate;
 
-pub use validate::{lint, nearest, toml_error};
+pub use toml_errors::{nearest, toml_error};
+pub use validate::lint;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -362,6 +364,14 @@ impl Side {
         match self {
             Side::Left => "left",
             Side::Right => "right",
+        }
+    }
+
+    /// The side as the voice says it in `ph`'s language ("left", "right").
+    pub fn word(self, ph: &crate::phrases::Phrases) -> &'static str {
+        match self {
+            Side::Left => ph.left,
+            Side::Right => ph.right,
         }
     }
 }

@@ -12,7 +12,7 @@ use serde::de::{self, DeserializeOwned, Deserializer, SeqAccess, Visitor};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::validate::{describe_toml_error, example, nearest};
+use super::toml_errors::{describe_toml_error, example, nearest};
 use crate::diag::{Diagnostic, SourceMap};
 
 /// The fields a routine may set at its top level.
