@@ -140,7 +140,7 @@ impl SessionArgs {
     /// Flags win over the config file, the file over the defaults.
     pub fn resolve(&self) -> Result<Settings, Error> {
         let config = match crate::dirs::config_file() {
-            Some(p) => config::load(&p).map_err(|d| Error::usage(d.to_string()))?,
+            Some(p) => config::load(&p).map_err(Error::Config)?,
             None => Config::default(),
         };
         let d = EspeakSettings::default();
@@ -422,6 +422,7 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
     }
     let request = live::Request {
         routine: r,
+        name: name.to_owned(),
         settings,
         shape,
         keys,
@@ -457,7 +458,7 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
                 } else {
                     String::new()
                 };
-                Err(Error::Device(format!(
+                Err(Error::OutputLost(format!(
                     "the sound output stopped at {} of {} and did not come back in {} seconds (the sound server went away or the device was removed).{how}",
                     clock(at),
                     clock(of),
@@ -465,7 +466,6 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
                 )))
             }
         },
-        Err(Error::Device(m)) => Err(Error::Device(m.replace("ROUTINE", name))),
         Err(e) => Err(e),
     }
 }
@@ -498,7 +498,7 @@ fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Resu
     let stop = stop_flag();
     // Every file is known to be writable before the long work; none is in place until all are
     // complete.
-    let target = export::Target::create(path, format).map_err(|e| Error::usage(e.to_string()))?;
+    let target = export::Target::create(path, format)?;
     let mut s = Session::load(&r, &settings, &session.shape(&r, name, false))?;
     // As in play: a file is never made silent by a volume under the floor.
     let (lowest, _) = live::conductor::VOLUME_RANGE;
@@ -512,22 +512,14 @@ fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Resu
     let gain = settings.volume.max(floor);
     // Compressed formats start encoding the first parts on other cores while the rest of the
     // session is planned.
-    let mut early = target
-        .early(&r.title, gain, &stop)
-        .map_err(|e| Error::usage(e.to_string()))?;
+    let mut early = target.early(&r.title, gain, &stop)?;
     match early.as_mut() {
         Some(e) => s.plan_in_steps(&r, &mut |t, cache, bank| e.planned(t, cache, bank))?,
         None => s.plan(&r)?,
     }
     let mut frames = s.streamed().with_gain(gain);
-    let written = match target.write(&mut frames, &r.title, &stop, early) {
-        Ok(w) => w,
-        Err(e @ export::ExportError::Interrupted { .. }) => {
-            eprintln!("hipvoice: {}", crate::diag::escape(&e.to_string()));
-            return Ok(code::INTERRUPTED);
-        }
-        Err(e) => return Err(Error::usage(e.to_string())),
-    };
+    // A signal ends it with ExportError::Interrupted: exit 130, nothing left behind.
+    let written = target.write(&mut frames, &r.title, &stop, early)?;
     if verbose {
         let started = *STARTED.get_or_init(std::time::Instant::now);
         let codec = match format {
@@ -680,7 +672,9 @@ pub fn resolve(name: &str) -> Result<Routine, Error> {
         }
     }
     if let Some(b) = routine::builtin_source(name) {
-        return b.load().map_err(|d| Error::Invalid(d.to_string()));
+        return b
+            .load()
+            .map_err(|d| Error::Load(routine::LoadError::Invalid(d)));
     }
     let mut known: Vec<String> = routine::BUILTIN.iter().map(|b| b.id.to_owned()).collect();
     known.extend(
@@ -736,7 +730,7 @@ fn list() -> Result<u8, Error> {
         match b.load() {
             Ok(r) if replaced => line(&mut out, b.id, &r, " Replaced by yours."),
             Ok(r) => line(&mut out, b.id, &r, ""),
-            Err(d) => return Err(Error::Invalid(d.to_string())),
+            Err(d) => return Err(Error::Load(routine::LoadError::Invalid(d))),
         }
     }
     let mut problems = Vec::new();

@@ -1,9 +1,15 @@
-//! The one error type that ends the program, with its exit code. Stages have their own
-//! `thiserror` errors; they become an [`Error`] at the edge, with one exit-code mapping here.
+//! The one error type that ends the program, with its exit code. Stages keep their own
+//! `thiserror` errors (loading, the config file, the session's voice, sounds and plan, export,
+//! output); each becomes an [`Error`] through `From`, with its source kept, and which exit code
+//! it ends with is decided here alone ([`Error::exit_code`]).
 
 use std::process::ExitCode;
 
+use crate::diag::Diagnostics;
+use crate::output::OutputError;
+use crate::render::export::ExportError;
 use crate::routine::LoadError;
+use crate::session::SessionError;
 
 /// Exit codes, in one place.
 pub mod code {
@@ -18,17 +24,36 @@ pub mod code {
 
 /// What went wrong, as the person should read it: one plain line each (a routine's problems are
 /// `file:line:col: ...` lines, several at once).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A routine has problems.
+    /// A routine could not be read, or has problems.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The config file could not be read, or has problems.
     #[error("{0}")]
-    Invalid(String),
-    /// Bad arguments, a file that cannot be read or written, a voice that cannot start.
+    Config(Diagnostics),
+    /// A session could not be prepared: its voice, its sounds or its plan.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// A file could not be written, or a signal stopped the writing.
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    /// No audio output could be opened for the routine the person named `routine`.
+    #[error(
+        "{source}. hint: `hipvoice render {routine} -o session.wav` writes the session to a file instead"
+    )]
+    Output {
+        routine: String,
+        #[source]
+        source: OutputError,
+    },
+    /// The sound output was lost during the session and did not come back.
+    #[error("{0}")]
+    OutputLost(String),
+    /// The command line itself: bad arguments, a routine that does not exist, output that
+    /// cannot be written.
     #[error("{0}")]
     Usage(String),
-    /// No audio output could be opened.
-    #[error("{0}")]
-    Device(String),
 }
 
 impl Error {
@@ -36,27 +61,26 @@ impl Error {
         Error::Usage(message.into())
     }
 
-    /// The process exit code for this error.
+    /// The process exit code for this error: 1 where the routine (or a sound it names) must be
+    /// fixed, 130 where a signal stopped the work, 2 for everything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Invalid(_) => code::INVALID_ROUTINE,
-            Error::Usage(_) | Error::Device(_) => code::USAGE_OR_IO,
+            Error::Load(LoadError::Invalid(_)) => code::INVALID_ROUTINE,
+            Error::Session(e) if e.is_in_the_routine() => code::INVALID_ROUTINE,
+            Error::Export(ExportError::Interrupted { .. }) => code::INTERRUPTED,
+            Error::Load(LoadError::Io { .. })
+            | Error::Config(_)
+            | Error::Session(_)
+            | Error::Export(_)
+            | Error::Output { .. }
+            | Error::OutputLost(_)
+            | Error::Usage(_) => code::USAGE_OR_IO,
         }
     }
 
-    pub fn message(&self) -> &str {
-        match self {
-            Error::Invalid(m) | Error::Usage(m) | Error::Device(m) => m,
-        }
-    }
-}
-
-impl From<LoadError> for Error {
-    fn from(e: LoadError) -> Self {
-        match e {
-            LoadError::Invalid(d) => Error::Invalid(d.to_string()),
-            io @ LoadError::Io { .. } => Error::Usage(io.to_string()),
-        }
+    /// The message, one line per problem.
+    pub fn message(&self) -> String {
+        self.to_string()
     }
 }
 

@@ -282,6 +282,18 @@ pub fn capitalise(s: &str) -> String {
     }
 }
 
+impl Controls {
+    /// The answer to stop: `saved` is whether the place was saved (`Some(true)`), could not be
+    /// (`Some(false)`), or there was none to save (`None`, the opening or the end).
+    pub fn stopping_for(&self, saved: Option<bool>) -> &'static str {
+        match saved {
+            Some(true) => self.stopping,
+            Some(false) => self.stopping_not_saved,
+            None => self.stopping_nothing_saved,
+        }
+    }
+}
+
 impl Phrases {
     /// A whole number as words ("twenty-five"); digits from 100 on.
     pub fn number(&self, n: u64) -> String {
@@ -354,6 +366,17 @@ impl Phrases {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stopping_says_the_place_is_saved_only_when_it_is() {
+        let c = &EN.controls;
+        assert_eq!(c.stopping_for(Some(true)), "Stopping. Your place is saved.");
+        assert_eq!(
+            c.stopping_for(Some(false)),
+            "Stopping. Your place could not be saved."
+        );
+        assert_eq!(c.stopping_for(None), "Stopping.");
+    }
 
     #[test]
     fn numbers_read_as_words() {

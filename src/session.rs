@@ -2,12 +2,70 @@
 //! the lines it has synthesised (every line's length, the recent lines' samples), and the
 //! sounds. `play`, `render`, `show`, `plan`, `check` and `list` all start here.
 
-use crate::error::Error;
 use crate::plan::{self, PlanOptions, Timeline};
 use crate::render::program::Streamed;
 use crate::render::{Program, SoundBank, SoundError};
 use crate::routine::{Routine, Side};
-use crate::voice::{DEFAULT_BUDGET_SAMPLES, Espeak, EspeakSettings, PhraseCache};
+use crate::voice::{
+    DEFAULT_BUDGET_SAMPLES, Espeak, EspeakSettings, PhraseCache, VoiceError, primary_language,
+};
+
+/// Why a session could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The voice could not start, or could not say a line.
+    #[error(transparent)]
+    Voice(#[from] VoiceError),
+    /// The voice reads another language than the routine's.
+    #[error(
+        "the voice \"{voice}\" reads text as language \"{spoken}\", but the routine \"{title}\" is in \"{language}\". hint: choose a voice of the routine's language, such as --voice {}",
+        if primary_language(.language) == "en" { "en-gb or --voice en-us" } else { .language.as_str() }
+    )]
+    Language {
+        voice: String,
+        spoken: String,
+        title: String,
+        language: String,
+    },
+    /// A sound the routine names (or a replacement for a built-in one) cannot be used.
+    #[error(transparent)]
+    Sounds(#[from] SoundError),
+    /// The routine cannot be planned; `source_name` is its file (or built-in name).
+    #[error("{}", plan_message(.source_name, .source))]
+    Plan {
+        source_name: String,
+        source: plan::PlanError,
+    },
+}
+
+impl SessionError {
+    /// Whether the routine file itself must change (a sound it names, a session too long):
+    /// otherwise a setting or the machine is at fault.
+    pub fn is_in_the_routine(&self) -> bool {
+        match self {
+            SessionError::Sounds(SoundError::Override { .. }) => false,
+            SessionError::Sounds(_) => true,
+            SessionError::Plan { source, .. } => matches!(
+                source,
+                plan::PlanError::TooLong { .. } | plan::PlanError::SoundTooLong { .. }
+            ),
+            SessionError::Voice(_) | SessionError::Language { .. } => false,
+        }
+    }
+}
+
+/// A plan error worded with what to do about it.
+fn plan_message(source_name: &str, e: &plan::PlanError) -> String {
+    match e {
+        plan::PlanError::TooLong { .. } => {
+            format!("{source_name}:1:1: {e}. hint: use fewer reps or sets, or split the routine")
+        }
+        plan::PlanError::NoAffectedSide(_) => format!(
+            "{e}. hint: say which with --side left or --side right, or set affected_side = \"left\" in the config file"
+        ),
+        other => other.to_string(),
+    }
+}
 
 /// Voice and session settings after the command line, the config file and the defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,7 +131,7 @@ pub struct Session {
 
 impl Session {
     /// The whole session.
-    pub fn prepare(r: &Routine, settings: &Settings) -> Result<Session, Error> {
+    pub fn prepare(r: &Routine, settings: &Settings) -> Result<Session, SessionError> {
         Session::prepare_shaped(r, settings, &Shape::default())
     }
 
@@ -82,7 +140,7 @@ impl Session {
         r: &Routine,
         settings: &Settings,
         intro_only: bool,
-    ) -> Result<Session, Error> {
+    ) -> Result<Session, SessionError> {
         Session::prepare_shaped(
             r,
             settings,
@@ -97,7 +155,7 @@ impl Session {
         r: &Routine,
         settings: &Settings,
         shape: &Shape,
-    ) -> Result<Session, Error> {
+    ) -> Result<Session, SessionError> {
         let mut s = Session::load(r, settings, shape)?;
         s.plan(r)?;
         Ok(s)
@@ -105,38 +163,22 @@ impl Session {
 
     /// Everything but the plan: the voice (checked against the routine's language), the
     /// sounds, the options. [`Session::plan_in_steps`] plans it.
-    pub fn load(r: &Routine, settings: &Settings, shape: &Shape) -> Result<Session, Error> {
-        let voice =
-            Espeak::new(settings.espeak.clone()).map_err(|e| Error::usage(e.to_string()))?;
+    pub fn load(r: &Routine, settings: &Settings, shape: &Shape) -> Result<Session, SessionError> {
+        let voice = Espeak::new(settings.espeak.clone())?;
         // A voice reads text with its own language's rules: an English routine read by a
         // German voice is nonsense ("Rep eins of zwei"). Refuse the mismatch before anything.
-        let spoken = voice.language().map_err(|e| Error::usage(e.to_string()))?;
-        let primary = |l: &str| {
-            l.split(['-', '_'])
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase()
-        };
-        if !spoken.is_empty() && primary(&spoken) != primary(&r.language) {
-            return Err(Error::Usage(format!(
-                "the voice \"{}\" reads text as language \"{spoken}\", but the routine \"{}\" is in \"{}\". hint: choose a voice of the routine's language, such as --voice {}",
-                settings.espeak.voice,
-                r.title,
-                r.language,
-                if primary(&r.language) == "en" {
-                    "en-gb or --voice en-us"
-                } else {
-                    r.language.as_str()
-                }
-            )));
+        let spoken = voice.language()?;
+        if !spoken.is_empty() && primary_language(&spoken) != primary_language(&r.language) {
+            return Err(SessionError::Language {
+                voice: settings.espeak.voice.clone(),
+                spoken,
+                title: r.title.clone(),
+                language: r.language.clone(),
+            });
         }
         // Only recently used lines keep their samples: memory does not grow with the session.
         let cache = PhraseCache::bounded(Box::new(voice), DEFAULT_BUDGET_SAMPLES);
-        let bank = SoundBank::load(r, cache.sample_rate(), settings.sounds_dir.as_deref())
-            .map_err(|e| match e {
-                SoundError::Override { .. } => Error::Usage(e.to_string()),
-                _ => Error::Invalid(e.to_string()),
-            })?;
+        let bank = SoundBank::load(r, cache.sample_rate(), settings.sounds_dir.as_deref())?;
         let mut options = PlanOptions::new(cache.sample_rate());
         options.lead_in_secs = settings.lead_in;
         options.affected_side = settings.affected_side;
@@ -159,7 +201,7 @@ impl Session {
         &mut self,
         r: &Routine,
         planned: &mut dyn FnMut(&Timeline, &PhraseCache, &SoundBank),
-    ) -> Result<(), Error> {
+    ) -> Result<(), SessionError> {
         let blocks = r.blocks().len();
         // The opening, then every block while they are few; then twice as many each time, so
         // planning again from the start (without synthesising: the lines are held) stays
@@ -177,26 +219,19 @@ impl Session {
     }
 
     /// Plans the whole session after its opening, with the lines already synthesised.
-    pub fn complete(mut self, r: &Routine) -> Result<Session, Error> {
+    pub fn complete(mut self, r: &Routine) -> Result<Session, SessionError> {
         self.options.intro_only = false;
         self.plan(r)?;
         Ok(self)
     }
 
     /// Plans the whole session at once.
-    pub fn plan(&mut self, r: &Routine) -> Result<(), Error> {
+    pub fn plan(&mut self, r: &Routine) -> Result<(), SessionError> {
         let bank = &self.bank;
         self.timeline = plan::plan(r, &mut self.cache, &|s| bank.frames(s), &self.options)
-            .map_err(|e| match e {
-                plan::PlanError::TooLong { .. } => Error::Invalid(format!(
-                    "{}:1:1: {e}. hint: use fewer reps or sets, or split the routine",
-                    r.source_name
-                )),
-                plan::PlanError::SoundTooLong { .. } => Error::Invalid(e.to_string()),
-                plan::PlanError::NoAffectedSide(_) => Error::Usage(format!(
-                    "{e}. hint: say which with --side left or --side right, or set affected_side = \"left\" in the config file"
-                )),
-                other => Error::usage(other.to_string()),
+            .map_err(|source| SessionError::Plan {
+                source_name: r.source_name.to_string(),
+                source,
             })?;
         Ok(())
     }
@@ -209,8 +244,7 @@ impl Session {
 
     /// The samples of the whole timeline, at full gain, all in memory (the opening of a live
     /// session; see [`Program::window`] for the rest).
-    pub fn program(&mut self) -> Result<Program, Error> {
-        Program::new(&self.timeline, &mut self.cache, &self.bank)
-            .map_err(|e| Error::usage(e.to_string()))
+    pub fn program(&mut self) -> Result<Program, SessionError> {
+        Ok(Program::new(&self.timeline, &mut self.cache, &self.bank)?)
     }
 }

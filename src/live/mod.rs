@@ -36,6 +36,7 @@ use crate::phrases;
 use crate::render::{Program, SoundBank};
 use crate::resume::{self, Saved};
 use crate::routine::Routine;
+use crate::session::SessionError;
 use crate::session::{Session, Settings, Shape};
 use crate::voice::{Espeak, PhraseCache, Samples};
 
@@ -64,6 +65,8 @@ pub struct Outcome {
 /// A live session to play.
 pub struct Request {
     pub routine: Routine,
+    /// The routine as the person named it (`stretch`, `./mine.toml`), for hints.
+    pub name: String,
     pub settings: Settings,
     /// Opening notes and where to start (see [`Shape`]).
     pub shape: Shape,
@@ -168,7 +171,7 @@ fn spawn_preparer(
                 rate_wpm,
             });
             give_back_memory();
-            if !send(made) {
+            if !send(made.map_err(Error::from)) {
                 return;
             }
         }
@@ -189,8 +192,7 @@ struct Answers {
 
 impl Answers {
     fn new(settings: &Settings, trace: Trace) -> Result<Answers, Error> {
-        let bank = SoundBank::builtin(crate::voice::espeak::RATE)
-            .map_err(|e| Error::usage(e.to_string()))?;
+        let bank = SoundBank::builtin(crate::voice::espeak::RATE).map_err(SessionError::from)?;
         Ok(Answers {
             settings: settings.clone(),
             cache: None,
@@ -306,7 +308,7 @@ impl Windows {
         if self.voice.as_ref().is_none_or(|(r, _)| *r != p.rate_wpm) {
             let mut settings = self.settings.espeak.clone();
             settings.rate_wpm = p.rate_wpm;
-            let v = Espeak::new(settings).map_err(|e| Error::usage(e.to_string()))?;
+            let v = Espeak::new(settings).map_err(SessionError::from)?;
             self.voice = Some((
                 p.rate_wpm,
                 PhraseCache::bounded(Box::new(v), WINDOW_CACHE_SAMPLES),
@@ -315,7 +317,7 @@ impl Windows {
         let (_, cache) = self.voice.as_mut().expect("made above");
         let span = at.saturating_sub(self.behind)..(at + self.ahead).min(p.timeline.frames);
         let program = Program::window(&p.timeline, cache, &p.bank, span.clone())
-            .map_err(|e| Error::usage(e.to_string()))?;
+            .map_err(SessionError::from)?;
         p.program = Arc::new(program);
         p.span = span;
         Ok(())
@@ -409,8 +411,11 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         None
     };
     let device_error = Arc::new(Mutex::new(None));
-    let mut sink = output::open_device(rate, device_error.clone())
-        .map_err(|e| Error::Device(e.to_string()))?;
+    let mut sink =
+        output::open_device(rate, device_error.clone()).map_err(|source| Error::Output {
+            routine: req.name.clone(),
+            source,
+        })?;
     trace.say(format_args!(
         "audio device open {} ms after start",
         trace.since.elapsed().as_millis()
@@ -644,17 +649,16 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
                     Action::Gain(g) => cmd.gain = Some(g),
                     // One overlay per deck command: the conductor counts every answer it
                     // asked for, and the deck counts each one that ends or is cut.
-                    Action::Say(mut text) => {
-                        // "Your place is saved" only when it is.
-                        if text == ph.controls.stopping {
-                            text = match place_saved {
-                                Some(true) => text,
-                                Some(false) => ph.controls.stopping_not_saved.to_owned(),
-                                None => ph.controls.stopping_nothing_saved.to_owned(),
-                            };
-                        }
+                    Action::Say(text) => {
                         transcript.said(&text, None);
                         let clip = answers.line(&text);
+                        overlay(&mut handle, &mut cmd, clip);
+                    }
+                    // "Your place is saved" only when it is: the save was carried out above.
+                    Action::SayStopping => {
+                        let text = ph.controls.stopping_for(place_saved);
+                        transcript.said(text, None);
+                        let clip = answers.line(text);
                         overlay(&mut handle, &mut cmd, clip);
                     }
                     Action::Sound(name) => overlay(&mut handle, &mut cmd, answers.sound(name)),

@@ -9,9 +9,7 @@ use std::sync::{Arc, Mutex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error(
-        "no audio output: {0}. Tried the default output device (PulseAudio, then ALSA). hint: `hipvoice render ROUTINE -o session.wav` writes the session to a file instead"
-    )]
+    #[error("no audio output: {0}. Tried the default output device (PulseAudio, then ALSA)")]
     NoDevice(String),
 }
 

@@ -132,13 +132,7 @@ impl Espeak {
             err = unsafe { sys::espeak_SetVoiceByProperties(&mut spec) };
             if err == sys::espeak_ERROR_EE_OK {
                 let got = current_language();
-                let primary = |l: &str| {
-                    l.split(['-', '_'])
-                        .next()
-                        .unwrap_or("")
-                        .to_ascii_lowercase()
-                };
-                if primary(&got) != primary(&s.voice) {
+                if super::primary_language(&got) != super::primary_language(&s.voice) {
                     err = sys::espeak_ERROR_EE_NOT_FOUND;
                 }
             }

@@ -22,6 +22,15 @@ pub enum VoiceError {
     Synth { text: String, reason: String },
 }
 
+/// A language tag's primary subtag, lower-case: "en" for "en-GB" and "en_us" (BCP 47 and
+/// espeak-ng's own names). Two voices or texts of one language share it.
+pub fn primary_language(tag: &str) -> String {
+    tag.split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
 /// Text to mono samples in -1.0..=1.0 at `sample_rate()`.
 pub trait Voice: Send {
     fn sample_rate(&self) -> u32;
