@@ -13,7 +13,7 @@ fn main() {
 fn settings() -> Settings {
     Settings {
         espeak: EspeakSettings::default(),
-        volume: 1.0,
+        volume: Default::default(),
         lead_in: None,
         affected_side: None,
         transcript: Default::default(),

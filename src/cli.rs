@@ -22,6 +22,7 @@ use crate::routine::{self, Routine, Side};
 use crate::session::{Session, Settings, Shape};
 use crate::show;
 use crate::voice::EspeakSettings;
+use crate::volume::Volume;
 
 /// When `main` started, for `--verbose` timings.
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
@@ -116,7 +117,7 @@ pub struct SessionArgs {
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
     /// Speaking rate in words per minute, 80 to 450 [default: 155].
-    #[arg(long, value_name = "WPM", value_parser = clap::value_parser!(u32).range(80..=450))]
+    #[arg(long, value_name = "WPM", value_parser = clap::value_parser!(u32).range(i64::from(crate::voice::espeak::RATE_WPM.0)..=i64::from(crate::voice::espeak::RATE_WPM.1)))]
     pub rate: Option<u32>,
     /// Pitch of the voice, 0 to 100 [default: 50].
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100))]
@@ -157,7 +158,7 @@ impl SessionArgs {
                 rate_wpm: self.rate.or(config.rate).unwrap_or(d.rate_wpm),
                 pitch: self.pitch.or(config.pitch).unwrap_or(d.pitch),
             },
-            volume: self.volume.or(config.volume).unwrap_or(100) as f32 / 100.0,
+            volume: Volume::percent(self.volume.or(config.volume).unwrap_or(Volume::MAX)),
             lead_in: self.lead_in.or(config.lead_in_secs),
             affected_side: self.side.or(config.affected_side.map(|s| s.0)),
             transcript: self.transcript.or(config.transcript).unwrap_or_default(),
@@ -501,15 +502,14 @@ fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Resu
     let target = export::Target::create(path, format)?;
     let mut s = Session::load(&r, &settings, &session.shape(&r, name, false))?;
     // As in play: a file is never made silent by a volume under the floor.
-    let (lowest, _) = live::conductor::VOLUME_RANGE;
-    let floor = lowest as f32 / 100.0;
-    if settings.volume < floor {
+    if settings.volume.under_floor() {
         eprintln!(
-            "hipvoice: volume {:.0}% would be too quiet to hear; rendering at {lowest}%.",
-            settings.volume * 100.0
+            "hipvoice: volume {}% would be too quiet to hear; rendering at {}%.",
+            settings.volume.asked(),
+            Volume::FLOOR
         );
     }
-    let gain = settings.volume.max(floor);
+    let gain = settings.volume.gain();
     // Compressed formats start encoding the first parts on other cores while the rest of the
     // session is planned.
     let mut early = target.early(&r.title, gain, &stop)?;

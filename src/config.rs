@@ -96,9 +96,10 @@ pub fn load(path: &Path) -> Result<Config, Diagnostics> {
             None
         }
     };
-    let rate = whole("rate", raw.rate, 80, 450);
+    let (slowest, fastest) = crate::voice::espeak::RATE_WPM;
+    let rate = whole("rate", raw.rate, slowest.into(), fastest.into());
     let pitch = whole("pitch", raw.pitch, 0, 100);
-    let volume = whole("volume", raw.volume, 0, 100);
+    let volume = whole("volume", raw.volume, 0, crate::volume::Volume::MAX.into());
     let max_lead = crate::routine::limits::MAX_LEAD_IN_SECS;
     let lead_in_secs = raw.lead_in_secs.and_then(|v| {
         let x = *v.get_ref();

@@ -63,3 +63,4 @@ pub mod session;
 pub mod show;
 pub mod sounds;
 pub mod voice;
+pub mod volume;

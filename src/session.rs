@@ -71,8 +71,8 @@ fn plan_message(source_name: &str, e: &plan::PlanError) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub espeak: EspeakSettings,
-    /// Master volume, 0.0 to 1.0.
-    pub volume: f32,
+    /// Master volume (see [`Volume`] for the floor and the gain).
+    pub volume: crate::volume::Volume,
     /// Seconds of lead-in; `None` takes the routine's, then the default.
     pub lead_in: Option<f64>,
     /// The person's affected side (see [`PlanOptions::affected_side`]).

@@ -299,6 +299,11 @@ fn the_lead_in_is_counted_down_and_can_be_changed() {
 fn the_plan_is_the_same_on_every_run() {
     let a = run(&["plan", "--json", "strengthen"]);
     let b = run(&["plan", "--json", "strengthen"]);
+    // Two failing runs print the same nothing: each must have planned.
+    for o in [&a, &b] {
+        assert!(o.status.success(), "{}", stderr(o));
+        assert!(stdout(o).contains("\"cues\""), "a timeline was printed");
+    }
     assert_eq!(a.stdout, b.stdout);
 }
 

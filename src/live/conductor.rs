@@ -23,6 +23,7 @@ pub use crate::control::{Command, Playback};
 use crate::phrases::{self, Phrases};
 use crate::plan::step::Phase as StepPhase;
 use crate::plan::{Cue, CueKind, SideName, Timeline};
+use crate::volume::Volume;
 
 /// What the conductor is told.
 #[derive(Debug, Clone)]
@@ -124,11 +125,11 @@ pub enum Action {
 
 /// The slowest and fastest speech rates the keys reach, words per minute (espeak-ng's range
 /// for clear speech is about 80 to 450).
-pub const RATE_RANGE: (u32, u32) = (80, 450);
+pub const RATE_RANGE: (u32, u32) = crate::voice::espeak::RATE_WPM;
 /// How much one press of + or − changes the rate, words per minute.
 pub const RATE_STEP: u32 = 20;
 /// Volume in percent that the arrow keys reach: never silent, so the answers stay audible.
-pub const VOLUME_RANGE: (u32, u32) = (10, 100);
+pub const VOLUME_RANGE: (u32, u32) = (Volume::FLOOR, Volume::MAX);
 pub const VOLUME_STEP: u32 = 10;
 /// A second press of "back" within this time goes to the previous exercise.
 pub const BACK_AGAIN: Duration = Duration::from_secs(4);
@@ -261,7 +262,7 @@ pub struct Conductor {
 impl Conductor {
     /// A conductor for a session spoken with `ph`, starting at `volume` percent and
     /// `rate_wpm` words per minute. It waits for the first [`Event::Ready`].
-    pub fn new(ph: &'static Phrases, volume: u32, rate_wpm: u32) -> Conductor {
+    pub fn new(ph: &'static Phrases, volume: Volume, rate_wpm: u32) -> Conductor {
         Conductor {
             ph,
             title: String::new(),
@@ -276,7 +277,7 @@ impl Conductor {
             overlays_done: 0,
             gated: false,
             last_back: None,
-            volume: volume.clamp(0, 100),
+            volume: volume.played(),
             rate_wpm,
             saved: None,
             status: None,
@@ -354,7 +355,7 @@ impl Conductor {
             return;
         }
         let ctl = &self.ph.controls;
-        out.push(Action::Gain(self.volume as f32 / 100.0));
+        out.push(Action::Gain(Volume::gain_of(self.volume)));
         if paused {
             self.mode = Mode::Paused { last_said: now };
             self.seek(self.pos, out);
@@ -609,7 +610,7 @@ impl Conductor {
                     self.volume.saturating_sub(VOLUME_STEP).max(lo)
                 };
                 self.volume = v;
-                out.push(Action::Gain(v as f32 / 100.0));
+                out.push(Action::Gain(Volume::gain_of(v)));
                 let text = phrases::fill(ctl.volume, &[("percent", &self.ph.number(v.into()))]);
                 self.say(text, out);
             }
@@ -1072,7 +1073,7 @@ mod tests {
 
         /// A conductor playing `timeline` from its start.
         fn over(timeline: Arc<Timeline>) -> T {
-            let mut c = Conductor::new(&crate::phrases::EN, 80, 160);
+            let mut c = Conductor::new(&crate::phrases::EN, Volume::percent(80), 160);
             let acts = c.handle(
                 Duration::ZERO,
                 Event::Ready {
@@ -1764,7 +1765,7 @@ mod tests {
 
     #[test]
     fn an_output_lost_before_the_opening_was_ready_starts_from_the_top() {
-        let mut c = Conductor::new(&crate::phrases::EN, 100, 160);
+        let mut c = Conductor::new(&crate::phrases::EN, Volume::percent(100), 160);
         c.handle(Duration::ZERO, Event::Command(Command::DeviceLost));
         let a = c.handle(
             Duration::ZERO,
@@ -1886,7 +1887,7 @@ mod tests {
 
     #[test]
     fn before_the_opening_is_ready_keys_get_a_soft_sound() {
-        let mut c = Conductor::new(&crate::phrases::EN, 100, 160);
+        let mut c = Conductor::new(&crate::phrases::EN, Volume::percent(100), 160);
         assert_eq!(
             c.handle(Duration::ZERO, Event::Command(Command::Next)),
             [Action::Sound(SOFT)]
@@ -1902,7 +1903,7 @@ mod tests {
 
     #[test]
     fn the_opening_grows_into_the_whole_session_without_a_seek() {
-        let mut c = Conductor::new(&crate::phrases::EN, 100, 160);
+        let mut c = Conductor::new(&crate::phrases::EN, Volume::percent(100), 160);
         let whole = timeline(ROUTINE, 0.4);
         let r = routine::parse("t.toml", ROUTINE, Origin::Builtin).unwrap();
         let bank = SoundBank::builtin(RATE).unwrap();
@@ -1978,7 +1979,7 @@ mod simulation {
                 plan::plan(&r, &mut voice, &|s| bank.frames(s), &PlanOptions::new(RATE)).unwrap(),
             );
             let mut sim = Sim {
-                c: Conductor::new(&crate::phrases::EN, 100, 160),
+                c: Conductor::new(&crate::phrases::EN, Volume::percent(100), 160),
                 t: t.clone(),
                 pos: 0,
                 gate: None,

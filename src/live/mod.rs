@@ -39,6 +39,7 @@ use crate::routine::Routine;
 use crate::session::SessionError;
 use crate::session::{Session, Settings, Shape};
 use crate::voice::{Espeak, PhraseCache, Samples};
+use crate::volume::Volume;
 
 /// What to tell on stderr with `--verbose`, measured from `since`.
 #[derive(Debug, Clone, Copy)]
@@ -456,13 +457,13 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         mode: req.settings.transcript,
     };
     // Never silent: the person would hear nothing and could not tell why.
-    let (lowest, _) = conductor::VOLUME_RANGE;
-    let mut volume = (req.settings.volume * 100.0).round() as u32;
-    if volume < lowest {
+    let volume = req.settings.volume;
+    if volume.under_floor() {
         transcript.note(&format!(
-            "hipvoice: volume {volume}% would be too quiet to hear; playing at {lowest}%."
+            "hipvoice: volume {}% would be too quiet to hear; playing at {}%.",
+            volume.asked(),
+            Volume::FLOOR
         ));
-        volume = lowest;
     }
     let mut conductor = Conductor::new(ph, volume, req.settings.espeak.rate_wpm)
         .with_title(&req.routine.title)
@@ -610,7 +611,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         }
         if !gain_sent {
             // The volume as the conductor holds it: never under the floor.
-            cmd.gain = Some(volume as f32 / 100.0);
+            cmd.gain = Some(volume.gain());
             gain_sent = true;
         }
         let mut end = None;

@@ -15,6 +15,11 @@ use super::{Voice, VoiceError};
 pub const RATE: u32 = 22050;
 
 /// Settings of the embedded voice.
+/// The speaking rates hipvoice offers, words per minute: espeak-ng speaks clearly from about
+/// 80 to 450 (its own documented range for `-s`). The flag, the config file, the keys and the
+/// engine all take this one range.
+pub const RATE_WPM: (u32, u32) = (80, 450);
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct EspeakSettings {
     /// An espeak-ng voice name or language: "en-us", "en", "en+f3", "en-gb-x-rp".
@@ -148,7 +153,7 @@ impl Espeak {
         unsafe {
             sys::espeak_SetParameter(
                 sys::espeak_PARAMETER_espeakRATE,
-                s.rate_wpm.clamp(80, 450) as c_int,
+                s.rate_wpm.clamp(RATE_WPM.0, RATE_WPM.1) as c_int,
                 0,
             );
             sys::espeak_SetParameter(
