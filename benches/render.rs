@@ -18,6 +18,8 @@ fn settings() -> Settings {
         affected_side: None,
         transcript: Default::default(),
         sounds_dir: None,
+        window_secs: 60.0,
+        notes: Vec::new(),
     }
 }
 

@@ -8,15 +8,12 @@ use std::process::ExitCode;
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-
 use crate::config::{self, Config};
 use crate::error::{Error, code, exit};
 use crate::live::{self, Ended, Trace, TranscriptMode};
 use crate::phrases;
 use crate::plan::Timeline;
-use crate::render::export::{self, Format};
+use crate::render::export::Format;
 use crate::resume;
 use crate::routine::{self, Routine, Side};
 use crate::session::{Session, Settings, Shape};
@@ -145,6 +142,8 @@ impl SessionArgs {
             None => Config::default(),
         };
         let d = EspeakSettings::default();
+        let window = std::env::var("HIPVOICE_WINDOW_SECS").ok();
+        let (window_secs, window_note) = live::window_ahead_secs(window.as_deref());
         let voice = self
             .voice
             .clone()
@@ -163,6 +162,8 @@ impl SessionArgs {
             affected_side: self.side.or(config.affected_side.map(|s| s.0)),
             transcript: self.transcript.or(config.transcript).unwrap_or_default(),
             sounds_dir: crate::dirs::sounds(),
+            window_secs,
+            notes: window_note.into_iter().collect(),
         })
     }
 }
@@ -240,7 +241,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match command {
         Command::List => list(),
         Command::Show { routine, session } => {
-            let r = resolve(&routine)?;
+            let r = routine::catalog::find(&routine)?;
             let s = Session::prepare_shaped(
                 &r,
                 &session.resolve()?,
@@ -254,7 +255,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             json,
             session,
         } => {
-            let r = resolve(&routine)?;
+            let r = routine::catalog::find(&routine)?;
             let t = Session::prepare_shaped(
                 &r,
                 &session.resolve()?,
@@ -333,35 +334,6 @@ fn print(s: &str) -> Result<u8, Error> {
     }
 }
 
-/// Ctrl-C, SIGTERM and SIGHUP set this flag; the session ends cleanly at the next check. A
-/// signal ignored when hipvoice starts stays ignored, as the shell meant: SIGHUP under
-/// `nohup`, SIGINT for a script's background job.
-fn stop_flag() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    for sig in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        if ignored(sig) {
-            continue;
-        }
-        // Registration only fails for forbidden signals, which these are not.
-        let _ = signal_hook::flag::register(sig, flag.clone());
-    }
-    flag
-}
-
-/// Whether signal `sig` is ignored now.
-fn ignored(sig: libc::c_int) -> bool {
-    // SAFETY: with no new action, sigaction only reads the current one into `old`, a plain
-    // C struct for which all zeros is a valid value.
-    unsafe {
-        let mut old: libc::sigaction = std::mem::zeroed();
-        libc::sigaction(sig, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
-    }
-}
-
 impl SessionArgs {
     /// Where the session starts and what its opening says besides the routine's lines:
     /// the saved place with `--resume`, or (live only) a hint that one exists and which keys
@@ -408,12 +380,12 @@ fn resume_command(name: &str) -> String {
 }
 
 fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
-    let stop = stop_flag();
+    let stop = crate::output::signals::stop_flag();
     let trace = Trace {
         since: *STARTED.get_or_init(std::time::Instant::now),
         verbose,
     };
-    let r = resolve(name)?;
+    let r = routine::catalog::find(name)?;
     let settings = session.resolve()?;
     let keys = std::io::stdin().is_terminal();
     let mut shape = session.shape(&r, name, true);
@@ -442,6 +414,9 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
         };
         eprintln!("hipvoice: stopped at {} of {}.{how}", clock(at), clock(of));
     };
+    for note in &request.settings.notes {
+        eprintln!("{note}");
+    }
     match live::run(request, stop, &mut out) {
         Ok(o) => match o.ended {
             Ended::Finished => Ok(code::OK),
@@ -494,13 +469,9 @@ fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Resu
             path.display()
         )));
     };
-    let r = resolve(name)?;
+    let r = routine::catalog::find(name)?;
     let settings = session.resolve()?;
-    let stop = stop_flag();
-    // Every file is known to be writable before the long work; none is in place until all are
-    // complete.
-    let target = export::Target::create(path, format)?;
-    let mut s = Session::load(&r, &settings, &session.shape(&r, name, false))?;
+    let stop = crate::output::signals::stop_flag();
     // As in play: a file is never made silent by a volume under the floor.
     if settings.volume.under_floor() {
         eprintln!(
@@ -509,17 +480,16 @@ fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Resu
             Volume::FLOOR
         );
     }
-    let gain = settings.volume.gain();
-    // Compressed formats start encoding the first parts on other cores while the rest of the
-    // session is planned.
-    let mut early = target.early(&r.title, gain, &stop)?;
-    match early.as_mut() {
-        Some(e) => s.plan_in_steps(&r, &mut |t, cache, bank| e.planned(t, cache, bank))?,
-        None => s.plan(&r)?,
-    }
-    let mut frames = s.streamed().with_gain(gain);
     // A signal ends it with ExportError::Interrupted: exit 130, nothing left behind.
-    let written = target.write(&mut frames, &r.title, &stop, early)?;
+    let done = crate::session::render::render(
+        &r,
+        &settings,
+        &session.shape(&r, name, false),
+        path,
+        format,
+        &stop,
+    )?;
+    let written = &done.written;
     if verbose {
         let started = *STARTED.get_or_init(std::time::Instant::now);
         let codec = match format {
@@ -550,7 +520,7 @@ fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Resu
     eprintln!(
         "hipvoice: wrote {} ({}), {}.",
         crate::diag::escape(&written.audio.display().to_string()),
-        show::length(s.timeline.frames, s.timeline.sample_rate),
+        show::length(done.frames, done.sample_rate),
         also.join(", ")
     );
     Ok(code::OK)
@@ -635,79 +605,27 @@ fn man_sections() -> String {
     s
 }
 
-/// The folder of the user's own routines: `$XDG_CONFIG_HOME/hipvoice/routines`.
-pub fn user_routines_dir() -> Option<PathBuf> {
-    crate::dirs::user_routines()
-}
-
-fn user_routine_files() -> Vec<PathBuf> {
-    let Some(dir) = user_routines_dir() else {
-        return Vec::new();
-    };
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    files
-}
-
-/// A routine by path, by the name of one of the user's, or by built-in name (a user's routine
-/// named like a built-in one is played instead of it).
-pub fn resolve(name: &str) -> Result<Routine, Error> {
-    let path = Path::new(name);
-    let looks_like_path =
-        name.ends_with(".toml") || name.contains(std::path::MAIN_SEPARATOR) || name.contains('/');
-    if looks_like_path || path.is_file() {
-        return Ok(routine::load_file(path)?);
-    }
-    // A routine of the user's by the name of a built-in one takes its place (a copy to change).
-    if let Some(dir) = user_routines_dir() {
-        let file = dir.join(format!("{name}.toml"));
-        if file.is_file() {
-            return Ok(routine::load_file(&file)?);
-        }
-    }
-    if let Some(b) = routine::builtin_source(name) {
-        return b
-            .load()
-            .map_err(|d| Error::Load(routine::LoadError::Invalid(d)));
-    }
-    let mut known: Vec<String> = routine::BUILTIN.iter().map(|b| b.id.to_owned()).collect();
-    known.extend(
-        user_routine_files()
-            .iter()
-            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())),
-    );
-    let refs: Vec<&str> = known.iter().map(String::as_str).collect();
-    let hint = match routine::nearest(name, &refs) {
-        Some(best) => format!("did you mean \"{best}\"? `hipvoice list` shows them all"),
-        None => {
-            "`hipvoice list` shows the routines; a file needs its path, like ./mine.toml".to_owned()
-        }
-    };
-    Err(Error::usage(format!(
-        "there is no routine called \"{name}\". hint: {hint}"
-    )))
-}
-
 /// Plans with the user's default settings (for `list` and `check`). Both sides last the same,
 /// so a routine that starts with the affected side is measured from the left when the person
 /// has not said which side is affected.
-fn timeline(r: &Routine) -> Result<Timeline, Error> {
-    let mut settings = SessionArgs::default().resolve()?;
+fn timeline(r: &Routine, defaults: &Result<Settings, Error>) -> Result<Timeline, Error> {
+    let mut settings = match defaults {
+        Ok(s) => s.clone(),
+        // Resolving reads only the config file: its problems are said for every routine.
+        Err(Error::Config(d)) => return Err(Error::Config(d.clone())),
+        Err(e) => return Err(Error::usage(e.message())),
+    };
     settings.affected_side.get_or_insert(Side::Left);
     Ok(Session::prepare(r, &settings)?.timeline)
 }
 
 fn list() -> Result<u8, Error> {
+    // The person's defaults, resolved once for every routine.
+    let defaults = SessionArgs::default().resolve();
     let mut out = String::new();
     // Each routine under the name that plays it: a built-in's id, a file's name.
     let line = |out: &mut String, name: &str, r: &Routine, whose: &str| {
-        let summary = match timeline(r) {
+        let summary = match timeline(r, &defaults) {
             Ok(t) => show::length(t.frames, t.sample_rate),
             Err(_) => "length unknown".to_owned(),
         };
@@ -719,7 +637,7 @@ fn list() -> Result<u8, Error> {
             summary
         ));
     };
-    let users = user_routine_files();
+    let users = routine::catalog::user_files();
     let stem = |p: &PathBuf| {
         p.file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -769,14 +687,15 @@ fn list() -> Result<u8, Error> {
 }
 
 fn check(files: &[String], strict: bool) -> Result<u8, Error> {
+    let defaults = SessionArgs::default().resolve();
     let mut worst = code::OK;
     for name in files {
         let loaded = if !Path::new(name).exists() && routine::builtin_source(name).is_some() {
-            resolve(name)
+            routine::catalog::find(name).map_err(Error::from)
         } else {
             routine::load_file(Path::new(name)).map_err(Error::from)
         };
-        let outcome = loaded.and_then(|r| timeline(&r).map(|t| (r, t)));
+        let outcome = loaded.and_then(|r| timeline(&r, &defaults).map(|t| (r, t)));
         match outcome {
             Ok((r, t)) => {
                 for w in &r.warnings {

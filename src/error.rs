@@ -10,6 +10,7 @@ use crate::output::OutputError;
 use crate::render::export::ExportError;
 use crate::routine::LoadError;
 use crate::session::SessionError;
+use crate::session::render::RenderError;
 
 /// Exit codes, in one place.
 pub mod code {
@@ -56,6 +57,15 @@ pub enum Error {
     Usage(String),
 }
 
+impl From<RenderError> for Error {
+    fn from(e: RenderError) -> Self {
+        match e {
+            RenderError::Export(e) => Error::Export(e),
+            RenderError::Session(e) => Error::Session(e),
+        }
+    }
+}
+
 impl Error {
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage(message.into())
@@ -68,7 +78,7 @@ impl Error {
             Error::Load(LoadError::Invalid(_)) => code::INVALID_ROUTINE,
             Error::Session(e) if e.is_in_the_routine() => code::INVALID_ROUTINE,
             Error::Export(ExportError::Interrupted { .. }) => code::INTERRUPTED,
-            Error::Load(LoadError::Io { .. })
+            Error::Load(LoadError::Io { .. } | LoadError::Unknown { .. })
             | Error::Config(_)
             | Error::Session(_)
             | Error::Export(_)

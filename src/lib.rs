@@ -1,18 +1,21 @@
 //! hipvoice: physiotherapy routines played by ear.
 //!
-//! The core flows one way, each module using those before it:
-//! `routine` (TOML to a checked routine; `diag` words its problems, `files` reads with a bound,
-//! `sounds` holds the embedded cue sounds) → `plan` (a timeline of cues at exact frames; every
-//! spoken word around the routine's own lines comes from `phrases`) → `voice` (text to samples;
-//! planning asks it only for lengths) → `render` (a timeline with its samples: a program, a mix
-//! streamed in order, a file, encoded in parts on several threads) → `session` (a routine prepared with the person's settings, which
-//! `config` reads from its file).
+//! The core flows one way: `routine` (TOML to a checked routine; its `catalog` says which
+//! routine a name means; `diag` words its problems, `files` reads with a bound, `sounds` holds
+//! the embedded cue sounds) → `plan` (a timeline of cues at exact frames, each step typed;
+//! every spoken word around the routine's own lines comes from `phrases`) → `voice` (text to
+//! samples; planning asks it only for lengths) → `render` (a timeline with its samples: a
+//! program, a mix streamed in order, a file, encoded in parts on several threads) → `session`
+//! (a routine prepared with the person's settings; `session::render` is the render job).
+//! No module uses one that uses it back; `scripts/check-cycles` checks it in CI.
 //!
 //! Around the core: `live` runs a session that listens (conductor, deck, loop) and `output`
-//! holds its adapters to the world (the audio device; keys and media buttons, which become
-//! `live`'s commands); `resume` keeps the places to go on from; `show` is the text view of a
-//! plan; `error` has the one error type and its exit codes; `cli` parses the arguments,
-//! resolves them once with the config file, and dispatches.
+//! holds its adapters to the world (the audio device, keys, media buttons, signals), which
+//! speak `control`'s commands; `config` reads the config file and `dirs` says where the
+//! person's files are; `volume` is the one volume type; `resume` keeps the places to go on
+//! from; `show` is the text view of a plan; `error` has the one error type, into which every
+//! stage's error converts, and its exit codes; `cli` parses the arguments, resolves them once
+//! with the config file and the environment into settings, and dispatches.
 //!
 //! Planning a routine needs only a voice that tells how long each line is:
 //!

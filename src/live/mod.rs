@@ -237,9 +237,40 @@ impl Answers {
 /// "back" and "repeat", which go to the start of a line or an exercise), in seconds; a new
 /// window is made when less than half of the reach ahead is left. 80 s of speech are 7 MB of
 /// samples: a session's memory does not grow with its length (BENCHMARKS.md).
-/// `HIPVOICE_WINDOW_SECS` sets the reach ahead, within `WINDOW_AHEAD_RANGE`.
-const WINDOW_AHEAD_SECS: f64 = 60.0;
-const WINDOW_AHEAD_RANGE: (f64, f64) = (10.0, 600.0);
+/// `HIPVOICE_WINDOW_SECS` sets the reach ahead, within `WINDOW_AHEAD_RANGE` (read once with
+/// the other settings: [`window_ahead_secs`]).
+pub const WINDOW_AHEAD_SECS: f64 = 60.0;
+pub const WINDOW_AHEAD_RANGE: (f64, f64) = (10.0, 600.0);
+
+/// The window's reach ahead in seconds from `HIPVOICE_WINDOW_SECS` as written (`None` when
+/// unset), with a line for stderr when the value is not taken as written: out of
+/// `WINDOW_AHEAD_RANGE` (the nearest end is used) or not a number (the default).
+pub fn window_ahead_secs(var: Option<&str>) -> (f64, Option<String>) {
+    let (lo, hi) = WINDOW_AHEAD_RANGE;
+    let Some(v) = var else {
+        return (WINDOW_AHEAD_SECS, None);
+    };
+    match v.trim().parse::<f64>() {
+        Ok(x) if (lo..=hi).contains(&x) => (x, None),
+        Ok(x) if x.is_finite() => {
+            let near = x.clamp(lo, hi);
+            (
+                near,
+                Some(format!(
+                    "hipvoice: HIPVOICE_WINDOW_SECS={} is outside {lo} to {hi}; using {near}.",
+                    crate::diag::escape(v)
+                )),
+            )
+        }
+        _ => (
+            WINDOW_AHEAD_SECS,
+            Some(format!(
+                "hipvoice: HIPVOICE_WINDOW_SECS={} is not a number of seconds; using {WINDOW_AHEAD_SECS}.",
+                crate::diag::escape(v)
+            )),
+        ),
+    }
+}
 const WINDOW_BEHIND_SECS: f64 = 20.0;
 /// The samples the window's voice keeps between windows (1 M, 4 MB): the lines said again
 /// and again ("Hold.", counts, reps) are not synthesised anew for every window.
@@ -269,28 +300,7 @@ struct Playing {
 impl Windows {
     fn new(settings: &Settings) -> Windows {
         let rate = crate::voice::espeak::RATE;
-        let (lo, hi) = WINDOW_AHEAD_RANGE;
-        let ahead_secs = match std::env::var("HIPVOICE_WINDOW_SECS") {
-            Err(_) => WINDOW_AHEAD_SECS,
-            Ok(v) => match v.trim().parse::<f64>() {
-                Ok(x) if (lo..=hi).contains(&x) => x,
-                Ok(x) if x.is_finite() => {
-                    let near = x.clamp(lo, hi);
-                    eprintln!(
-                        "hipvoice: HIPVOICE_WINDOW_SECS={} is outside {lo} to {hi}; using {near}.",
-                        crate::diag::escape(&v)
-                    );
-                    near
-                }
-                _ => {
-                    eprintln!(
-                        "hipvoice: HIPVOICE_WINDOW_SECS={} is not a number of seconds; using {WINDOW_AHEAD_SECS}.",
-                        crate::diag::escape(&v)
-                    );
-                    WINDOW_AHEAD_SECS
-                }
-            },
-        };
+        let ahead_secs = settings.window_secs;
         Windows {
             settings: settings.clone(),
             voice: None,
@@ -798,7 +808,22 @@ fn send(handle: &mut DeckHandle, cmd: DeckCmd) {
 
 #[cfg(test)]
 mod tests {
-    use super::needs_window;
+    use super::{WINDOW_AHEAD_SECS, needs_window, window_ahead_secs};
+
+    #[test]
+    fn the_window_setting_is_taken_checked_or_said_why_not() {
+        assert_eq!(window_ahead_secs(None), (WINDOW_AHEAD_SECS, None));
+        assert_eq!(window_ahead_secs(Some(" 30 ")), (30.0, None));
+        let (secs, note) = window_ahead_secs(Some("5"));
+        assert_eq!(secs, 10.0);
+        assert_eq!(
+            note.as_deref(),
+            Some("hipvoice: HIPVOICE_WINDOW_SECS=5 is outside 10 to 600; using 10.")
+        );
+        let (secs, note) = window_ahead_secs(Some("soon"));
+        assert_eq!(secs, WINDOW_AHEAD_SECS);
+        assert!(note.unwrap().contains("is not a number of seconds"));
+    }
 
     #[test]
     fn a_new_window_is_made_outside_the_old_one_or_near_its_end_never_past_the_session() {

@@ -1,9 +1,11 @@
-//! Adapters to the world: the audio device, the terminal's keys, media buttons over D-Bus.
+//! Adapters to the world: the audio device, the terminal's keys, media buttons over D-Bus,
+//! signals.
 //! They only turn the world into events or carry out actions; the live runtime (`live`)
 //! decides what happens.
 
 pub mod keys;
 pub mod media;
+pub mod signals;
 
 use std::sync::{Arc, Mutex};
 

@@ -5,6 +5,7 @@
 //! `file:line:col` diagnostic with a hint. A `Routine` that comes out of here is within all limits.
 
 mod builtin;
+pub mod catalog;
 mod raw;
 pub mod schema;
 mod toml_errors;
@@ -442,6 +443,18 @@ pub enum LoadError {
         path: String,
         #[source]
         source: std::io::Error,
+    },
+    /// No file, routine of the person's or built-in routine has this name.
+    #[error(
+        "there is no routine called \"{name}\". hint: {}",
+        match nearest {
+            Some(best) => format!("did you mean \"{best}\"? `hipvoice list` shows them all"),
+            None => "`hipvoice list` shows the routines; a file needs its path, like ./mine.toml".to_owned(),
+        }
+    )]
+    Unknown {
+        name: String,
+        nearest: Option<String>,
     },
 }
 

@@ -2,6 +2,8 @@
 //! the lines it has synthesised (every line's length, the recent lines' samples), and the
 //! sounds. `play`, `render`, `show`, `plan`, `check` and `list` all start here.
 
+pub mod render;
+
 use crate::plan::{self, PlanOptions, Timeline};
 use crate::render::program::Streamed;
 use crate::render::{Program, SoundBank, SoundError};
@@ -81,6 +83,11 @@ pub struct Settings {
     pub transcript: TranscriptMode,
     /// The folder whose `NAME.wav` files replace built-in sounds (see [`crate::dirs::sounds`]).
     pub sounds_dir: Option<std::path::PathBuf>,
+    /// How far ahead a live session prepares sound, seconds (`HIPVOICE_WINDOW_SECS`).
+    pub window_secs: f64,
+    /// What was not taken as written while resolving (an environment value out of range),
+    /// one line each for stderr, printed by the command it matters to (`play`).
+    pub notes: Vec<String>,
 }
 
 /// What a playing session prints on stdout. A screen reader reads what is printed aloud, over
