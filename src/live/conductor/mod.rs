@@ -1,0 +1,1012 @@
+//! The conductor: a pure state machine over the timeline. It is fed [`Event`]s (commands from
+//! keys, media buttons and signals; position reports from the deck; "a program is ready") and
+//! answers with [`Action`]s (seek, pause, gain, gate, overlay speech or sound, a transcript
+//! line, save the position, end). No clock, no I/O, no audio: time arrives with each event, and
+//! tests move frames by hand.
+//!
+//! Invariants (checked by the tests below):
+//! - Two voices never speak at once. An overlay (a spoken answer or a confirmation sound) never
+//!   plays over a planned line or sound: a planned line it would interrupt is said again from
+//!   its start, and the cursor is held by the gate at the next audible cue until the overlay
+//!   has ended.
+//! - A hold is never shortened. It is lengthened only when the person asked for something
+//!   inside it (the gate holds the cursor); pausing inside a hold restarts that rep.
+//! - The transcript prints each planned line once as its first frame is reached; going back
+//!   prints again, skipping ahead never prints the skipped lines.
+//! - A position survives replanning (a new speech rate) by the step's stable id.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use crate::control::{Command, Playback};
+use crate::phrases::{self, Phrases};
+use crate::plan::step::Phase as StepPhase;
+use crate::plan::{Cue, CueKind, SideName, Timeline};
+use crate::volume::Volume;
+
+/// What the conductor is told.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Command(Command),
+    /// The deck's position report, a few times per device buffer.
+    Tick {
+        /// The next frame to be mixed.
+        frame: u64,
+        /// The mark of the last load or seek the deck has applied (see [`Action::Mark`]): a
+        /// report from before the conductor's last move is stale and is ignored.
+        mark: u16,
+        /// How many overlays have ended so far (see the deck).
+        overlays_done: u32,
+        /// The cursor is at the end of a complete program.
+        finished: bool,
+    },
+    /// After [`Command::DeviceLost`]: a new output is open, with a new deck playing the
+    /// current program (its marks and overlay count start again from zero).
+    DeviceBack,
+    /// A program is ready to load: the loop holds its samples under `generation`.
+    Ready {
+        generation: u16,
+        timeline: Arc<Timeline>,
+        /// No longer program will follow at this rate (false for the session's opening).
+        complete: bool,
+        /// The speech rate it was made at, words per minute.
+        rate_wpm: u32,
+    },
+}
+
+/// How a session ended. Frames are in the timeline that was playing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    Finished,
+    /// The person stopped it (q, Esc, a media client's Stop).
+    Stopped {
+        at: u64,
+        of: u64,
+    },
+    /// A signal stopped it.
+    Interrupted {
+        at: u64,
+        of: u64,
+    },
+    /// The audio output was lost and could not be opened again.
+    DeviceLost {
+        at: u64,
+        of: u64,
+    },
+}
+
+/// What the conductor asks the loop to do. The deck actions of one [`Conductor::handle`] call
+/// (load, seek, gate, pause, gain, overlay) are applied together, at one frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Play the program of this generation from now on.
+    Load {
+        generation: u16,
+        complete: bool,
+    },
+    Seek(u64),
+    /// Sent with every load and seek: the deck reports it with its position from then on.
+    Mark(u16),
+    /// Hold the cursor at this frame, or release it (`None`).
+    Gate(Option<u64>),
+    Pause(bool),
+    /// 0.0 to 1.0.
+    Gain(f32),
+    /// Say this line on the overlay lane (and print it).
+    Say(String),
+    /// Play this built-in sound on the overlay lane.
+    Sound(&'static str),
+    /// A transcript line: a planned line as its first frame is played. `instruction` is false
+    /// for the lines that only help (count-down numbers, "Hold.", tempo words, time checks).
+    Print {
+        text: String,
+        instruction: bool,
+    },
+    /// The media-button status and title ("Knee lifts, left leg").
+    Status(Playback, String),
+    /// Save this exercise (its id and name) as the place to resume from.
+    Save {
+        exercise: String,
+        name: String,
+    },
+    /// The session is done: forget the saved place.
+    ClearSaved,
+    /// Say the answer to stop, worded from what saving the place (the actions before it) gave:
+    /// saved, could not be saved, or nothing to save (see [`Controls::stopping_for`]). An
+    /// overlay like [`Action::Say`].
+    ///
+    /// [`Controls::stopping_for`]: crate::phrases::Controls::stopping_for
+    SayStopping,
+    /// Prepare the session again at this speech rate (words per minute).
+    Replan(u32),
+    End(Ended),
+}
+
+/// The slowest and fastest speech rates the keys reach, words per minute (espeak-ng's range
+/// for clear speech is about 80 to 450).
+pub const RATE_RANGE: (u32, u32) = crate::voice::espeak::RATE_WPM;
+/// How much one press of + or − changes the rate, words per minute.
+pub const RATE_STEP: u32 = 20;
+/// Volume in percent that the arrow keys reach: never silent, so the answers stay audible.
+pub const VOLUME_RANGE: (u32, u32) = (Volume::FLOOR, Volume::MAX);
+pub const VOLUME_STEP: u32 = 10;
+/// A second press of "back" within this time goes to the previous exercise.
+pub const BACK_AGAIN: Duration = Duration::from_secs(4);
+/// While paused, a reminder is said this often.
+pub const PAUSE_REMINDER: Duration = Duration::from_secs(120);
+/// After "stop", the session ends when its answer has been said, or after this long.
+pub const QUIT_GRACE: Duration = Duration::from_secs(4);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mode {
+    /// Waiting for the session's opening.
+    Starting,
+    Playing,
+    Paused {
+        last_said: Duration,
+    },
+    Quitting {
+        until: Duration,
+    },
+    /// The output is gone; waiting for it to come back. `paused`: the session was paused
+    /// (or the person paused it meanwhile), and stays so when the sound returns.
+    Lost {
+        paused: bool,
+    },
+    Ended,
+}
+
+/// Where things are in one timeline, for quick lookups.
+#[derive(Debug, Default)]
+struct Index {
+    steps: Vec<usize>,
+    speech: Vec<usize>,
+    audible: Vec<usize>,
+    /// Holds, timed blocks, tempo phases and rests: windows whose lines only help.
+    windows: Vec<usize>,
+    /// The first step of each exercise (its setup step): start frame and exercise id.
+    exercises: Vec<(u64, String)>,
+    names: HashMap<String, String>,
+    /// Exercises whose sides alternate every rep (their reps are called rounds).
+    alternating: HashSet<String>,
+    /// Reps per (exercise, set, side), the highest rep number seen.
+    reps: HashMap<(String, Option<u32>, Option<SideName>), u32>,
+    sets: HashMap<String, u32>,
+}
+
+impl Index {
+    fn new(t: &Timeline) -> Index {
+        let mut ix = Index::default();
+        let mut last_rep: Option<&Cue> = None;
+        for (i, c) in t.cues.iter().enumerate() {
+            match c.kind {
+                CueKind::Step => {
+                    ix.steps.push(i);
+                    if let (Some(ex), Some(id)) = (&c.exercise, &c.step) {
+                        if id.phase == StepPhase::Setup {
+                            ix.exercises.push((c.start, ex.clone()));
+                        }
+                        if let Some(rep) = c.rep {
+                            let k = (ex.clone(), c.set, c.side);
+                            let e = ix.reps.entry(k).or_default();
+                            *e = (*e).max(rep);
+                            if let Some(prev) = last_rep
+                                && prev.exercise == c.exercise
+                                && prev.rep == c.rep
+                                && prev.set == c.set
+                                && prev.side != c.side
+                            {
+                                ix.alternating.insert(ex.clone());
+                            }
+                            last_rep = Some(c);
+                        }
+                        if let Some(set) = c.set {
+                            let e = ix.sets.entry(ex.clone()).or_default();
+                            *e = (*e).max(set);
+                        }
+                    }
+                }
+                CueKind::Speech => {
+                    ix.speech.push(i);
+                    ix.audible.push(i);
+                }
+                CueKind::Sound => ix.audible.push(i),
+                CueKind::Hold | CueKind::Timed | CueKind::Phase | CueKind::Rest => {
+                    ix.windows.push(i)
+                }
+                CueKind::Exercise => {
+                    if let (Some(ex), Some(name)) = (&c.exercise, &c.text) {
+                        ix.names.insert(ex.clone(), name.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Cues are sorted by start, so each list is too.
+        ix
+    }
+}
+
+/// The live session's state machine. See the module doc.
+pub struct Conductor {
+    ph: &'static Phrases,
+    /// The routine's title, for media clients outside the exercises.
+    title: String,
+    t: Arc<Timeline>,
+    ix: Index,
+    /// The mark of the conductor's last load or seek.
+    mark: u16,
+    complete: bool,
+    mode: Mode,
+    /// The last reported frame of the current program.
+    pos: u64,
+    /// The next transcript line: an index into `ix.speech`.
+    next_line: usize,
+    /// Overlays sent and ended, to know when the gate may open.
+    overlays_sent: u32,
+    overlays_done: u32,
+    gated: bool,
+    last_back: Option<Duration>,
+    volume: u32,
+    rate_wpm: u32,
+    /// The exercise last saved as the place to resume from.
+    saved: Option<String>,
+    status: Option<(Playback, String)>,
+    /// The step (an index into `ix.steps`) the last tick was in.
+    last_step: Option<usize>,
+    /// The person has a terminal's keys (otherwise only headset or media buttons).
+    keys: bool,
+}
+
+impl Conductor {
+    /// A conductor for a session spoken with `ph`, starting at `volume` percent and
+    /// `rate_wpm` words per minute. It waits for the first [`Event::Ready`].
+    pub fn new(ph: &'static Phrases, volume: Volume, rate_wpm: u32) -> Conductor {
+        Conductor {
+            ph,
+            title: String::new(),
+            t: Arc::new(Timeline::default()),
+            ix: Index::default(),
+            mark: 0,
+            complete: false,
+            mode: Mode::Starting,
+            pos: 0,
+            next_line: 0,
+            overlays_sent: 0,
+            overlays_done: 0,
+            gated: false,
+            last_back: None,
+            volume: volume.played(),
+            rate_wpm,
+            saved: None,
+            status: None,
+            last_step: None,
+            keys: true,
+        }
+    }
+
+    /// Whether the person has a terminal's keys; without them, spoken hints name the play
+    /// button instead of the space key.
+    pub fn with_keys(mut self, keys: bool) -> Conductor {
+        self.keys = keys;
+        self
+    }
+
+    /// The routine's title, shown by media clients in the opening and the closing.
+    pub fn with_title(mut self, title: &str) -> Conductor {
+        self.title = title.to_owned();
+        self
+    }
+
+    /// The timeline now playing.
+    pub fn timeline(&self) -> &Timeline {
+        &self.t
+    }
+
+    /// The last reported frame.
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    pub fn is_paused(&self) -> bool {
+        matches!(self.mode, Mode::Paused { .. })
+    }
+
+    /// Handles one event at `now` (time since the session started) and says what to do.
+    pub fn handle(&mut self, now: Duration, event: Event) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.mode == Mode::Ended {
+            return out;
+        }
+        match event {
+            Event::Ready {
+                generation,
+                timeline,
+                complete,
+                rate_wpm,
+            } => self.ready(generation, timeline, complete, rate_wpm, &mut out),
+            Event::Tick {
+                frame,
+                mark,
+                overlays_done,
+                finished,
+            } => self.tick(now, frame, mark, overlays_done, finished, &mut out),
+            Event::Command(c) => self.command(now, c, &mut out),
+            Event::DeviceBack => self.device_back(now, &mut out),
+        }
+        out
+    }
+
+    /// A new output plays the current program: the part that was playing starts again from
+    /// its step's start (a hold or a line cut by the fault is never counted as done), after a
+    /// word that the sound is back. A paused session stays paused where it was.
+    fn device_back(&mut self, now: Duration, out: &mut Vec<Action>) {
+        let Mode::Lost { paused } = self.mode else {
+            return;
+        };
+        // The new deck counts its own overlays and knows no gate.
+        self.overlays_sent = 0;
+        self.overlays_done = 0;
+        self.gated = false;
+        if self.t.frames == 0 {
+            // Lost before the opening was ready: it loads when it is.
+            self.mode = Mode::Starting;
+            return;
+        }
+        let ctl = &self.ph.controls;
+        out.push(Action::Gain(Volume::gain_of(self.volume)));
+        if paused {
+            self.mode = Mode::Paused { last_said: now };
+            self.seek(self.pos, out);
+            out.push(Action::Pause(true));
+            let text = if self.keys {
+                ctl.sound_back_paused
+            } else {
+                ctl.sound_back_paused_buttons
+            };
+            self.say(text.to_owned(), out);
+        } else {
+            self.mode = Mode::Playing;
+            let to = self.step_at(self.pos).map_or(self.pos, |s| s.start);
+            self.seek(to, out);
+            out.push(Action::Pause(false));
+            self.say(ctl.sound_back.to_owned(), out);
+        }
+        self.last_step = None;
+        self.update_status(out);
+    }
+
+    fn ready(
+        &mut self,
+        generation: u16,
+        timeline: Arc<Timeline>,
+        complete: bool,
+        rate_wpm: u32,
+        out: &mut Vec<Action>,
+    ) {
+        if rate_wpm != self.rate_wpm {
+            // Made at a rate the person has already changed again: a newer one is coming.
+            return;
+        }
+        // The first program, also when the output was lost before it came.
+        let first = self.mode == Mode::Starting
+            || (matches!(self.mode, Mode::Lost { .. }) && self.t.frames == 0);
+        let same_rate_growth = !first && self.prefix_of(&timeline);
+        let seek = if first || same_rate_growth {
+            None
+        } else {
+            // A new rate: go on from the start of the same step in the new timeline.
+            let id = self.step_at(self.pos).and_then(|c| c.step.clone());
+            let to = id
+                .and_then(|id| {
+                    timeline
+                        .cues
+                        .iter()
+                        .find(|c| c.kind == CueKind::Step && c.step.as_ref() == Some(&id))
+                        .map(|c| c.start)
+                })
+                .unwrap_or(0);
+            Some(to)
+        };
+        self.t = timeline;
+        self.ix = Index::new(&self.t);
+        self.last_step = None;
+        self.complete = complete;
+        out.push(Action::Load {
+            generation,
+            complete,
+        });
+        self.remark(out);
+        if let Some(to) = seek {
+            self.seek(to, out);
+            if self.overlays_done < self.overlays_sent && !self.is_paused() {
+                let gate = self.next_audible_from(to);
+                self.gated = true;
+                out.push(Action::Gate(Some(gate)));
+            } else if self.gated {
+                // The old gate was a frame of the old program.
+                self.gated = false;
+                out.push(Action::Gate(None));
+            }
+        }
+        if first {
+            if self.mode == Mode::Starting {
+                self.mode = Mode::Playing;
+            }
+            self.pos = 0;
+            self.next_line = 0;
+            self.update_status(out);
+        }
+    }
+
+    /// True when `t` begins with the playing timeline's frames (the whole session after its
+    /// opening, at the same rate).
+    fn prefix_of(&self, t: &Timeline) -> bool {
+        t.sample_rate == self.t.sample_rate
+            && t.frames >= self.t.frames
+            && self
+                .t
+                .cues
+                .iter()
+                .filter(|c| c.kind == CueKind::Speech)
+                .zip(t.cues.iter().filter(|c| c.kind == CueKind::Speech))
+                .all(|(a, b)| a.start == b.start && a.text == b.text)
+    }
+
+    fn tick(
+        &mut self,
+        now: Duration,
+        frame: u64,
+        mark: u16,
+        overlays_done: u32,
+        finished: bool,
+        out: &mut Vec<Action>,
+    ) {
+        self.overlays_done = overlays_done;
+        let overlay_over = self.overlays_done >= self.overlays_sent;
+        let current = mark == self.mark;
+        if current && !matches!(self.mode, Mode::Starting | Mode::Lost { .. }) {
+            self.pos = frame;
+            // The transcript: every planned line whose first frame has been played.
+            while let Some(&i) = self.ix.speech.get(self.next_line) {
+                let c = &self.t.cues[i];
+                if c.start >= frame {
+                    break;
+                }
+                out.push(Action::Print {
+                    text: c.text.clone().unwrap_or_default(),
+                    instruction: self.is_instruction(c),
+                });
+                self.next_line += 1;
+            }
+            // The exercise and the title change only with the step: look them up only then,
+            // so a tick in a hold does no work and allocates nothing.
+            let step = self
+                .ix
+                .steps
+                .partition_point(|&i| self.t.cues[i].start <= frame);
+            if matches!(self.mode, Mode::Playing) && self.last_step != Some(step) {
+                self.last_step = Some(step);
+                self.track_exercise(out);
+                self.update_status(out);
+            }
+        }
+        if self.gated && overlay_over {
+            self.gated = false;
+            out.push(Action::Gate(None));
+        }
+        match self.mode {
+            Mode::Paused { last_said } if now.saturating_sub(last_said) >= PAUSE_REMINDER => {
+                self.mode = Mode::Paused { last_said: now };
+                let ctl = &self.ph.controls;
+                let text = if self.keys {
+                    ctl.still_paused
+                } else {
+                    ctl.still_paused_buttons
+                };
+                self.say(text.to_owned(), out);
+            }
+            Mode::Playing if finished && self.complete && current && overlay_over => {
+                self.mode = Mode::Ended;
+                out.push(Action::ClearSaved);
+                self.set_status(Playback::Stopped, out);
+                out.push(Action::End(Ended::Finished));
+            }
+            Mode::Quitting { until } if overlay_over || now >= until => {
+                self.mode = Mode::Ended;
+                out.push(Action::End(Ended::Stopped {
+                    at: self.pos,
+                    of: self.t.frames,
+                }));
+            }
+            _ => {}
+        }
+    }
+
+    fn command(&mut self, now: Duration, c: Command, out: &mut Vec<Action>) {
+        let ctl = &self.ph.controls;
+        match (c, self.mode) {
+            (Command::Signal | Command::DeviceGone, _) => {
+                self.save_here(out);
+                self.mode = Mode::Ended;
+                out.push(Action::Pause(true));
+                let (at, of) = (self.pos, self.t.frames);
+                out.push(Action::End(if c == Command::Signal {
+                    Ended::Interrupted { at, of }
+                } else {
+                    Ended::DeviceLost { at, of }
+                }));
+            }
+            (Command::DeviceLost, Mode::Lost { .. }) => {}
+            (Command::DeviceLost, Mode::Quitting { .. }) => {
+                // "Stopping" can no longer be heard: stop now.
+                self.mode = Mode::Ended;
+                out.push(Action::End(Ended::Stopped {
+                    at: self.pos,
+                    of: self.t.frames,
+                }));
+            }
+            (Command::DeviceLost, mode) => {
+                // Saved now: the process may not live to see the sound come back.
+                self.save_here(out);
+                self.mode = Mode::Lost {
+                    paused: matches!(mode, Mode::Paused { .. }),
+                };
+                out.push(Action::Pause(true));
+            }
+            // Nothing can be heard: keys get no answer. Stop ends at once; pause is kept for
+            // when the sound comes back.
+            (Command::Quit, Mode::Lost { .. }) => {
+                self.save_here(out);
+                self.mode = Mode::Ended;
+                out.push(Action::End(Ended::Stopped {
+                    at: self.pos,
+                    of: self.t.frames,
+                }));
+            }
+            (Command::PlayPause, Mode::Lost { paused }) => {
+                self.mode = Mode::Lost { paused: !paused }
+            }
+            (Command::Pause | Command::Play, Mode::Lost { .. }) => {
+                self.mode = Mode::Lost {
+                    paused: c == Command::Pause,
+                }
+            }
+            (_, Mode::Lost { .. }) => {}
+            (_, Mode::Quitting { .. }) => {}
+            (Command::Quit, _) => {
+                self.save_here(out);
+                self.mode = Mode::Quitting {
+                    until: now + QUIT_GRACE,
+                };
+                out.push(Action::Pause(true));
+                self.set_status(Playback::Stopped, out);
+                self.overlay(out);
+                out.push(Action::SayStopping);
+            }
+            (Command::PlayPause | Command::Pause, Mode::Playing) => {
+                self.mode = Mode::Paused { last_said: now };
+                out.push(Action::Pause(true));
+                self.set_status(Playback::Paused, out);
+                self.say(ctl.paused.to_owned(), out);
+            }
+            (Command::PlayPause | Command::Play, Mode::Paused { .. }) => self.resume(out),
+            (Command::Play | Command::Pause, _) => {}
+            (_, Mode::Starting) => self.soft(out),
+            (Command::Next, _) => self.next(out),
+            (Command::Back, _) => self.back(now, out),
+            (Command::Repeat, _) => self.repeat(out),
+            (Command::Where, _) => {
+                let text = self.where_am_i();
+                self.say(text, out);
+            }
+            (Command::Faster | Command::Slower, _) => self.rate(c == Command::Faster, out),
+            (Command::Louder | Command::Softer, _) => {
+                let (lo, hi) = VOLUME_RANGE;
+                let v = if c == Command::Louder {
+                    (self.volume + VOLUME_STEP).min(hi)
+                } else {
+                    self.volume.saturating_sub(VOLUME_STEP).max(lo)
+                };
+                self.volume = v;
+                out.push(Action::Gain(Volume::gain_of(v)));
+                let text = phrases::fill(ctl.volume, &[("percent", &self.ph.number(v.into()))]);
+                self.say(text, out);
+            }
+            (Command::Help, _) => self.say(ctl.help.join(" "), out),
+            (Command::Unknown, _) => self.soft(out),
+            (Command::PlayPause, _) => {}
+        }
+    }
+
+    /// Going on after a pause: inside a hold or a moving rep the rep starts again from its cue
+    /// (the person let go); inside a planned line that line is said again from its start; a
+    /// timed block goes on where it was.
+    fn resume(&mut self, out: &mut Vec<Action>) {
+        let p = self.pos;
+        let in_hold = self.ix.windows.iter().map(|&i| &self.t.cues[i]).find(|c| {
+            matches!(c.kind, CueKind::Hold | CueKind::Phase)
+                && c.start <= p
+                && p < c.end + self.release_len(c.end)
+        });
+        let to = if let Some(h) = in_hold {
+            self.step_at(h.start).map_or(h.start, |s| s.start)
+        } else if let Some(line) = self.audible_at(p).filter(|c| c.kind == CueKind::Speech) {
+            line.start
+        } else {
+            p
+        };
+        self.mode = Mode::Playing;
+        if to != p {
+            self.seek(to, out);
+        }
+        out.push(Action::Pause(false));
+        self.set_status(Playback::Playing, out);
+        self.say(self.ph.controls.resuming.to_owned(), out);
+    }
+
+    /// Frames of the release sound that starts at `end`, if there is one.
+    fn release_len(&self, end: u64) -> u64 {
+        self.ix
+            .audible
+            .iter()
+            .map(|&i| &self.t.cues[i])
+            .find(|c| c.kind == CueKind::Sound && c.start == end)
+            .map_or(0, Cue::len)
+    }
+
+    fn next(&mut self, out: &mut Vec<Action>) {
+        let p = self.pos;
+        let target = self
+            .ix
+            .exercises
+            .iter()
+            .map(|(s, _)| *s)
+            .find(|&s| s > p)
+            .or_else(|| self.end_step().filter(|&s| s > p));
+        match target {
+            Some(to) => self.jump(to, self.ph.controls.next, out),
+            None => self.soft(out),
+        }
+    }
+
+    fn back(&mut self, now: Duration, out: &mut Vec<Action>) {
+        let p = self.pos;
+        let again = self
+            .last_back
+            .is_some_and(|t| now.saturating_sub(t) <= BACK_AGAIN);
+        self.last_back = Some(now);
+        let here = self.ix.exercises.iter().rposition(|(s, _)| *s <= p);
+        let end = self.end_step().unwrap_or(u64::MAX);
+        let to = match here {
+            // In the closing lines: back to the start of the last exercise.
+            Some(i) if p >= end => self.ix.exercises[i].0,
+            Some(i) if again => match i.checked_sub(1) {
+                Some(j) => self.ix.exercises[j].0,
+                None => 0,
+            },
+            Some(i) => self.ix.exercises[i].0,
+            None => 0,
+        };
+        self.jump(to, self.ph.controls.back, out);
+    }
+
+    /// Moves the cursor to `to` (a step's start) and confirms with a short word.
+    fn jump(&mut self, to: u64, word: &'static str, out: &mut Vec<Action>) {
+        self.seek(to, out);
+        self.say(word.to_owned(), out);
+        self.track_exercise(out);
+        self.update_status(out);
+    }
+
+    /// An instruction: a line that tells what to do. Count-down numbers and the helper lines
+    /// inside a hold or rest ("Hold.", "Halfway.", "Rest for ten seconds.") are not.
+    fn is_instruction(&self, c: &Cue) -> bool {
+        let count = (0..=20).any(|n| c.text.as_deref() == Some(self.ph.count(n).as_str()));
+        let helper = self
+            .ix
+            .windows
+            .iter()
+            .map(|&i| &self.t.cues[i])
+            .any(|w| w.start <= c.start && c.start < w.end);
+        !count && !helper
+    }
+
+    /// Repeat: an instruction being said starts again; otherwise the last instruction is said
+    /// as an answer (in a hold: the movement, not "Hold." or a count).
+    fn repeat(&mut self, out: &mut Vec<Action>) {
+        let p = self.pos;
+        if let Some(line) = self
+            .audible_at(p)
+            .filter(|c| c.kind == CueKind::Speech && self.is_instruction(c))
+        {
+            let to = line.start;
+            self.seek(to, out);
+            return;
+        }
+        let last = self
+            .ix
+            .speech
+            .iter()
+            .map(|&i| &self.t.cues[i])
+            .take_while(|c| c.start < p)
+            .filter(|c| self.is_instruction(c))
+            .last()
+            .and_then(|c| c.text.clone());
+        match last {
+            Some(text) => self.say(text, out),
+            None => self.say(self.ph.controls.nothing_to_repeat.to_owned(), out),
+        }
+    }
+
+    fn rate(&mut self, faster: bool, out: &mut Vec<Action>) {
+        let (lo, hi) = RATE_RANGE;
+        let ctl = &self.ph.controls;
+        let r = if faster {
+            (self.rate_wpm + RATE_STEP).min(hi)
+        } else {
+            self.rate_wpm.saturating_sub(RATE_STEP).max(lo)
+        };
+        if r == self.rate_wpm {
+            let text = if faster { ctl.fastest } else { ctl.slowest };
+            self.say(text.to_owned(), out);
+            return;
+        }
+        self.rate_wpm = r;
+        out.push(Action::Replan(r));
+        self.say(
+            (if faster { ctl.faster } else { ctl.slower }).to_owned(),
+            out,
+        );
+    }
+
+    /// The soft sound for a key that does nothing here: an answer like any other, counted
+    /// and gated, so it never shifts the count that tells when spoken answers have ended.
+    fn soft(&mut self, out: &mut Vec<Action>) {
+        self.overlay(out);
+        out.push(Action::Sound(SOFT));
+    }
+
+    /// A spoken answer on the overlay lane. While playing, the cursor is held at the next
+    /// audible cue until it ends; a planned line it would cut is said again from its start.
+    fn say(&mut self, text: String, out: &mut Vec<Action>) {
+        self.overlay(out);
+        out.push(Action::Say(text));
+    }
+
+    fn overlay(&mut self, out: &mut Vec<Action>) {
+        self.overlays_sent += 1;
+        if self.mode != Mode::Playing {
+            return;
+        }
+        let p = self.pos;
+        let gate = match self.audible_at(p) {
+            Some(c) => {
+                let start = c.start;
+                self.seek(start, out);
+                start
+            }
+            None => self.next_audible_from(p),
+        };
+        self.gated = true;
+        out.push(Action::Gate(Some(gate)));
+    }
+
+    /// Moves the cursor to `to`, marked so that reports from before the move are ignored.
+    fn seek(&mut self, to: u64, out: &mut Vec<Action>) {
+        out.push(Action::Seek(to));
+        self.remark(out);
+        self.moved_to(to);
+    }
+
+    fn remark(&mut self, out: &mut Vec<Action>) {
+        self.mark = self.mark.wrapping_add(1);
+        out.push(Action::Mark(self.mark));
+    }
+
+    /// After a seek to `to`: the transcript goes on from the first line at or after it.
+    fn moved_to(&mut self, to: u64) {
+        self.pos = to;
+        self.next_line = self
+            .ix
+            .speech
+            .partition_point(|&i| self.t.cues[i].start < to);
+    }
+
+    /// The audible cue sounding at `p`, if any.
+    fn audible_at(&self, p: u64) -> Option<&Cue> {
+        self.ix
+            .audible
+            .iter()
+            .map(|&i| &self.t.cues[i])
+            .take_while(|c| c.start <= p)
+            .filter(|c| p < c.end && c.start < p)
+            .last()
+    }
+
+    /// The first frame at or after `p` where something audible starts (or the end).
+    fn next_audible_from(&self, p: u64) -> u64 {
+        let k = self
+            .ix
+            .audible
+            .partition_point(|&i| self.t.cues[i].start < p);
+        self.ix
+            .audible
+            .get(k)
+            .map_or(self.t.frames, |&i| self.t.cues[i].start)
+    }
+
+    fn step_at(&self, p: u64) -> Option<&Cue> {
+        let k = self
+            .ix
+            .steps
+            .partition_point(|&i| self.t.cues[i].start <= p);
+        let i = *self.ix.steps.get(k.checked_sub(1)?)?;
+        Some(&self.t.cues[i])
+    }
+
+    fn end_step(&self) -> Option<u64> {
+        self.ix
+            .steps
+            .iter()
+            .map(|&i| &self.t.cues[i])
+            .find(|c| c.step.as_ref().is_some_and(|s| s.phase == StepPhase::End))
+            .map(|c| c.start)
+    }
+
+    /// Saves the exercise being played when it changes, so even a killed process can resume.
+    fn track_exercise(&mut self, out: &mut Vec<Action>) {
+        let Some(ex) = self.step_at(self.pos).and_then(|c| c.exercise.clone()) else {
+            return;
+        };
+        if self.saved.as_ref() != Some(&ex) {
+            let name = self
+                .ix
+                .names
+                .get(&ex)
+                .cloned()
+                .unwrap_or_else(|| ex.clone());
+            self.saved = Some(ex.clone());
+            out.push(Action::Save { exercise: ex, name });
+        }
+    }
+
+    /// On stop or signal: the exercise now playing is the place to resume from; past the last
+    /// exercise there is nothing left to resume.
+    fn save_here(&mut self, out: &mut Vec<Action>) {
+        match self.step_at(self.pos).and_then(|c| c.step.as_ref()) {
+            Some(s) if s.phase == StepPhase::End => out.push(Action::ClearSaved),
+            _ => {
+                self.saved = None;
+                self.track_exercise(out);
+            }
+        }
+    }
+
+    /// The title media clients show: the exercise and side, or the routine's part.
+    fn title(&self) -> String {
+        let Some(step) = self.step_at(self.pos) else {
+            return String::new();
+        };
+        match (&step.exercise, &step.side) {
+            (Some(ex), side) => {
+                let name = self.ix.names.get(ex).cloned().unwrap_or_else(|| ex.clone());
+                match side {
+                    Some(s) => format!(
+                        "{name}, {}",
+                        phrases::fill(
+                            self.ph.controls.where_side,
+                            &[("side", crate::routine::Side::from(*s).word(self.ph))]
+                        )
+                    ),
+                    None => name,
+                }
+            }
+            (None, _) if !self.title.is_empty() => self.title.clone(),
+            (None, _) => self.t.routine.clone(),
+        }
+    }
+
+    fn update_status(&mut self, out: &mut Vec<Action>) {
+        let playback = match self.mode {
+            Mode::Paused { .. } => Playback::Paused,
+            Mode::Playing => Playback::Playing,
+            _ => Playback::Stopped,
+        };
+        self.set_status(playback, out);
+    }
+
+    fn set_status(&mut self, playback: Playback, out: &mut Vec<Action>) {
+        let s = (playback, self.title());
+        if self.status.as_ref() != Some(&s) {
+            self.status = Some(s.clone());
+            out.push(Action::Status(s.0, s.1));
+        }
+    }
+
+    /// "Knee lifts, left leg, round 4 of 10. Six seconds left. About nine minutes to go."
+    pub fn where_am_i(&self) -> String {
+        let ctl = &self.ph.controls;
+        let p = self.pos;
+        let rate = f64::from(self.t.sample_rate.max(1));
+        let mut parts: Vec<String> = Vec::new();
+        let step = self.step_at(p);
+        let id = step
+            .and_then(|s| s.step.clone())
+            .unwrap_or_else(crate::plan::Step::start);
+        match (id.phase, step.and_then(|s| s.exercise.as_ref())) {
+            (StepPhase::End, _) => parts.push(ctl.where_finishing.to_owned()),
+            (StepPhase::Start, _) | (_, None) => parts.push(ctl.where_getting_ready.to_owned()),
+            (_, Some(ex)) => {
+                let step = step.expect("an exercise step");
+                let mut head = vec![self.ix.names.get(ex).cloned().unwrap_or_else(|| ex.clone())];
+                if let Some(s) = &step.side {
+                    head.push(phrases::fill(
+                        ctl.where_side,
+                        &[("side", crate::routine::Side::from(*s).word(self.ph))],
+                    ));
+                }
+                // "Rep 1 of 1" says nothing: a single rep or a timed block is not counted.
+                let k = (ex.clone(), step.set, step.side);
+                if let Some(rep) = step.rep
+                    && let total = self.ix.reps.get(&k).copied().unwrap_or(rep)
+                    && total > 1
+                {
+                    let form = if self.ix.alternating.contains(ex) {
+                        ctl.where_round
+                    } else {
+                        ctl.where_rep
+                    };
+                    head.push(phrases::fill(
+                        form,
+                        &[("n", &rep.to_string()), ("total", &total.to_string())],
+                    ));
+                }
+                if let (Some(set), Some(&sets)) = (step.set, self.ix.sets.get(ex)) {
+                    head.push(phrases::fill(
+                        ctl.where_set,
+                        &[("n", &set.to_string()), ("total", &sets.to_string())],
+                    ));
+                }
+                if matches!(id.phase, StepPhase::Switch { .. }) {
+                    head.push(ctl.where_switching.to_owned());
+                } else if id.is_rest() {
+                    head.push(ctl.where_resting.to_owned());
+                }
+                parts.push(format!("{}.", head.join(", ")));
+            }
+        }
+        // Time left in the hold, timed block or rest the person is in.
+        if let Some(w) = self
+            .ix
+            .windows
+            .iter()
+            .map(|&i| &self.t.cues[i])
+            .find(|c| c.kind != CueKind::Phase && c.start <= p && p < c.end)
+        {
+            let secs = ((w.end - p) as f64 / rate).ceil();
+            let text = phrases::fill(ctl.where_left, &[("duration", &self.ph.duration(secs))]);
+            parts.push(phrases::capitalise(&text));
+        }
+        let left = self.t.frames.saturating_sub(p) as f64 / rate;
+        if left < 60.0 {
+            parts.push(ctl.where_under_a_minute.to_owned());
+        } else {
+            let minutes = (left / 60.0).round() * 60.0;
+            parts.push(phrases::fill(
+                ctl.where_to_go,
+                &[("duration", &self.ph.duration(minutes))],
+            ));
+        }
+        parts.join(" ")
+    }
+}
+
+/// The soft sound for a key that does nothing here.
+pub const SOFT: &str = "tick";
+
+#[cfg(test)]
+mod simulation;
+#[cfg(test)]
+mod tests;
