@@ -820,7 +820,14 @@ impl Seq<'_> {
             match ex.sides {
                 Sides::None => {
                     for rep in 1..=reps {
-                        self.rep(ex, None, rep, rep > 1, false, true, &mut r)?;
+                        let at = Rep {
+                            side: None,
+                            rep,
+                            rest_before: rep > 1,
+                            side_cue: false,
+                            number: true,
+                        };
+                        self.rep(ex, at, &mut r)?;
                     }
                 }
                 Sides::Both => {
@@ -854,14 +861,28 @@ impl Seq<'_> {
                             self.rest(ex.rest_between_sides_secs)?;
                         }
                         for rep in 1..=reps {
-                            self.rep(ex, Some(side), rep, rep > 1, rep == 1, true, &mut r)?;
+                            let at = Rep {
+                                side: Some(side),
+                                rep,
+                                rest_before: rep > 1,
+                                side_cue: rep == 1,
+                                number: true,
+                            };
+                            self.rep(ex, at, &mut r)?;
                         }
                     }
                 }
                 Sides::Alternating => {
                     for rep in 1..=reps {
                         for (i, &side) in order.iter().enumerate() {
-                            self.rep(ex, Some(side), rep, rep > 1 || i > 0, true, i == 0, &mut r)?;
+                            let at = Rep {
+                                side: Some(side),
+                                rep,
+                                rest_before: rep > 1 || i > 0,
+                                side_cue: true,
+                                number: i == 0,
+                            };
+                            self.rep(ex, at, &mut r)?;
                         }
                     }
                 }
@@ -945,21 +966,16 @@ impl Seq<'_> {
         Ok(vec![first, first.other()])
     }
 
-    /// One rep: its number (with the rest before it), its cue, then the work of its kind.
-    /// `rest_before` puts the rest between reps at the start of this rep; `side_cue` asks a
-    /// derived short cue to name the side; `number` says the rep's number (alternating sides
-    /// say it on the first side of each round only).
-    #[allow(clippy::too_many_arguments)]
-    fn rep(
-        &mut self,
-        ex: &Exercise,
-        side: Option<Side>,
-        rep: u32,
-        rest_before: bool,
-        side_cue: bool,
-        number: bool,
-        r: &mut RepCtx<'_>,
-    ) -> Result<(), PlanError> {
+    /// One rep: its number (with the rest before it), its cue, then the work of its kind
+    /// (see [`Rep`] for what is said).
+    fn rep(&mut self, ex: &Exercise, at: Rep, r: &mut RepCtx<'_>) -> Result<(), PlanError> {
+        let Rep {
+            side,
+            rep,
+            rest_before,
+            side_cue,
+            number,
+        } = at;
         self.ctx.side = side;
         self.ctx.rep = Some(rep);
         let set = r.set;
@@ -1344,6 +1360,21 @@ struct Round<'c> {
     intro: Option<&'c Circuit>,
     /// The round's first exercise says the round's number.
     first_member: bool,
+}
+
+/// Which rep [`Seq::rep`] places, and how it is announced.
+#[derive(Clone, Copy)]
+struct Rep {
+    side: Option<Side>,
+    /// The rep's number, from 1.
+    rep: u32,
+    /// The rest between reps comes at the start of this rep.
+    rest_before: bool,
+    /// A derived short cue names the side.
+    side_cue: bool,
+    /// The rep's number is said (alternating sides say it on the first side of each round
+    /// only).
+    number: bool,
 }
 
 struct RepCtx<'b> {
