@@ -20,9 +20,9 @@ pub mod deck;
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender, TryRecvError};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use crate::session::TranscriptMode;
@@ -421,12 +421,13 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
     } else {
         None
     };
-    let device_error = Arc::new(Mutex::new(None));
-    let mut sink =
-        output::open_device(rate, device_error.clone()).map_err(|source| Error::Output {
-            routine: req.name.clone(),
-            source,
-        })?;
+    // What the stream's error callback reported, newest last; `device_error` is the newest.
+    let (device_errors, errors_in) = mpsc::channel::<String>();
+    let mut device_error: Option<String> = None;
+    let mut sink = output::open_device(rate, &device_errors).map_err(|source| Error::Output {
+        routine: req.name.clone(),
+        source,
+    })?;
     trace.say(format_args!(
         "audio device open {} ms after start",
         trace.since.elapsed().as_millis()
@@ -523,7 +524,10 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
             progress_at = here;
             lost_streak = None;
         }
-        if let Some(e) = device_error.lock().ok().and_then(|e| e.clone())
+        while let Ok(e) = errors_in.try_recv() {
+            device_error = Some(e);
+        }
+        if let Some(e) = device_error.clone()
             && !told_error
         {
             told_error = true;
@@ -546,7 +550,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
                 lost = Some((since, here));
             }
             Some((since, next_try)) if here >= next_try => {
-                match output::open_device(rate, device_error.clone()) {
+                match output::open_device(rate, &device_errors) {
                     Ok(new_sink) => {
                         trace.say(format_args!(
                             "the audio output is back after {} ms",
@@ -562,9 +566,8 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
                         progress_at = here;
                         told_error = false;
                         error_at = None;
-                        if let Ok(mut e) = device_error.lock() {
-                            *e = None;
-                        }
+                        while errors_in.try_recv().is_ok() {}
+                        device_error = None;
                         lost = None;
                         reload = current.as_ref().map(|p| (p.program.clone(), p.complete));
                         events.push(Event::DeviceBack);

@@ -7,7 +7,7 @@ pub mod keys;
 pub mod media;
 pub mod signals;
 
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -41,19 +41,19 @@ fn quiet_stderr<T>(f: impl FnOnce() -> T) -> T {
 
 /// Opens the default output at `rate`, mono, with a 1024-frame buffer (falling back to the
 /// device's own format, which rodio converts). ALSA's probing noise is kept off the terminal.
-/// When the stream reports an error, its text goes into `error`. Some errors pass (a stalled
-/// process, an underrun); after others (the sound server died, the device went away) the
-/// stream stops pulling samples: the caller tells them apart by watching the stream.
+/// When the stream reports an error, its text is sent to `error`: a channel, so the stream's
+/// thread never waits on a lock the loop holds. Some errors pass (a stalled process, an
+/// underrun); after others (the sound server died, the device went away) the stream stops
+/// pulling samples: the caller tells them apart by watching the stream.
 pub fn open_device(
     rate: u32,
-    error: Arc<Mutex<Option<String>>>,
+    error: &mpsc::Sender<String>,
 ) -> Result<rodio::MixerDeviceSink, OutputError> {
-    let on_error = move || {
+    let on_error = || {
         let e = error.clone();
         move |err: rodio::cpal::Error| {
-            if let Ok(mut m) = e.lock() {
-                *m = Some(err.to_string());
-            }
+            // The loop gone (the session is ending) is not an error of the stream's.
+            let _ = e.send(err.to_string());
         }
     };
     quiet_stderr(|| {
