@@ -9,6 +9,7 @@ use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, Config};
+use crate::diag::Diagnostics;
 use crate::error::{Error, code, exit};
 use crate::live::{self, Ended, Trace, TranscriptMode};
 use crate::phrases;
@@ -135,10 +136,11 @@ pub struct SessionArgs {
 }
 
 impl SessionArgs {
-    /// Flags win over the config file, the file over the defaults.
-    pub fn resolve(&self) -> Result<Settings, Error> {
+    /// Flags win over the config file, the file over the defaults. Errors: the config file's
+    /// problems.
+    pub fn resolve(&self) -> Result<Settings, Diagnostics> {
         let config = match crate::dirs::config_file() {
-            Some(p) => config::load(&p).map_err(Error::Config)?,
+            Some(p) => config::load(&p)?,
             None => Config::default(),
         };
         let d = EspeakSettings::default();
@@ -210,7 +212,7 @@ pub fn main() -> ExitCode {
         Err(f) => {
             // `file:line:col: ...` diagnostics print as they are, so editors can jump to them;
             // every other message says it comes from hipvoice.
-            for line in f.message().lines() {
+            for line in f.to_string().lines() {
                 // Names and values from outside never reach the terminal raw.
                 let line = &*crate::diag::escape(line);
                 if line.contains(": ")
@@ -244,7 +246,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             let r = routine::catalog::find(&routine)?;
             let s = Session::prepare_shaped(
                 &r,
-                &session.resolve()?,
+                &session.resolve().map_err(Error::Config)?,
                 &session.shape(&r, &routine, false),
             )?;
             let colour = show::use_colour(std::io::stdout().is_terminal());
@@ -258,7 +260,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             let r = routine::catalog::find(&routine)?;
             let t = Session::prepare_shaped(
                 &r,
-                &session.resolve()?,
+                &session.resolve().map_err(Error::Config)?,
                 &session.shape(&r, &routine, false),
             )?
             .timeline;
@@ -386,7 +388,7 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
         verbose,
     };
     let r = routine::catalog::find(name)?;
-    let settings = session.resolve()?;
+    let settings = session.resolve().map_err(Error::Config)?;
     let keys = std::io::stdin().is_terminal();
     let mut shape = session.shape(&r, name, true);
     if keys {
@@ -470,15 +472,11 @@ fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Resu
         )));
     };
     let r = routine::catalog::find(name)?;
-    let settings = session.resolve()?;
+    let settings = session.resolve().map_err(Error::Config)?;
     let stop = crate::output::signals::stop_flag();
     // As in play: a file is never made silent by a volume under the floor.
-    if settings.volume.under_floor() {
-        eprintln!(
-            "hipvoice: volume {}% would be too quiet to hear; rendering at {}%.",
-            settings.volume.asked(),
-            Volume::FLOOR
-        );
+    if let Some(note) = settings.volume.floor_note("rendering") {
+        eprintln!("{note}");
     }
     // A signal ends it with ExportError::Interrupted: exit 130, nothing left behind.
     let done = crate::session::render::render(
@@ -608,13 +606,9 @@ fn man_sections() -> String {
 /// Plans with the user's default settings (for `list` and `check`). Both sides last the same,
 /// so a routine that starts with the affected side is measured from the left when the person
 /// has not said which side is affected.
-fn timeline(r: &Routine, defaults: &Result<Settings, Error>) -> Result<Timeline, Error> {
-    let mut settings = match defaults {
-        Ok(s) => s.clone(),
-        // Resolving reads only the config file: its problems are said for every routine.
-        Err(Error::Config(d)) => return Err(Error::Config(d.clone())),
-        Err(e) => return Err(Error::usage(e.message())),
-    };
+fn timeline(r: &Routine, defaults: &Result<Settings, Diagnostics>) -> Result<Timeline, Error> {
+    // The config file's problems are said for every routine.
+    let mut settings = defaults.clone().map_err(Error::Config)?;
     settings.affected_side.get_or_insert(Side::Left);
     Ok(Session::prepare(r, &settings)?.timeline)
 }
@@ -717,7 +711,7 @@ fn check(files: &[String], strict: bool) -> Result<u8, Error> {
                 ))?;
             }
             Err(f) => {
-                for line in f.message().lines() {
+                for line in f.to_string().lines() {
                     eprintln!("{}", crate::diag::escape(line));
                 }
                 worst = worst.max(f.exit_code());

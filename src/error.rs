@@ -87,11 +87,6 @@ impl Error {
             | Error::Usage(_) => code::USAGE_OR_IO,
         }
     }
-
-    /// The message, one line per problem.
-    pub fn message(&self) -> String {
-        self.to_string()
-    }
 }
 
 pub fn exit(c: u8) -> ExitCode {

@@ -33,6 +33,18 @@ impl Volume {
         self.0.max(Self::FLOOR)
     }
 
+    /// The line for stderr when what was asked is under the floor: "volume 0% would be too
+    /// quiet to hear; `doing` at 10%." (`doing`: "playing", "rendering").
+    pub fn floor_note(self, doing: &str) -> Option<String> {
+        self.under_floor().then(|| {
+            format!(
+                "hipvoice: volume {}% would be too quiet to hear; {doing} at {}%.",
+                self.0,
+                Self::FLOOR
+            )
+        })
+    }
+
     /// The linear gain of a played percent, 0.1 to 1.0.
     pub fn gain_of(percent: u32) -> f32 {
         percent.clamp(Self::FLOOR, Self::MAX) as f32 / 100.0
@@ -63,5 +75,10 @@ mod tests {
         assert_eq!(Volume::percent(80).gain(), 0.8);
         assert_eq!(Volume::percent(250).played(), 100);
         assert!(!Volume::percent(10).under_floor());
+        assert_eq!(
+            Volume::percent(5).floor_note("playing").as_deref(),
+            Some("hipvoice: volume 5% would be too quiet to hear; playing at 10%.")
+        );
+        assert_eq!(Volume::percent(10).floor_note("playing"), None);
     }
 }

@@ -39,7 +39,6 @@ use crate::routine::Routine;
 use crate::session::SessionError;
 use crate::session::{Session, Settings, Shape};
 use crate::voice::{Espeak, PhraseCache, Samples};
-use crate::volume::Volume;
 
 /// What to tell on stderr with `--verbose`, measured from `since`.
 #[derive(Debug, Clone, Copy)]
@@ -421,9 +420,8 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
     } else {
         None
     };
-    // What the stream's error callback reported, newest last; `device_error` is the newest.
+    // What the stream's error callback reports, in order.
     let (device_errors, errors_in) = mpsc::channel::<String>();
-    let mut device_error: Option<String> = None;
     let mut sink = output::open_device(rate, &device_errors).map_err(|source| Error::Output {
         routine: req.name.clone(),
         source,
@@ -469,12 +467,8 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
     };
     // Never silent: the person would hear nothing and could not tell why.
     let volume = req.settings.volume;
-    if volume.under_floor() {
-        transcript.note(&format!(
-            "hipvoice: volume {}% would be too quiet to hear; playing at {}%.",
-            volume.asked(),
-            Volume::FLOOR
-        ));
+    if let Some(note) = volume.floor_note("playing") {
+        transcript.note(&note);
     }
     let mut conductor = Conductor::new(ph, volume, req.settings.espeak.rate_wpm)
         .with_title(&req.routine.title)
@@ -524,10 +518,8 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
             progress_at = here;
             lost_streak = None;
         }
-        while let Ok(e) = errors_in.try_recv() {
-            device_error = Some(e);
-        }
-        if let Some(e) = device_error.clone()
+        // The first error of each stream is told; the rest only leave the channel.
+        if let Some(e) = errors_in.try_iter().last()
             && !told_error
         {
             told_error = true;
@@ -566,8 +558,8 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
                         progress_at = here;
                         told_error = false;
                         error_at = None;
-                        while errors_in.try_recv().is_ok() {}
-                        device_error = None;
+                        // The old stream's last words are not the new one's.
+                        errors_in.try_iter().for_each(drop);
                         lost = None;
                         reload = current.as_ref().map(|p| (p.program.clone(), p.complete));
                         events.push(Event::DeviceBack);
@@ -663,14 +655,13 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
                     Action::Gain(g) => cmd.gain = Some(g),
                     // One overlay per deck command: the conductor counts every answer it
                     // asked for, and the deck counts each one that ends or is cut.
-                    Action::Say(text) => {
-                        transcript.said(&text, None);
-                        let clip = answers.line(&text);
-                        overlay(&mut handle, &mut cmd, clip);
-                    }
-                    // "Your place is saved" only when it is: the save was carried out above.
-                    Action::SayStopping => {
-                        let text = ph.controls.stopping_for(place_saved);
+                    a @ (Action::Say(_) | Action::SayStopping) => {
+                        let text = match &a {
+                            Action::Say(text) => text.as_str(),
+                            // "Your place is saved" only when it is: the save was carried
+                            // out above, in this same batch.
+                            _ => ph.controls.stopping_for(place_saved),
+                        };
                         transcript.said(text, None);
                         let clip = answers.line(text);
                         overlay(&mut handle, &mut cmd, clip);

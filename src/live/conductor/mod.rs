@@ -123,9 +123,6 @@ pub enum Action {
     End(Ended),
 }
 
-/// The slowest and fastest speech rates the keys reach, words per minute (espeak-ng's range
-/// for clear speech is about 80 to 450).
-pub const RATE_RANGE: (u32, u32) = crate::voice::espeak::RATE_WPM;
 /// How much one press of + or − changes the rate, words per minute.
 pub const RATE_STEP: u32 = 20;
 /// Volume in percent that the arrow keys reach: never silent, so the answers stay audible.
@@ -741,7 +738,7 @@ impl Conductor {
     }
 
     fn rate(&mut self, faster: bool, out: &mut Vec<Action>) {
-        let (lo, hi) = RATE_RANGE;
+        let (lo, hi) = crate::voice::espeak::RATE_WPM;
         let ctl = &self.ph.controls;
         let r = if faster {
             (self.rate_wpm + RATE_STEP).min(hi)
