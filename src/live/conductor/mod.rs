@@ -4,6 +4,10 @@
 //! line, save the position, end). No clock, no I/O, no audio: time arrives with each event, and
 //! tests move frames by hand.
 //!
+//! Its rooms: `events` (what it is told and what it asks), `index` (the playing timeline and
+//! where things are in it), `wording` (the answer to "where am I", the media title); this file
+//! is the state machine alone; `tests` and their `simulation` of keys and deck beside it.
+//!
 //! Invariants (checked by the tests below):
 //! - Two voices never speak at once. An overlay (a spoken answer or a confirmation sound) never
 //!   plays over a planned line or sound: a planned line it would interrupt is said again from
@@ -15,113 +19,20 @@
 //!   prints again, skipping ahead never prints the skipped lines.
 //! - A position survives replanning (a new speech rate) by the step's stable id.
 
-use std::collections::{HashMap, HashSet};
+mod events;
+mod index;
+mod wording;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use crate::control::{Command, Playback};
+pub use events::{Action, Command, Ended, Event, Playback};
+use index::Index;
+
 use crate::phrases::{self, Phrases};
 use crate::plan::step::Phase as StepPhase;
-use crate::plan::{Cue, CueKind, SideName, Timeline};
+use crate::plan::{Cue, CueKind, Timeline};
 use crate::volume::Volume;
-
-/// What the conductor is told.
-#[derive(Debug, Clone)]
-pub enum Event {
-    Command(Command),
-    /// The deck's position report, a few times per device buffer.
-    Tick {
-        /// The next frame to be mixed.
-        frame: u64,
-        /// The mark of the last load or seek the deck has applied (see [`Action::Mark`]): a
-        /// report from before the conductor's last move is stale and is ignored.
-        mark: u16,
-        /// How many overlays have ended so far (see the deck).
-        overlays_done: u32,
-        /// The cursor is at the end of a complete program.
-        finished: bool,
-    },
-    /// After [`Command::DeviceLost`]: a new output is open, with a new deck playing the
-    /// current program (its marks and overlay count start again from zero).
-    DeviceBack,
-    /// A program is ready to load: the loop holds its samples under `generation`.
-    Ready {
-        generation: u16,
-        timeline: Arc<Timeline>,
-        /// No longer program will follow at this rate (false for the session's opening).
-        complete: bool,
-        /// The speech rate it was made at, words per minute.
-        rate_wpm: u32,
-    },
-}
-
-/// How a session ended. Frames are in the timeline that was playing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ended {
-    Finished,
-    /// The person stopped it (q, Esc, a media client's Stop).
-    Stopped {
-        at: u64,
-        of: u64,
-    },
-    /// A signal stopped it.
-    Interrupted {
-        at: u64,
-        of: u64,
-    },
-    /// The audio output was lost and could not be opened again.
-    DeviceLost {
-        at: u64,
-        of: u64,
-    },
-}
-
-/// What the conductor asks the loop to do. The deck actions of one [`Conductor::handle`] call
-/// (load, seek, gate, pause, gain, overlay) are applied together, at one frame.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    /// Play the program of this generation from now on.
-    Load {
-        generation: u16,
-        complete: bool,
-    },
-    Seek(u64),
-    /// Sent with every load and seek: the deck reports it with its position from then on.
-    Mark(u16),
-    /// Hold the cursor at this frame, or release it (`None`).
-    Gate(Option<u64>),
-    Pause(bool),
-    /// 0.0 to 1.0.
-    Gain(f32),
-    /// Say this line on the overlay lane (and print it).
-    Say(String),
-    /// Play this built-in sound on the overlay lane.
-    Sound(&'static str),
-    /// A transcript line: a planned line as its first frame is played. `instruction` is false
-    /// for the lines that only help (count-down numbers, "Hold.", tempo words, time checks).
-    Print {
-        text: String,
-        instruction: bool,
-    },
-    /// The media-button status and title ("Knee lifts, left leg").
-    Status(Playback, String),
-    /// Save this exercise (its id and name) as the place to resume from.
-    Save {
-        exercise: String,
-        name: String,
-    },
-    /// The session is done: forget the saved place.
-    ClearSaved,
-    /// Say the answer to stop, worded from what saving the place (the actions before it) gave:
-    /// saved, could not be saved, or nothing to save (see [`Controls::stopping_for`]). An
-    /// overlay like [`Action::Say`].
-    ///
-    /// [`Controls::stopping_for`]: crate::phrases::Controls::stopping_for
-    SayStopping,
-    /// Prepare the session again at this speech rate (words per minute).
-    Replan(u32),
-    End(Ended),
-}
 
 /// How much one press of + or − changes the rate, words per minute.
 pub const RATE_STEP: u32 = 20;
@@ -154,83 +65,12 @@ enum Mode {
     Ended,
 }
 
-/// Where things are in one timeline, for quick lookups.
-#[derive(Debug, Default)]
-struct Index {
-    steps: Vec<usize>,
-    speech: Vec<usize>,
-    audible: Vec<usize>,
-    /// Holds, timed blocks, tempo phases and rests: windows whose lines only help.
-    windows: Vec<usize>,
-    /// The first step of each exercise (its setup step): start frame and exercise id.
-    exercises: Vec<(u64, String)>,
-    names: HashMap<String, String>,
-    /// Exercises whose sides alternate every rep (their reps are called rounds).
-    alternating: HashSet<String>,
-    /// Reps per (exercise, set, side), the highest rep number seen.
-    reps: HashMap<(String, Option<u32>, Option<SideName>), u32>,
-    sets: HashMap<String, u32>,
-}
-
-impl Index {
-    fn new(t: &Timeline) -> Index {
-        let mut ix = Index::default();
-        let mut last_rep: Option<&Cue> = None;
-        for (i, c) in t.cues.iter().enumerate() {
-            match c.kind {
-                CueKind::Step => {
-                    ix.steps.push(i);
-                    if let (Some(ex), Some(id)) = (&c.exercise, &c.step) {
-                        if id.phase == StepPhase::Setup {
-                            ix.exercises.push((c.start, ex.clone()));
-                        }
-                        if let Some(rep) = c.rep {
-                            let k = (ex.clone(), c.set, c.side);
-                            let e = ix.reps.entry(k).or_default();
-                            *e = (*e).max(rep);
-                            if let Some(prev) = last_rep
-                                && prev.exercise == c.exercise
-                                && prev.rep == c.rep
-                                && prev.set == c.set
-                                && prev.side != c.side
-                            {
-                                ix.alternating.insert(ex.clone());
-                            }
-                            last_rep = Some(c);
-                        }
-                        if let Some(set) = c.set {
-                            let e = ix.sets.entry(ex.clone()).or_default();
-                            *e = (*e).max(set);
-                        }
-                    }
-                }
-                CueKind::Speech => {
-                    ix.speech.push(i);
-                    ix.audible.push(i);
-                }
-                CueKind::Sound => ix.audible.push(i),
-                CueKind::Hold | CueKind::Timed | CueKind::Phase | CueKind::Rest => {
-                    ix.windows.push(i)
-                }
-                CueKind::Exercise => {
-                    if let (Some(ex), Some(name)) = (&c.exercise, &c.text) {
-                        ix.names.insert(ex.clone(), name.clone());
-                    }
-                }
-                _ => {}
-            }
-        }
-        // Cues are sorted by start, so each list is too.
-        ix
-    }
-}
-
 /// The live session's state machine. See the module doc.
 pub struct Conductor {
     ph: &'static Phrases,
     /// The routine's title, for media clients outside the exercises.
     title: String,
-    t: Arc<Timeline>,
+    /// The playing timeline and its index.
     ix: Index,
     /// The mark of the conductor's last load or seek.
     mark: u16,
@@ -263,7 +103,6 @@ impl Conductor {
         Conductor {
             ph,
             title: String::new(),
-            t: Arc::new(Timeline::default()),
             ix: Index::default(),
             mark: 0,
             complete: false,
@@ -298,7 +137,7 @@ impl Conductor {
 
     /// The timeline now playing.
     pub fn timeline(&self) -> &Timeline {
-        &self.t
+        &self.ix.t
     }
 
     /// The last reported frame.
@@ -346,7 +185,7 @@ impl Conductor {
         self.overlays_sent = 0;
         self.overlays_done = 0;
         self.gated = false;
-        if self.t.frames == 0 {
+        if self.ix.t.frames == 0 {
             // Lost before the opening was ready: it loads when it is.
             self.mode = Mode::Starting;
             return;
@@ -365,7 +204,7 @@ impl Conductor {
             self.say(text.to_owned(), out);
         } else {
             self.mode = Mode::Playing;
-            let to = self.step_at(self.pos).map_or(self.pos, |s| s.start);
+            let to = self.ix.step_at(self.pos).map_or(self.pos, |s| s.start);
             self.seek(to, out);
             out.push(Action::Pause(false));
             self.say(ctl.sound_back.to_owned(), out);
@@ -388,13 +227,13 @@ impl Conductor {
         }
         // The first program, also when the output was lost before it came.
         let first = self.mode == Mode::Starting
-            || (matches!(self.mode, Mode::Lost { .. }) && self.t.frames == 0);
+            || (matches!(self.mode, Mode::Lost { .. }) && self.ix.t.frames == 0);
         let same_rate_growth = !first && self.prefix_of(&timeline);
         let seek = if first || same_rate_growth {
             None
         } else {
             // A new rate: go on from the start of the same step in the new timeline.
-            let id = self.step_at(self.pos).and_then(|c| c.step.clone());
+            let id = self.ix.step_at(self.pos).and_then(|c| c.step.clone());
             let to = id
                 .and_then(|id| {
                     timeline
@@ -406,8 +245,7 @@ impl Conductor {
                 .unwrap_or(0);
             Some(to)
         };
-        self.t = timeline;
-        self.ix = Index::new(&self.t);
+        self.ix = Index::new(timeline);
         self.last_step = None;
         self.complete = complete;
         out.push(Action::Load {
@@ -418,7 +256,7 @@ impl Conductor {
         if let Some(to) = seek {
             self.seek(to, out);
             if self.overlays_done < self.overlays_sent && !self.is_paused() {
-                let gate = self.next_audible_from(to);
+                let gate = self.ix.next_audible_from(to);
                 self.gated = true;
                 out.push(Action::Gate(Some(gate)));
             } else if self.gated {
@@ -440,9 +278,10 @@ impl Conductor {
     /// True when `t` begins with the playing timeline's frames (the whole session after its
     /// opening, at the same rate).
     fn prefix_of(&self, t: &Timeline) -> bool {
-        t.sample_rate == self.t.sample_rate
-            && t.frames >= self.t.frames
+        t.sample_rate == self.ix.t.sample_rate
+            && t.frames >= self.ix.t.frames
             && self
+                .ix
                 .t
                 .cues
                 .iter()
@@ -467,7 +306,7 @@ impl Conductor {
             self.pos = frame;
             // The transcript: every planned line whose first frame has been played.
             while let Some(&i) = self.ix.speech.get(self.next_line) {
-                let c = &self.t.cues[i];
+                let c = &self.ix.t.cues[i];
                 if c.start >= frame {
                     break;
                 }
@@ -482,7 +321,7 @@ impl Conductor {
             let step = self
                 .ix
                 .steps
-                .partition_point(|&i| self.t.cues[i].start <= frame);
+                .partition_point(|&i| self.ix.t.cues[i].start <= frame);
             if matches!(self.mode, Mode::Playing) && self.last_step != Some(step) {
                 self.last_step = Some(step);
                 self.track_exercise(out);
@@ -514,7 +353,7 @@ impl Conductor {
                 self.mode = Mode::Ended;
                 out.push(Action::End(Ended::Stopped {
                     at: self.pos,
-                    of: self.t.frames,
+                    of: self.ix.t.frames,
                 }));
             }
             _ => {}
@@ -528,7 +367,7 @@ impl Conductor {
                 self.save_here(out);
                 self.mode = Mode::Ended;
                 out.push(Action::Pause(true));
-                let (at, of) = (self.pos, self.t.frames);
+                let (at, of) = (self.pos, self.ix.t.frames);
                 out.push(Action::End(if c == Command::Signal {
                     Ended::Interrupted { at, of }
                 } else {
@@ -541,7 +380,7 @@ impl Conductor {
                 self.mode = Mode::Ended;
                 out.push(Action::End(Ended::Stopped {
                     at: self.pos,
-                    of: self.t.frames,
+                    of: self.ix.t.frames,
                 }));
             }
             (Command::DeviceLost, mode) => {
@@ -559,7 +398,7 @@ impl Conductor {
                 self.mode = Mode::Ended;
                 out.push(Action::End(Ended::Stopped {
                     at: self.pos,
-                    of: self.t.frames,
+                    of: self.ix.t.frames,
                 }));
             }
             (Command::PlayPause, Mode::Lost { paused }) => {
@@ -622,14 +461,19 @@ impl Conductor {
     /// timed block goes on where it was.
     fn resume(&mut self, out: &mut Vec<Action>) {
         let p = self.pos;
-        let in_hold = self.ix.windows.iter().map(|&i| &self.t.cues[i]).find(|c| {
-            matches!(c.kind, CueKind::Hold | CueKind::Phase)
-                && c.start <= p
-                && p < c.end + self.release_len(c.end)
-        });
+        let in_hold = self
+            .ix
+            .windows
+            .iter()
+            .map(|&i| &self.ix.t.cues[i])
+            .find(|c| {
+                matches!(c.kind, CueKind::Hold | CueKind::Phase)
+                    && c.start <= p
+                    && p < c.end + self.release_len(c.end)
+            });
         let to = if let Some(h) = in_hold {
-            self.step_at(h.start).map_or(h.start, |s| s.start)
-        } else if let Some(line) = self.audible_at(p).filter(|c| c.kind == CueKind::Speech) {
+            self.ix.step_at(h.start).map_or(h.start, |s| s.start)
+        } else if let Some(line) = self.ix.audible_at(p).filter(|c| c.kind == CueKind::Speech) {
             line.start
         } else {
             p
@@ -648,7 +492,7 @@ impl Conductor {
         self.ix
             .audible
             .iter()
-            .map(|&i| &self.t.cues[i])
+            .map(|&i| &self.ix.t.cues[i])
             .find(|c| c.kind == CueKind::Sound && c.start == end)
             .map_or(0, Cue::len)
     }
@@ -661,7 +505,7 @@ impl Conductor {
             .iter()
             .map(|(s, _)| *s)
             .find(|&s| s > p)
-            .or_else(|| self.end_step().filter(|&s| s > p));
+            .or_else(|| self.ix.end_step().filter(|&s| s > p));
         match target {
             Some(to) => self.jump(to, self.ph.controls.next, out),
             None => self.soft(out),
@@ -675,7 +519,7 @@ impl Conductor {
             .is_some_and(|t| now.saturating_sub(t) <= BACK_AGAIN);
         self.last_back = Some(now);
         let here = self.ix.exercises.iter().rposition(|(s, _)| *s <= p);
-        let end = self.end_step().unwrap_or(u64::MAX);
+        let end = self.ix.end_step().unwrap_or(u64::MAX);
         let to = match here {
             // In the closing lines: back to the start of the last exercise.
             Some(i) if p >= end => self.ix.exercises[i].0,
@@ -705,7 +549,7 @@ impl Conductor {
             .ix
             .windows
             .iter()
-            .map(|&i| &self.t.cues[i])
+            .map(|&i| &self.ix.t.cues[i])
             .any(|w| w.start <= c.start && c.start < w.end);
         !count && !helper
     }
@@ -715,6 +559,7 @@ impl Conductor {
     fn repeat(&mut self, out: &mut Vec<Action>) {
         let p = self.pos;
         if let Some(line) = self
+            .ix
             .audible_at(p)
             .filter(|c| c.kind == CueKind::Speech && self.is_instruction(c))
         {
@@ -726,7 +571,7 @@ impl Conductor {
             .ix
             .speech
             .iter()
-            .map(|&i| &self.t.cues[i])
+            .map(|&i| &self.ix.t.cues[i])
             .take_while(|c| c.start < p)
             .filter(|c| self.is_instruction(c))
             .last()
@@ -778,13 +623,13 @@ impl Conductor {
             return;
         }
         let p = self.pos;
-        let gate = match self.audible_at(p) {
+        let gate = match self.ix.audible_at(p) {
             Some(c) => {
                 let start = c.start;
                 self.seek(start, out);
                 start
             }
-            None => self.next_audible_from(p),
+            None => self.ix.next_audible_from(p),
         };
         self.gated = true;
         out.push(Action::Gate(Some(gate)));
@@ -808,53 +653,12 @@ impl Conductor {
         self.next_line = self
             .ix
             .speech
-            .partition_point(|&i| self.t.cues[i].start < to);
-    }
-
-    /// The audible cue sounding at `p`, if any.
-    fn audible_at(&self, p: u64) -> Option<&Cue> {
-        self.ix
-            .audible
-            .iter()
-            .map(|&i| &self.t.cues[i])
-            .take_while(|c| c.start <= p)
-            .filter(|c| p < c.end && c.start < p)
-            .last()
-    }
-
-    /// The first frame at or after `p` where something audible starts (or the end).
-    fn next_audible_from(&self, p: u64) -> u64 {
-        let k = self
-            .ix
-            .audible
-            .partition_point(|&i| self.t.cues[i].start < p);
-        self.ix
-            .audible
-            .get(k)
-            .map_or(self.t.frames, |&i| self.t.cues[i].start)
-    }
-
-    fn step_at(&self, p: u64) -> Option<&Cue> {
-        let k = self
-            .ix
-            .steps
-            .partition_point(|&i| self.t.cues[i].start <= p);
-        let i = *self.ix.steps.get(k.checked_sub(1)?)?;
-        Some(&self.t.cues[i])
-    }
-
-    fn end_step(&self) -> Option<u64> {
-        self.ix
-            .steps
-            .iter()
-            .map(|&i| &self.t.cues[i])
-            .find(|c| c.step.as_ref().is_some_and(|s| s.phase == StepPhase::End))
-            .map(|c| c.start)
+            .partition_point(|&i| self.ix.t.cues[i].start < to);
     }
 
     /// Saves the exercise being played when it changes, so even a killed process can resume.
     fn track_exercise(&mut self, out: &mut Vec<Action>) {
-        let Some(ex) = self.step_at(self.pos).and_then(|c| c.exercise.clone()) else {
+        let Some(ex) = self.ix.step_at(self.pos).and_then(|c| c.exercise.clone()) else {
             return;
         };
         if self.saved.as_ref() != Some(&ex) {
@@ -872,36 +676,12 @@ impl Conductor {
     /// On stop or signal: the exercise now playing is the place to resume from; past the last
     /// exercise there is nothing left to resume.
     fn save_here(&mut self, out: &mut Vec<Action>) {
-        match self.step_at(self.pos).and_then(|c| c.step.as_ref()) {
+        match self.ix.step_at(self.pos).and_then(|c| c.step.as_ref()) {
             Some(s) if s.phase == StepPhase::End => out.push(Action::ClearSaved),
             _ => {
                 self.saved = None;
                 self.track_exercise(out);
             }
-        }
-    }
-
-    /// The title media clients show: the exercise and side, or the routine's part.
-    fn title(&self) -> String {
-        let Some(step) = self.step_at(self.pos) else {
-            return String::new();
-        };
-        match (&step.exercise, &step.side) {
-            (Some(ex), side) => {
-                let name = self.ix.names.get(ex).cloned().unwrap_or_else(|| ex.clone());
-                match side {
-                    Some(s) => format!(
-                        "{name}, {}",
-                        phrases::fill(
-                            self.ph.controls.where_side,
-                            &[("side", crate::routine::Side::from(*s).word(self.ph))]
-                        )
-                    ),
-                    None => name,
-                }
-            }
-            (None, _) if !self.title.is_empty() => self.title.clone(),
-            (None, _) => self.t.routine.clone(),
         }
     }
 
@@ -920,83 +700,6 @@ impl Conductor {
             self.status = Some(s.clone());
             out.push(Action::Status(s.0, s.1));
         }
-    }
-
-    /// "Knee lifts, left leg, round 4 of 10. Six seconds left. About nine minutes to go."
-    pub fn where_am_i(&self) -> String {
-        let ctl = &self.ph.controls;
-        let p = self.pos;
-        let rate = f64::from(self.t.sample_rate.max(1));
-        let mut parts: Vec<String> = Vec::new();
-        let step = self.step_at(p);
-        let id = step
-            .and_then(|s| s.step.clone())
-            .unwrap_or_else(crate::plan::Step::start);
-        match (id.phase, step.and_then(|s| s.exercise.as_ref())) {
-            (StepPhase::End, _) => parts.push(ctl.where_finishing.to_owned()),
-            (StepPhase::Start, _) | (_, None) => parts.push(ctl.where_getting_ready.to_owned()),
-            (_, Some(ex)) => {
-                let step = step.expect("an exercise step");
-                let mut head = vec![self.ix.names.get(ex).cloned().unwrap_or_else(|| ex.clone())];
-                if let Some(s) = &step.side {
-                    head.push(phrases::fill(
-                        ctl.where_side,
-                        &[("side", crate::routine::Side::from(*s).word(self.ph))],
-                    ));
-                }
-                // "Rep 1 of 1" says nothing: a single rep or a timed block is not counted.
-                let k = (ex.clone(), step.set, step.side);
-                if let Some(rep) = step.rep
-                    && let total = self.ix.reps.get(&k).copied().unwrap_or(rep)
-                    && total > 1
-                {
-                    let form = if self.ix.alternating.contains(ex) {
-                        ctl.where_round
-                    } else {
-                        ctl.where_rep
-                    };
-                    head.push(phrases::fill(
-                        form,
-                        &[("n", &rep.to_string()), ("total", &total.to_string())],
-                    ));
-                }
-                if let (Some(set), Some(&sets)) = (step.set, self.ix.sets.get(ex)) {
-                    head.push(phrases::fill(
-                        ctl.where_set,
-                        &[("n", &set.to_string()), ("total", &sets.to_string())],
-                    ));
-                }
-                if matches!(id.phase, StepPhase::Switch { .. }) {
-                    head.push(ctl.where_switching.to_owned());
-                } else if id.is_rest() {
-                    head.push(ctl.where_resting.to_owned());
-                }
-                parts.push(format!("{}.", head.join(", ")));
-            }
-        }
-        // Time left in the hold, timed block or rest the person is in.
-        if let Some(w) = self
-            .ix
-            .windows
-            .iter()
-            .map(|&i| &self.t.cues[i])
-            .find(|c| c.kind != CueKind::Phase && c.start <= p && p < c.end)
-        {
-            let secs = ((w.end - p) as f64 / rate).ceil();
-            let text = phrases::fill(ctl.where_left, &[("duration", &self.ph.duration(secs))]);
-            parts.push(phrases::capitalise(&text));
-        }
-        let left = self.t.frames.saturating_sub(p) as f64 / rate;
-        if left < 60.0 {
-            parts.push(ctl.where_under_a_minute.to_owned());
-        } else {
-            let minutes = (left / 60.0).round() * 60.0;
-            parts.push(phrases::fill(
-                ctl.where_to_go,
-                &[("duration", &self.ph.duration(minutes))],
-            ));
-        }
-        parts.join(" ")
     }
 }
 

@@ -4,6 +4,7 @@ use crate::plan::{self, PlanOptions};
 use crate::render::SoundBank;
 use crate::routine::{self, Origin};
 use crate::voice::{PhraseCache, StandIn};
+use std::collections::HashSet;
 
 const RATE: u32 = 22050;
 const ROUTINE: &str = r#"
@@ -86,7 +87,7 @@ impl T {
     }
 
     fn t(&self) -> Arc<Timeline> {
-        self.c.t.clone()
+        self.c.ix.t.clone()
     }
 
     /// The deck reports `frame`; every overlay sent so far has ended if `overlays_over`.
@@ -258,7 +259,7 @@ fn pause_inside_a_line_says_the_line_again_and_in_silence_goes_on_where_it_was()
     // In a rest: no seek, the rest goes on (it is not a hold).
     let rest = s.cue(CueKind::Rest, 0);
     let quiet = rest.start + (rest.end - rest.start) / 2;
-    assert!(s.c.audible_at(quiet).is_none());
+    assert!(s.c.ix.audible_at(quiet).is_none());
     s.tick(quiet);
     s.cmd(Command::PlayPause);
     let a = s.cmd(Command::PlayPause);
@@ -343,14 +344,14 @@ fn an_answer_inside_a_hold_lengthens_it_only_up_to_the_next_sound() {
     let mut s = T::new();
     let hold = s.cue(CueKind::Hold, 0);
     let p = hold.start + (f64::from(RATE) * 2.5) as u64;
-    assert!(s.c.audible_at(p).is_none(), "a quiet moment of the hold");
+    assert!(s.c.ix.audible_at(p).is_none(), "a quiet moment of the hold");
     s.tick(p);
     let a = s.cmd(Command::Where);
     assert!(
         seeks(&a).is_empty(),
         "a hold is never restarted by a question"
     );
-    let next = s.c.next_audible_from(p);
+    let next = s.c.ix.next_audible_from(p);
     assert!(next > p && next < hold.end + 1);
     assert_eq!(gates(&a), [Some(next)]);
     let text = &said(&a)[0];
