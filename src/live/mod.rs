@@ -30,7 +30,7 @@ mod windows;
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 pub use crate::session::TranscriptMode;
@@ -121,17 +121,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
     let windows = Windows::new(&req.settings);
     // Keys first: a key pressed while the device opens is read, not echoed.
     let (cmd_tx, commands) = mpsc::channel::<Command>();
-    let raw = if req.keys {
-        match keys::start(cmd_tx.clone()) {
-            Ok(g) => Some(g),
-            Err(e) => {
-                trace.say(format_args!("no keys: the terminal would not go raw: {e}"));
-                None
-            }
-        }
-    } else {
-        None
-    };
+    let raw = req.keys.then(|| start_keys(&cmd_tx, &trace)).flatten();
     let output = Output::open(RATE).map_err(|source| Error::Output {
         routine: req.name.clone(),
         source,
@@ -142,20 +132,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
     ));
     let plans = Plans::start(req.routine.clone(), req.settings.clone(), req.shape.clone());
     let answers = Answers::new(&req.settings, trace)?;
-    let media = if req.media {
-        match Media::start(cmd_tx.clone()) {
-            Ok(m) => {
-                trace.say("media buttons on: MPRIS player hipvoice on the session bus");
-                Some(m)
-            }
-            Err(e) => {
-                trace.say(format_args!("no media buttons: {e}"));
-                None
-            }
-        }
-    } else {
-        None
-    };
+    let media = req.media.then(|| start_media(&cmd_tx, &trace)).flatten();
     // Kept, so the channel is never disconnected: `recv_timeout` then always waits a tick
     // (with no keys and no media buttons it would otherwise return at once, a busy loop).
     let _keep_open = cmd_tx;
@@ -238,6 +215,33 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         }
     };
     live.finish(ended, &stop, raw)
+}
+
+/// The terminal's keys, read on their own thread into `tx` while the returned guard keeps the
+/// terminal raw; `None` (said on the trace) when it will not go raw.
+fn start_keys(tx: &Sender<Command>, trace: &Trace) -> Option<keys::RawMode> {
+    match keys::start(tx.clone()) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            trace.say(format_args!("no keys: the terminal would not go raw: {e}"));
+            None
+        }
+    }
+}
+
+/// Media buttons: an MPRIS player on the session bus whose commands go to `tx`; `None` (said
+/// on the trace) when there is no session bus.
+fn start_media(tx: &Sender<Command>, trace: &Trace) -> Option<Media> {
+    match Media::start(tx.clone()) {
+        Ok(m) => {
+            trace.say("media buttons on: MPRIS player hipvoice on the session bus");
+            Some(m)
+        }
+        Err(e) => {
+            trace.say(format_args!("no media buttons: {e}"));
+            None
+        }
+    }
 }
 
 /// The commands waiting (a tick's wait for the first), and a signal's stop.
