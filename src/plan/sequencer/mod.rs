@@ -14,11 +14,9 @@ mod walk;
 mod wording;
 
 use crate::phrases::{self, Phrases};
-use crate::plan::step::{Phase as StepPhase, Step};
+use crate::plan::step::Step;
 use crate::plan::{Cue, CueKind, PlannedDose, Timeline, frames};
-use crate::routine::{
-    Block, Circuit, Exercise, Kind, Pace, Routine, Side, Sides, SoundRef, Text, limits,
-};
+use crate::routine::{Kind, Routine, Side, SoundRef, Text, limits};
 
 /// Tells the sequencer how long a line takes to say, in frames at the timeline's rate.
 /// The embedded voice answers by synthesising (and caching) the line; tests use a stand-in.

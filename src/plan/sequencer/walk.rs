@@ -2,7 +2,11 @@
 //! each exercise with its sides and sets, each rep, and the work of its kind (a hold, a timed
 //! block, a moving rep's phases), placed with the primitives of the sequencer.
 
-use super::*;
+use super::{Ctx, PlanError, PlanOptions, SESSION_END, SWITCH, Seq};
+use crate::phrases;
+use crate::plan::CueKind;
+use crate::plan::step::{Phase as StepPhase, Step};
+use crate::routine::{Block, Circuit, Exercise, Kind, Pace, Routine, Side, Sides, SoundRef, Text};
 
 impl Seq<'_> {
     pub(super) fn session(&mut self, r: &Routine, o: &PlanOptions) -> Result<(), PlanError> {
