@@ -2,9 +2,15 @@
 //! frame cursor, with pause, gain, a gate and an overlay lane, steered by a [`DeckHandle`].
 //!
 //! Invariants (tested below):
-//! - The audio thread never locks, allocates or frees. Commands arrive through a lock-free
-//!   single-producer ring buffer ([`rtrb`]); a program or clip it lets go of leaves through
-//!   another ring buffer, to be freed by [`DeckHandle::collect`] on the control thread.
+//! - The audio thread never locks, allocates or frees, from the first sample to the stream's
+//!   teardown (`tests/deck_memory.rs` counts it under a global allocator through a whole
+//!   session). Commands arrive through a lock-free single-producer ring buffer ([`rtrb`]); a
+//!   program or clip it lets go of leaves through another ring buffer, to be freed by
+//!   [`DeckHandle::collect`] on the control thread. That ring never fills: the handle sends
+//!   no more loads and overlays than it has room for (each lets go of at most one thing).
+//! - The deck never ends by itself, not even when stopped: an ended source would be dropped
+//!   (freed) by rodio's mixer on the audio thread. A stopped deck lets go of its program and
+//!   clip and plays silence until its owner drops the stream.
 //! - One [`DeckCmd`] is applied whole at one block boundary: a new program, a seek and a gate
 //!   sent together take effect on the same frame.
 //! - The cursor never passes the gate frame; while it waits there the timeline is silent and
@@ -13,8 +19,8 @@
 //! - The stream opens on [`PRE_ROLL_SECS`] (50 ms) of silence, which the opening's synthesis
 //!   takes anyway: whatever a sound server or device does to the first samples of a new
 //!   stream (a fade, a dropped fragment), it never does to the session's first word.
-//! - Once started the source never ends by itself (it plays silence at the program's end and
-//!   says so through [`DeckHandle::finished`]); [`DeckCmd::stop`] ends it.
+//! - At the program's end it plays silence and says so through [`DeckHandle::finished`];
+//!   after [`DeckCmd::stop`] it plays silence and says so through [`DeckHandle::ended`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -35,7 +41,7 @@ pub const PRE_ROLL_SECS: f64 = 0.05;
 /// Room for commands in flight: the control thread sends a few per key press.
 const INBOX: usize = 64;
 /// Room for programs and clips waiting to be freed; drained every few milliseconds.
-const OUTBOX: usize = 256;
+pub const OUTBOX: usize = 256;
 
 /// One group of changes, applied together at the next block boundary. Every field is
 /// optional; what is `None` stays as it was.
@@ -57,11 +63,12 @@ pub struct DeckCmd {
     pub pause: Option<bool>,
     /// 0.0 to 1.0.
     pub gain: Option<f32>,
-    /// End the source.
+    /// Let go of the program and any clip (to be collected) and play silence from now on.
     pub stop: bool,
 }
 
 impl DeckCmd {
+    /// True when the command changes nothing.
     pub fn is_empty(&self) -> bool {
         self.load.is_none()
             && self.mark.is_none()
@@ -72,6 +79,15 @@ impl DeckCmd {
             && self.pause.is_none()
             && self.gain.is_none()
             && !self.stop
+    }
+
+    /// How many things the deck may let go of because of this command: the program a load
+    /// replaces, the clip an overlay will be once it ends or is cut, and the last program a
+    /// stop lets go of.
+    fn may_retire(&self) -> usize {
+        usize::from(self.load.is_some())
+            + usize::from(self.overlay.is_some())
+            + usize::from(self.stop)
     }
 }
 
@@ -112,8 +128,14 @@ fn pack(frame: u64, mark: u16) -> u64 {
 pub struct DeckHandle {
     inbox: rtrb::Producer<DeckCmd>,
     outbox: rtrb::Consumer<Retired>,
+    /// Things the deck may still let go of for the commands sent so far (plus its first
+    /// program and, when stopped, what it holds), minus those collected: kept at most
+    /// [`OUTBOX`], so the deck's push into the outbox never fails.
+    retiring: usize,
     published: Arc<Published>,
     epoch: Instant,
+    /// Keeps the deck's empty program alive, so the deck never drops its last reference.
+    _silence: Arc<Program>,
 }
 
 /// Where the deck's cursor is.
@@ -126,18 +148,30 @@ pub struct Position {
 }
 
 impl DeckHandle {
-    /// Sends one group of changes. Fails (giving the command back) only when 64 commands are
-    /// already waiting, which means the audio thread has stopped pulling samples.
+    /// Sends one group of changes. Fails (giving the command back) only when the audio thread
+    /// has stopped pulling samples: 64 commands are already waiting, or 256 programs and clips
+    /// it let go of are still to be freed even after collecting them.
     pub fn send(&mut self, cmd: DeckCmd) -> Result<(), DeckCmd> {
         if cmd.is_empty() {
             return Ok(());
         }
-        self.inbox.push(cmd).map_err(|rtrb::PushError::Full(c)| c)
+        let n = cmd.may_retire();
+        if self.retiring + n > OUTBOX {
+            self.collect();
+            if self.retiring + n > OUTBOX {
+                return Err(cmd);
+            }
+        }
+        self.inbox.push(cmd).map_err(|rtrb::PushError::Full(c)| c)?;
+        self.retiring += n;
+        Ok(())
     }
 
     /// Frees what the audio thread has let go of. Call it now and then on the control thread.
     pub fn collect(&mut self) {
-        while self.outbox.pop().is_ok() {}
+        while self.outbox.pop().is_ok() {
+            self.retiring = self.retiring.saturating_sub(1);
+        }
     }
 
     pub fn position(&self) -> Position {
@@ -167,7 +201,7 @@ impl DeckHandle {
         self.published.blocks.load(Ordering::Acquire)
     }
 
-    /// True once the source has ended (after a stop).
+    /// True once the deck has stopped: it has let go of everything and plays silence.
     pub fn ended(&self) -> bool {
         self.published.ended.load(Ordering::Acquire)
     }
@@ -184,6 +218,9 @@ impl DeckHandle {
 /// The audio thread's side: a rodio `Source` of mono samples at the program's rate.
 pub struct Deck {
     program: Arc<Program>,
+    /// An empty program the handle holds too: what a stopped deck plays, so that letting go
+    /// of the last program never drops a last reference here.
+    silence: Arc<Program>,
     mark: u16,
     complete: bool,
     inbox: rtrb::Consumer<DeckCmd>,
@@ -209,8 +246,10 @@ pub fn deck(rate: u32) -> (Deck, DeckHandle) {
     let (out_tx, out_rx) = rtrb::RingBuffer::new(OUTBOX);
     let published = Arc::new(Published::default());
     let epoch = Instant::now();
+    let silence = Arc::new(Program::silence(rate));
     let d = Deck {
-        program: Arc::new(Program::silence(rate)),
+        program: silence.clone(),
+        silence: silence.clone(),
         mark: 0,
         complete: false,
         inbox: in_rx,
@@ -231,17 +270,22 @@ pub fn deck(rate: u32) -> (Deck, DeckHandle) {
     let h = DeckHandle {
         inbox: in_tx,
         outbox: out_rx,
+        retiring: 0,
         published,
         epoch,
+        _silence: silence,
     };
     (d, h)
 }
 
 impl Deck {
     fn retire(&mut self, r: Retired) {
-        // If the control thread has not freed the last 256 things, this one is freed here:
-        // a missed deadline is better than memory that is never given back.
-        let _ = self.outbox.push(r);
+        // The handle sends no more than the outbox holds, so this never fails. If it did, the
+        // thing would be kept (leaked) rather than freed on the audio thread.
+        if let Err(rtrb::PushError::Full(r)) = self.outbox.push(r) {
+            debug_assert!(false, "the deck's outbox is full");
+            std::mem::forget(r);
+        }
     }
 
     fn apply(&mut self, cmd: DeckCmd) {
@@ -276,22 +320,32 @@ impl Deck {
         if let Some(g) = cmd.gain {
             self.gain = g.clamp(0.0, 1.0);
         }
-        if cmd.stop {
+        if cmd.stop && !self.stopped {
             self.stopped = true;
+            let old = std::mem::replace(&mut self.program, self.silence.clone());
+            self.retire(Retired::Program(old));
+            if let Some((clip, _)) = self.overlay.take() {
+                self.published.overlays_done.fetch_add(1, Ordering::AcqRel);
+                self.published
+                    .overlay_playing
+                    .store(false, Ordering::Release);
+                self.retire(Retired::Clip(clip));
+            }
+            self.published.ended.store(true, Ordering::Release);
         }
     }
 
-    /// Reads the commands, then mixes the next block. False when the source has ended.
-    fn next_block(&mut self) -> bool {
+    /// Reads the commands, then mixes the next block.
+    fn next_block(&mut self) {
         while let Ok(cmd) = self.inbox.pop() {
             self.apply(cmd);
         }
-        if self.stopped {
-            self.published.ended.store(true, Ordering::Release);
-            return false;
-        }
         self.published.blocks.fetch_add(1, Ordering::Release);
         self.block.fill(0.0);
+        self.idx = 0;
+        if self.stopped {
+            return;
+        }
 
         // The timeline: up to the gate, the program's end, or not at all while paused.
         let limit = self.gate.unwrap_or(u64::MAX).min(self.program.frames);
@@ -333,8 +387,6 @@ impl Deck {
         for s in self.block.iter_mut() {
             *s = (*s * g).clamp(-1.0, 1.0);
         }
-        self.idx = 0;
-        true
     }
 }
 
@@ -343,8 +395,8 @@ impl Iterator for Deck {
 
     #[inline]
     fn next(&mut self) -> Option<rodio::Sample> {
-        if self.idx == BLOCK && !self.next_block() {
-            return None;
+        if self.idx == BLOCK {
+            self.next_block();
         }
         let s = self.block[self.idx];
         self.idx += 1;
@@ -560,16 +612,55 @@ mod tests {
     }
 
     #[test]
-    fn stop_ends_the_source() {
+    fn stop_lets_go_of_everything_and_plays_silence_without_ending() {
         let p = program(3000, &[0]);
         let (mut d, mut h) = loaded(&p);
+        h.send(DeckCmd {
+            overlay: Some(vec![0.3f32; 5000].into()),
+            ..Default::default()
+        })
+        .unwrap();
         take(&mut d, BLOCK);
+        assert!(h.overlay_playing());
+        let held = Arc::strong_count(&p);
         h.send(DeckCmd {
             stop: true,
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(d.next(), None);
+        // An ended source would be dropped on the audio thread: it plays silence instead.
+        let after = take(&mut d, 4 * BLOCK);
+        assert_eq!(after.len(), 4 * BLOCK);
+        assert!(after.iter().all(|&s| s == 0.0));
         assert!(h.ended());
+        assert!(!h.overlay_playing());
+        // The program went out to be freed on this thread, not with the deck.
+        h.collect();
+        assert_eq!(Arc::strong_count(&p), held - 1);
+        assert_eq!(h.retiring, 0, "the stop and the overlay were both counted");
+    }
+
+    #[test]
+    fn the_handle_never_sends_more_than_the_outbox_can_take_back() {
+        let p = program(3000, &[0]);
+        let (mut d, mut h) = loaded(&p);
+        // Ours, and the one in the load waiting in the inbox.
+        let before = Arc::strong_count(&p);
+        // Three outboxes' worth of loads and overlays, each letting go of the one before, and
+        // nobody calls `collect`: the handle must make room itself, or the deck's push would
+        // fail (a debug assertion; in a release build a leak, seen in the count below).
+        for _ in 0..3 * OUTBOX {
+            h.send(DeckCmd {
+                load: Some(p.clone()),
+                overlay: Some(vec![0.1f32; 10].into()),
+                ..Default::default()
+            })
+            .unwrap();
+            take(&mut d, BLOCK);
+            assert!(h.outbox.slots() <= OUTBOX);
+        }
+        h.collect();
+        // What is left: ours and the deck's current program; none was leaked.
+        assert_eq!(Arc::strong_count(&p), before);
     }
 }
