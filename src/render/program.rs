@@ -7,6 +7,9 @@ use crate::plan::{Cue, CueKind, Timeline};
 use crate::render::SoundBank;
 use crate::voice::{PhraseCache, VoiceError};
 
+/// Frames mixed at a time when a file is written (0.74 s at 22050 Hz).
+pub const CHUNK: usize = 16384;
+
 /// Samples placed at a frame; only the first `len` of them sound.
 #[derive(Debug, Clone)]
 struct Clip {

@@ -73,7 +73,7 @@ fn plan_message(source_name: &str, e: &plan::PlanError) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub espeak: EspeakSettings,
-    /// Master volume (see [`Volume`] for the floor and the gain).
+    /// Master volume (see [`crate::volume::Volume`] for the floor and the gain).
     pub volume: crate::volume::Volume,
     /// Seconds of lead-in; `None` takes the routine's, then the default.
     pub lead_in: Option<f64>,

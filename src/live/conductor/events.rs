@@ -57,7 +57,7 @@ pub enum Ended {
     },
 }
 
-/// What the conductor asks the loop to do. The deck actions of one [`Conductor::handle`] call
+/// What the conductor asks the loop to do. The deck actions of one [`super::Conductor::handle`] call
 /// (load, seek, gate, pause, gain, overlay) are applied together, at one frame.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {

@@ -26,6 +26,8 @@
 //! block its neighbours' sizes, and one "floor unused" flag for the one channel, which leaves
 //! every sample of the block zero (Vorbis I specification, 4.3.2 and 7.2.3).
 
+pub(crate) mod encode;
+
 use std::io::{Read, Seek, Write};
 
 use ogg::{PacketReader, PacketWriteEndInfo, PacketWriter};
@@ -39,7 +41,7 @@ pub const GRID: u64 = 512;
 /// before is below what can be heard), which [`widen`] needs. Measured on the built-in and
 /// example routines: at 2048 frames every squeezed silence had one, at 1536 a third of the
 /// parts had a silence without. Where one has none, the part is encoded again without
-/// squeezing (see `export::write_ogg_parts`).
+/// squeezing (see `encode`).
 pub const KEPT_SILENCE: u64 = 3072;
 
 /// What is cut from a silence at a time (frames): half a long block at 22050 Hz, two at

@@ -19,12 +19,20 @@
 //!   (field layout from LAME 3.100's `VbrTag.c`).
 //!
 //! [`Tally`] counts frames and their CRC as they are written, and the render checks each part's
-//! frame count against the plan before it joins them (see `export::write_mp3_parts`).
+//! frame count against the plan before it joins them (see `encode`).
+
+pub(crate) mod encode;
 
 use std::io::Write;
 
 /// Samples in one MPEG-2 Layer III frame (22050 Hz): the grid parts are cut on.
 pub const FRAME: u64 = 576;
+
+/// The MP3's constant bit rate (kbit/s). At the timeline's 22050 Hz (MPEG-2 Layer III) a frame
+/// of 64 kbit/s (208 bytes) is the smallest that holds the LAME tag (about 190 bytes for mono):
+/// below it LAME leaves the tag out, and with it the encoder delay and padding that make the
+/// file gapless (read from LAME 3.100's source). For one voice, 64 kbit/s is plenty.
+pub const MP3_KBPS: u32 = 64;
 
 /// The CRC of LAME's tag: CRC-16/ARC (LAME's `crc16_lookup`, reflected 0x8005, initial 0).
 static CRC16: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_ARC);
