@@ -187,6 +187,8 @@ impl Seq<'_> {
         self.rest(ex.rest_after_secs)
     }
 
+    /// One exercise: its opening lines and setup, then its sets, each with its sides and reps,
+    /// with the rests between them; the exercise cue spans it all.
     fn exercise(
         &mut self,
         ex: &Exercise,
@@ -203,45 +205,99 @@ impl Seq<'_> {
             ..Ctx::default()
         };
         let in_round = round.map(|r| r.n);
-        let step = |phase: StepPhase| Step::of(&ex.id, in_round, phase);
         let full = round.is_none_or(|r| r.n == 1);
-        self.step(step(StepPhase::Setup), format!("{}: setup", ex.name));
+        self.step(
+            Step::of(&ex.id, in_round, StepPhase::Setup),
+            format!("{}: setup", ex.name),
+        );
         // The pause between exercises opens the next one's first step, so no side's block of
         // the previous exercise grows by it.
         if !first {
             self.cur += self.f(self.p.between_exercises_secs);
         }
         let start = self.cur;
-        let ph = self.ph;
         if let Some(r) = round {
-            if let Some(c) = r.intro {
-                let name = c.name.as_deref().unwrap_or(ph.circuit);
-                self.say(&format!("{}.", name.trim_end_matches('.')))?;
-                let dose = if r.of == 1 {
-                    ph.circuit_dose_once
-                } else {
-                    ph.circuit_dose
-                };
-                self.say(&phrases::capitalise(&phrases::fill(
-                    dose,
-                    &[
-                        ("exercises", &ph.number(c.exercises.len() as u64)),
-                        ("rounds", &ph.number(u64::from(r.of))),
-                    ],
-                )))?;
-            }
-            if r.of > 1 && r.first_member {
-                let text = if r.n == r.of {
-                    ph.last_round.to_owned()
-                } else {
-                    phrases::fill(
-                        ph.round_of,
-                        &[("n", &r.n.to_string()), ("total", &r.of.to_string())],
-                    )
-                };
-                self.say(&text)?;
+            self.round_opening(r)?;
+        }
+        let order = self.opening(ex, n, total, full, o)?;
+
+        let sets = ex.sets.value;
+        let mut technique = 0;
+        for set in 1..=sets {
+            let mut r = RepCtx {
+                round: in_round,
+                set,
+                first_rep: full && set == 1,
+                technique: &mut technique,
+            };
+            self.set(ex, &order, &mut r)?;
+            self.ctx.side = None;
+            self.ctx.rep = None;
+            if set < sets {
+                self.step(
+                    Step::of(&ex.id, in_round, StepPhase::Rest { set }),
+                    format!("{}: rest after set {set}", ex.name),
+                );
+                self.rest(ex.rest_between_sets_secs)?;
             }
         }
+        let end = self.cur;
+        self.ctx = Ctx {
+            exercise: Some(ex.id.clone()),
+            round: round.map(|r| r.n),
+            ..Ctx::default()
+        };
+        self.push(CueKind::Exercise, start, end, Some(ex.name.clone()), None);
+        Ok(())
+    }
+
+    /// In a circuit: its name and dose before its first exercise, and which round this is
+    /// before each round's first exercise.
+    fn round_opening(&mut self, r: Round<'_>) -> Result<(), PlanError> {
+        let ph = self.ph;
+        if let Some(c) = r.intro {
+            let name = c.name.as_deref().unwrap_or(ph.circuit);
+            self.say(&format!("{}.", name.trim_end_matches('.')))?;
+            let dose = if r.of == 1 {
+                ph.circuit_dose_once
+            } else {
+                ph.circuit_dose
+            };
+            self.say(&phrases::capitalise(&phrases::fill(
+                dose,
+                &[
+                    ("exercises", &ph.number(c.exercises.len() as u64)),
+                    ("rounds", &ph.number(u64::from(r.of))),
+                ],
+            )))?;
+        }
+        if r.of > 1 && r.first_member {
+            let text = if r.n == r.of {
+                ph.last_round.to_owned()
+            } else {
+                phrases::fill(
+                    ph.round_of,
+                    &[("n", &r.n.to_string()), ("total", &r.of.to_string())],
+                )
+            };
+            self.say(&text)?;
+        }
+        Ok(())
+    }
+
+    /// An exercise's opening: its name (exercise `n` of `total`, in `full` the first time it
+    /// is met), its dose, the hold's length where no hold can say it, the first side, its
+    /// cautions, its setup lines and the time to get into position. Returns the sides in the
+    /// order they are worked.
+    fn opening(
+        &mut self,
+        ex: &Exercise,
+        n: usize,
+        total: usize,
+        full: bool,
+        o: &PlanOptions,
+    ) -> Result<Vec<Side>, PlanError> {
+        let ph = self.ph;
         // A name that ends its own sentence ("Bridges!") does not get another full stop.
         let name = ex.name.trim_end_matches(['.', '!', '?']);
         if full && total == 1 {
@@ -287,124 +343,108 @@ impl Seq<'_> {
         // exercise and another position.
         self.say_lines(&ex.setup, order.first().copied())?;
         self.window(CueKind::Prepare, ex.setup_secs, None, 0)?;
+        Ok(order)
+    }
 
-        let sets = ex.sets.value;
-        let mut first_rep = full;
-        let mut technique = 0;
-        for set in 1..=sets {
-            // Sets are named only where there is more than one.
-            self.ctx.set = (sets > 1).then_some(set);
-            if sets > 1 {
-                self.step(
-                    step(StepPhase::Set { set }),
-                    format!("{}: set {set}", ex.name),
-                );
-                self.say(&phrases::fill(
-                    ph.set_of,
-                    &[("n", &set.to_string()), ("total", &sets.to_string())],
-                ))?;
-                if let Some(&side) = order.first()
-                    && set > 1
-                {
-                    self.say(&phrases::fill(ph.start_side, &[("side", side.word(ph))]))?;
-                }
-            }
-            let reps = ex.reps.value;
-            let mut r = RepCtx {
-                round: in_round,
-                set,
-                first_rep,
-                technique: &mut technique,
-            };
-            match ex.sides {
-                Sides::None => {
-                    for rep in 1..=reps {
-                        let at = Rep {
-                            side: None,
-                            rep,
-                            rest_before: rep > 1,
-                            side_cue: false,
-                            number: true,
-                        };
-                        self.rep(ex, at, &mut r)?;
-                    }
-                }
-                Sides::Both => {
-                    for (i, &side) in order.iter().enumerate() {
-                        if i > 0 {
-                            self.ctx.side = None;
-                            self.ctx.rep = None;
-                            self.step(
-                                step(StepPhase::Switch {
-                                    set,
-                                    side: side.into(),
-                                }),
-                                format!("{}: switch to {}", ex.name, side.as_str()),
-                            );
-                            self.sound(&SWITCH);
-                            match &ex.switch {
-                                Some(lines) => {
-                                    self.say_lines(lines, Some(side))?;
-                                }
-                                None => {
-                                    self.say(&phrases::fill(
-                                        ph.switch,
-                                        &[("side", side.word(ph))],
-                                    ))?;
-                                    // The position changes with the side: its lines again.
-                                    for line in ex.setup.iter().filter(|l| l.names_side()) {
-                                        self.say_text(line, Some(side))?;
-                                    }
-                                }
-                            }
-                            self.rest(ex.rest_between_sides_secs)?;
-                        }
-                        for rep in 1..=reps {
-                            let at = Rep {
-                                side: Some(side),
-                                rep,
-                                rest_before: rep > 1,
-                                side_cue: rep == 1,
-                                number: true,
-                            };
-                            self.rep(ex, at, &mut r)?;
-                        }
-                    }
-                }
-                Sides::Alternating => {
-                    for rep in 1..=reps {
-                        for (i, &side) in order.iter().enumerate() {
-                            let at = Rep {
-                                side: Some(side),
-                                rep,
-                                rest_before: rep > 1 || i > 0,
-                                side_cue: true,
-                                number: i == 0,
-                            };
-                            self.rep(ex, at, &mut r)?;
-                        }
-                    }
-                }
-            }
-            first_rep = false;
-            self.ctx.side = None;
-            self.ctx.rep = None;
-            if set < sets {
-                self.step(
-                    step(StepPhase::Rest { set }),
-                    format!("{}: rest after set {set}", ex.name),
-                );
-                self.rest(ex.rest_between_sets_secs)?;
+    /// One set (`r.set` of the exercise's): named where there is more than one, then its reps
+    /// on its sides in `order`: all of one side then the other (with the switch between), or
+    /// each rep on both sides in turn.
+    fn set(&mut self, ex: &Exercise, order: &[Side], r: &mut RepCtx<'_>) -> Result<(), PlanError> {
+        let (ph, set, sets) = (self.ph, r.set, ex.sets.value);
+        // Sets are named only where there is more than one.
+        self.ctx.set = (sets > 1).then_some(set);
+        if sets > 1 {
+            self.step(
+                Step::of(&ex.id, r.round, StepPhase::Set { set }),
+                format!("{}: set {set}", ex.name),
+            );
+            self.say(&phrases::fill(
+                ph.set_of,
+                &[("n", &set.to_string()), ("total", &sets.to_string())],
+            ))?;
+            if let Some(&side) = order.first()
+                && set > 1
+            {
+                self.say(&phrases::fill(ph.start_side, &[("side", side.word(ph))]))?;
             }
         }
-        let end = self.cur;
-        self.ctx = Ctx {
-            exercise: Some(ex.id.clone()),
-            round: round.map(|r| r.n),
-            ..Ctx::default()
-        };
-        self.push(CueKind::Exercise, start, end, Some(ex.name.clone()), None);
+        let reps = ex.reps.value;
+        match ex.sides {
+            Sides::None => {
+                for rep in 1..=reps {
+                    let at = Rep {
+                        side: None,
+                        rep,
+                        rest_before: rep > 1,
+                        side_cue: false,
+                        number: true,
+                    };
+                    self.rep(ex, at, r)?;
+                }
+            }
+            Sides::Both => {
+                for (i, &side) in order.iter().enumerate() {
+                    if i > 0 {
+                        self.switch(ex, side, r)?;
+                    }
+                    for rep in 1..=reps {
+                        let at = Rep {
+                            side: Some(side),
+                            rep,
+                            rest_before: rep > 1,
+                            side_cue: rep == 1,
+                            number: true,
+                        };
+                        self.rep(ex, at, r)?;
+                    }
+                }
+            }
+            Sides::Alternating => {
+                for rep in 1..=reps {
+                    for (i, &side) in order.iter().enumerate() {
+                        let at = Rep {
+                            side: Some(side),
+                            rep,
+                            rest_before: rep > 1 || i > 0,
+                            side_cue: true,
+                            number: i == 0,
+                        };
+                        self.rep(ex, at, r)?;
+                    }
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// The switch to `side` within a set: its sound, its lines (the exercise's own, or the
+    /// standard one with the setup lines that name a side), and the rest between sides.
+    fn switch(&mut self, ex: &Exercise, side: Side, r: &RepCtx<'_>) -> Result<(), PlanError> {
+        let ph = self.ph;
+        self.ctx.side = None;
+        self.ctx.rep = None;
+        let phase = StepPhase::Switch {
+            set: r.set,
+            side: side.into(),
+        };
+        self.step(
+            Step::of(&ex.id, r.round, phase),
+            format!("{}: switch to {}", ex.name, side.as_str()),
+        );
+        self.sound(&SWITCH);
+        match &ex.switch {
+            Some(lines) => {
+                self.say_lines(lines, Some(side))?;
+            }
+            None => {
+                self.say(&phrases::fill(ph.switch, &[("side", side.word(ph))]))?;
+                // The position changes with the side: its lines again.
+                for line in ex.setup.iter().filter(|l| l.names_side()) {
+                    self.say_text(line, Some(side))?;
+                }
+            }
+        }
+        self.rest(ex.rest_between_sides_secs)
     }
 
     /// The sides of an exercise in the order they are worked.
@@ -424,21 +464,14 @@ impl Seq<'_> {
     /// One rep: its number (with the rest before it), its cue, then the work of its kind
     /// (see [`Rep`] for what is said).
     fn rep(&mut self, ex: &Exercise, at: Rep, r: &mut RepCtx<'_>) -> Result<(), PlanError> {
-        let Rep {
-            side,
-            rep,
-            rest_before,
-            side_cue,
-            number,
-        } = at;
+        let (side, rep) = (at.side, at.rep);
         self.ctx.side = side;
         self.ctx.rep = Some(rep);
-        let set = r.set;
         let id = Step::of(
             &ex.id,
             r.round,
             StepPhase::Rep {
-                set,
+                set: r.set,
                 side: side.map(Into::into),
                 rep,
             },
@@ -448,6 +481,17 @@ impl Seq<'_> {
             None => format!("{}: rep {rep}", ex.name),
         };
         self.step(id, label);
+        self.rep_number(ex, &at)?;
+        self.rep_cue(ex, &at, r.first_rep)?;
+        let first = r.first_rep;
+        r.first_rep = false;
+        self.rep_work(ex, &at, first, r.technique)
+    }
+
+    /// The rest before a rep and its number: a long rest is a rest of its own before the
+    /// number; a short one takes in the number, and only what is left of it is silence.
+    fn rep_number(&mut self, ex: &Exercise, at: &Rep) -> Result<(), PlanError> {
+        let (rep, rest_before, number) = (at.rep, at.rest_before, at.number);
         let ph = self.ph;
         let reps = ex.reps.value;
         let alternating = ex.sides == Sides::Alternating;
@@ -495,10 +539,19 @@ impl Seq<'_> {
                 self.cur += self.f(rest - spent);
             }
         }
+        Ok(())
+    }
+
+    /// A rep's cue: the whole cue (`first_rep` of the exercise, every timed block, and
+    /// without a short cue the first rep of each side and set of a hold), else the short cue,
+    /// the side, or "again"; the side said first where rep sides alternate and the cue does not
+    /// name it.
+    fn rep_cue(&mut self, ex: &Exercise, at: &Rep, first_rep: bool) -> Result<(), PlanError> {
+        let (ph, side, rep, side_cue) = (self.ph, at.side, at.rep, at.side_cue);
         // The whole cue: the exercise's first rep, every timed block, and without a short cue
         // the first rep of each side and set of a hold.
         let whole_cue = ex.kind == Kind::Timed
-            || r.first_rep
+            || first_rep
             || (ex.short_cue.is_none() && rep == 1 && ex.kind == Kind::Hold);
         // Sides that alternate every rep: the side is said whenever the cue to be said does
         // not name it (a short cue such as "Lift.", a timed block's cue).
@@ -528,8 +581,20 @@ impl Seq<'_> {
                 None => {}
             }
         }
-        let first = r.first_rep;
-        r.first_rep = false;
+        Ok(())
+    }
+
+    /// A rep's work, by the exercise's kind: a hold between its moves (saying its length on
+    /// the `first` rep where that fits), a moving rep's phases, or a timed block; the release
+    /// lines after it. `technique` is which technique line a moving rep says next.
+    fn rep_work(
+        &mut self,
+        ex: &Exercise,
+        at: &Rep,
+        first: bool,
+        technique: &mut usize,
+    ) -> Result<(), PlanError> {
+        let (ph, side, rep, number, reps) = (self.ph, at.side, at.rep, at.number, ex.reps.value);
         match ex.kind {
             Kind::Hold => {
                 let mut line = ph.hold.to_owned();
@@ -548,7 +613,7 @@ impl Seq<'_> {
                     ex.hold_secs.value,
                     side,
                     &line,
-                    r.technique,
+                    technique,
                 )?;
                 self.say_lines(&ex.release, side)?;
                 self.window(CueKind::Move, ex.tempo_secs, None, 0)?;
@@ -557,9 +622,9 @@ impl Seq<'_> {
                 // Moving reps hear a technique reminder, in turn, before the first rep of each
                 // side and set, and their release lines after the last.
                 if rep == 1
-                    && let Some(line) = next_technique(ex, *r.technique)
+                    && let Some(line) = next_technique(ex, *technique)
                 {
-                    *r.technique += 1;
+                    *technique += 1;
                     self.say_text(line, side)?;
                 }
                 self.phases(ex, side)?;
@@ -577,7 +642,7 @@ impl Seq<'_> {
                     ex.duration_secs.value,
                     side,
                     &line,
-                    r.technique,
+                    technique,
                 )?;
                 self.say_lines(&ex.release, side)?;
             }
