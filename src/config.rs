@@ -72,112 +72,128 @@ pub fn load(path: &Path) -> Result<Config, Diagnostics> {
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let map = SourceMap::new(shown, text.as_str());
     let raw: RawConfig = toml::from_str(&text).map_err(|e| toml_error(&map, &e))?;
-    let mut problems = Vec::new();
-    let mut whole = |key: &str, v: Option<Spanned<i64>>, lo: i64, hi: i64| -> Option<u32> {
-        let v = v?;
-        let x = *v.get_ref();
-        if (lo..=hi).contains(&x) {
-            Some(x as u32)
-        } else {
-            problems.push(
-                Diagnostic::new(
-                    map.span_loc(&v.span()),
-                    format!("`{key}` must be from {lo} to {hi} (got {x})"),
-                )
-                .hint(format!(
-                    "for example {key} = {}",
-                    match key {
-                        "rate" => 155,
-                        "pitch" => 50,
-                        _ => 80,
-                    }
-                )),
-            );
-            None
-        }
+    let mut c = Values {
+        map: &map,
+        problems: Vec::new(),
     };
     let (slowest, fastest) = crate::voice::espeak::RATE_WPM;
-    let rate = whole("rate", raw.rate, slowest.into(), fastest.into());
-    let pitch = whole("pitch", raw.pitch, 0, 100);
-    let volume = whole("volume", raw.volume, 0, crate::volume::Volume::MAX.into());
-    let max_lead = crate::routine::limits::MAX_LEAD_IN_SECS;
-    let lead_in_secs = raw.lead_in_secs.and_then(|v| {
-        let x = *v.get_ref();
-        if x.is_finite() && (0.0..=max_lead).contains(&x) {
-            Some(x)
-        } else {
-            problems.push(
-                Diagnostic::new(
-                    map.span_loc(&v.span()),
-                    format!("`lead_in_secs` must be from 0 to {max_lead} seconds (got {x})"),
-                )
-                .hint("for example lead_in_secs = 15"),
-            );
-            None
-        }
-    });
-    let affected_side = raw.affected_side.and_then(|v| match v.get_ref().as_str() {
-        "left" => Some(AffectedSide(Side::Left)),
-        "right" => Some(AffectedSide(Side::Right)),
-        other => {
-            problems.push(
-                Diagnostic::new(
-                    map.span_loc(&v.span()),
-                    format!("`affected_side` must be \"left\" or \"right\" (got \"{other}\")"),
-                )
-                .hint("for example affected_side = \"left\""),
-            );
-            None
-        }
-    });
-    let transcript = raw.transcript.and_then(|v| {
-        let t = crate::session::TranscriptMode::parse(v.get_ref());
-        if t.is_none() {
-            problems.push(
-                Diagnostic::new(
-                    map.span_loc(&v.span()),
-                    format!(
-                        "`transcript` must be \"full\", \"lines\" or \"none\" (got \"{}\")",
-                        v.get_ref()
-                    ),
-                )
-                .hint("for example transcript = \"lines\""),
-            );
-        }
-        t
-    });
-    let mut text_value = |key: &str, v: Option<Spanned<String>>| -> Option<String> {
-        let v = v?;
-        let s = v.get_ref();
-        if s.is_empty() || s.chars().any(crate::diag::is_unsafe_char) || s.len() > 100 {
-            problems.push(
-                Diagnostic::new(
-                    map.span_loc(&v.span()),
-                    format!("`{key}` is not a usable name"),
-                )
-                .hint(format!("for example {key} = \"en-gb\"")),
-            );
-            None
-        } else {
-            Some(s.clone())
-        }
+    let config = Config {
+        voice: c.name("voice", raw.voice),
+        lang: c.name("lang", raw.lang),
+        rate: c.whole("rate", raw.rate, (slowest.into(), fastest.into()), 155),
+        pitch: c.whole("pitch", raw.pitch, (0, 100), 50),
+        volume: c.whole(
+            "volume",
+            raw.volume,
+            (0, crate::volume::Volume::MAX.into()),
+            80,
+        ),
+        lead_in_secs: c.lead_in(raw.lead_in_secs),
+        affected_side: c.affected_side(raw.affected_side),
+        transcript: c.transcript(raw.transcript),
     };
-    let voice = text_value("voice", raw.voice);
-    let lang = text_value("lang", raw.lang);
+    let mut problems = c.problems;
     if problems.is_empty() {
-        Ok(Config {
-            voice,
-            lang,
-            rate,
-            pitch,
-            volume,
-            lead_in_secs,
-            affected_side,
-            transcript,
-        })
+        Ok(config)
     } else {
         problems.sort_by_key(|d| (d.loc.line, d.loc.col));
         Err(Diagnostics(problems))
+    }
+}
+
+/// The config file's values checked one by one, each problem kept with where it is.
+struct Values<'m> {
+    map: &'m SourceMap,
+    problems: Vec<Diagnostic>,
+}
+
+impl Values<'_> {
+    fn problem(&mut self, at: std::ops::Range<usize>, text: String, hint: String) {
+        self.problems
+            .push(Diagnostic::new(self.map.span_loc(&at), text).hint(hint));
+    }
+
+    /// A whole number from `lo` to `hi`; `example` goes in the hint.
+    fn whole(
+        &mut self,
+        key: &str,
+        v: Option<Spanned<i64>>,
+        (lo, hi): (i64, i64),
+        example: i64,
+    ) -> Option<u32> {
+        let v = v?;
+        let x = *v.get_ref();
+        if (lo..=hi).contains(&x) {
+            return Some(x as u32);
+        }
+        self.problem(
+            v.span(),
+            format!("`{key}` must be from {lo} to {hi} (got {x})"),
+            format!("for example {key} = {example}"),
+        );
+        None
+    }
+
+    fn lead_in(&mut self, v: Option<Spanned<f64>>) -> Option<f64> {
+        let v = v?;
+        let max_lead = crate::routine::limits::MAX_LEAD_IN_SECS;
+        let x = *v.get_ref();
+        if x.is_finite() && (0.0..=max_lead).contains(&x) {
+            return Some(x);
+        }
+        self.problem(
+            v.span(),
+            format!("`lead_in_secs` must be from 0 to {max_lead} seconds (got {x})"),
+            "for example lead_in_secs = 15".into(),
+        );
+        None
+    }
+
+    fn affected_side(&mut self, v: Option<Spanned<String>>) -> Option<AffectedSide> {
+        let v = v?;
+        match v.get_ref().as_str() {
+            "left" => Some(AffectedSide(Side::Left)),
+            "right" => Some(AffectedSide(Side::Right)),
+            other => {
+                self.problem(
+                    v.span(),
+                    format!("`affected_side` must be \"left\" or \"right\" (got \"{other}\")"),
+                    "for example affected_side = \"left\"".into(),
+                );
+                None
+            }
+        }
+    }
+
+    fn transcript(&mut self, v: Option<Spanned<String>>) -> Option<crate::session::TranscriptMode> {
+        let v = v?;
+        let t = crate::session::TranscriptMode::parse(v.get_ref());
+        if t.is_none() {
+            self.problem(
+                v.span(),
+                format!(
+                    "`transcript` must be \"full\", \"lines\" or \"none\" (got \"{}\")",
+                    v.get_ref()
+                ),
+                "for example transcript = \"lines\"".into(),
+            );
+        }
+        t
+    }
+
+    /// A voice or language name: not empty, at most 100 bytes, no control characters.
+    fn name(&mut self, key: &str, v: Option<Spanned<String>>) -> Option<String> {
+        let v = v?;
+        let s = v.get_ref();
+        if s.is_empty() || s.chars().any(crate::diag::is_unsafe_char) || s.len() > 100 {
+            self.problem(
+                v.span(),
+                format!("`{key}` is not a usable name"),
+                format!("for example {key} = \"en-gb\""),
+            );
+            return None;
+        }
+        Some(s.clone())
     }
 }
 
