@@ -247,7 +247,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             let s = Session::prepare_shaped(
                 &r,
                 &session.resolve().map_err(Error::Config)?,
-                &session.shape(&r, &routine, false),
+                &Shape::for_place(&r, &routine, session.resume, false),
             )?;
             let colour = show::use_colour(std::io::stdout().is_terminal());
             print(&show::show(&r, &s.timeline, &s.cache.describe(), colour))
@@ -261,7 +261,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             let t = Session::prepare_shaped(
                 &r,
                 &session.resolve().map_err(Error::Config)?,
-                &session.shape(&r, &routine, false),
+                &Shape::for_place(&r, &routine, session.resume, false),
             )?
             .timeline;
             if json {
@@ -336,51 +336,6 @@ fn print(s: &str) -> Result<u8, Error> {
     }
 }
 
-impl SessionArgs {
-    /// Where the session starts and what its opening says besides the routine's lines:
-    /// the saved place with `--resume`, or (live only) a hint that one exists and which keys
-    /// pause and give help.
-    pub fn shape(&self, r: &Routine, name: &str, live: bool) -> Shape {
-        let ctl = &phrases::for_language_or_english(&r.language).controls;
-        let mut shape = Shape::default();
-        let saved = resume::load(&r.id).filter(|s| r.exercises.iter().any(|e| e.id == s.exercise));
-        match (self.resume, saved) {
-            (true, Some(s)) => shape.resume_from = Some(s.exercise),
-            (true, None) => {
-                if live {
-                    eprintln!(
-                        "hipvoice: there is no saved place for {}; starting from the beginning.",
-                        r.id
-                    );
-                }
-                shape.notes.push(ctl.nothing_saved.to_owned());
-            }
-            (false, Some(s)) if live => {
-                eprintln!(
-                    "hipvoice: last time you stopped during {}. `{}` goes on from there.",
-                    s.name,
-                    resume_command(name)
-                );
-                shape
-                    .notes
-                    .push(phrases::fill(ctl.saved_hint, &[("name", &s.name)]));
-            }
-            _ => {}
-        }
-        shape
-    }
-}
-
-/// The command that resumes what the person typed: a built-in or user routine by its name, a
-/// file by its path.
-fn resume_command(name: &str) -> String {
-    if name.ends_with(".toml") || name.contains('/') || Path::new(name).is_file() {
-        format!("hipvoice play {name} --resume")
-    } else {
-        format!("hipvoice {name} --resume")
-    }
-}
-
 fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
     let stop = crate::output::signals::stop_flag();
     let trace = Trace {
@@ -390,7 +345,7 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
     let r = routine::catalog::find(name)?;
     let settings = session.resolve().map_err(Error::Config)?;
     let keys = std::io::stdin().is_terminal();
-    let mut shape = session.shape(&r, name, true);
+    let mut shape = Shape::for_place(&r, name, session.resume, true);
     if keys {
         let ctl = &phrases::for_language_or_english(&r.language).controls;
         shape.notes.insert(0, ctl.keys_hint.to_owned());
@@ -407,7 +362,7 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
     let mut out = std::io::stdout();
     let rate = crate::voice::espeak::RATE;
     let clock = |f: u64| show::clock(f, rate);
-    let again = resume_command(name);
+    let again = resume::command(name);
     let said = |at: u64, of: u64, saved: bool| {
         let how = if saved {
             format!(" `{again}` goes on from this exercise.")
@@ -482,7 +437,7 @@ fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Resu
     let done = crate::session::render::render(
         &r,
         &settings,
-        &session.shape(&r, name, false),
+        &Shape::for_place(&r, name, session.resume, false),
         path,
         format,
         &stop,
@@ -617,52 +572,17 @@ fn list() -> Result<u8, Error> {
     // The person's defaults, resolved once for every routine.
     let defaults = SessionArgs::default().resolve();
     let mut out = String::new();
-    // Each routine under the name that plays it: a built-in's id, a file's name.
-    let line = |out: &mut String, name: &str, r: &Routine, whose: &str| {
-        let summary = match timeline(r, &defaults) {
-            Ok(t) => show::length(t.frames, t.sample_rate),
-            Err(_) => "length unknown".to_owned(),
-        };
-        out.push_str(&format!(
-            "{}: {}. {}, {}.{whose}\n",
-            crate::diag::escape(name),
-            crate::diag::escape(&r.title),
-            show::count(r.exercises.len(), "exercise", "exercises"),
-            summary
-        ));
-    };
-    let users = routine::catalog::user_files();
-    let stem = |p: &PathBuf| {
-        p.file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    };
-    for b in routine::BUILTIN {
-        let replaced = users.iter().any(|p| stem(p) == b.id);
-        match b.load() {
-            Ok(r) if replaced => line(&mut out, b.id, &r, " Replaced by yours."),
-            Ok(r) => line(&mut out, b.id, &r, ""),
-            Err(d) => return Err(Error::Load(routine::LoadError::Invalid(d))),
-        }
-    }
     let mut problems = Vec::new();
-    for file in &users {
-        let name = stem(file);
-        let replaces = routine::builtin_source(&name).is_some();
-        match routine::load_file(file) {
-            Ok(r) if replaces => line(
-                &mut out,
-                &name,
-                &r,
-                " Yours, played in place of the built-in one.",
-            ),
-            Ok(r) => line(&mut out, &name, &r, " Yours."),
-            Err(e) => {
-                out.push_str(&format!(
-                    "{}: cannot be played: it has problems (below; `hipvoice check {}` lists them).\n",
-                    crate::diag::escape(&name),
-                    crate::diag::escape(&file.display().to_string())
-                ));
+    for l in routine::catalog::listing()? {
+        match (l.routine, l.file) {
+            (Ok(r), _) => {
+                let length = timeline(&r, &defaults)
+                    .ok()
+                    .map(|t| show::length(t.frames, t.sample_rate));
+                out.push_str(&show::listed(&l.name, &r, length, l.whose));
+            }
+            (Err(e), file) => {
+                out.push_str(&show::unplayable(&l.name, &file.unwrap_or_default()));
                 problems.push(e.to_string());
             }
         }
@@ -684,13 +604,8 @@ fn check(files: &[String], strict: bool) -> Result<u8, Error> {
     let defaults = SessionArgs::default().resolve();
     let mut worst = code::OK;
     for name in files {
-        let loaded = if !Path::new(name).exists() && routine::builtin_source(name).is_some() {
-            routine::catalog::find(name).map_err(Error::from)
-        } else {
-            routine::load_file(Path::new(name)).map_err(Error::from)
-        };
-        let outcome = loaded.and_then(|r| timeline(&r, &defaults).map(|t| (r, t)));
-        match outcome {
+        let loaded = routine::catalog::for_check(name).map_err(Error::from);
+        match loaded.and_then(|r| timeline(&r, &defaults).map(|t| (r, t))) {
             Ok((r, t)) => {
                 for w in &r.warnings {
                     eprintln!("{w}");
@@ -699,16 +614,7 @@ fn check(files: &[String], strict: bool) -> Result<u8, Error> {
                     worst = worst.max(code::INVALID_ROUTINE);
                     continue;
                 }
-                let warned = match r.warnings.len() {
-                    0 => String::new(),
-                    n => format!(" {} (above).", show::count(n, "warning", "warnings")),
-                };
-                print(&format!(
-                    "{}: ok. {}, {}.{warned}\n",
-                    crate::diag::escape(&r.source_name),
-                    show::count(r.exercises.len(), "exercise", "exercises"),
-                    show::length(t.frames, t.sample_rate)
-                ))?;
+                print(&show::checked(&r, &t, r.warnings.len()))?;
             }
             Err(f) => {
                 for line in f.to_string().lines() {

@@ -77,6 +77,16 @@ pub fn clear_in(dir: &Path, routine: &str) -> std::io::Result<()> {
 }
 
 /// Seconds since the Unix epoch, now.
+/// The command that resumes what the person typed: a built-in or user routine by its name,
+/// a file by its path.
+pub fn command(name: &str) -> String {
+    if name.ends_with(".toml") || name.contains('/') || Path::new(name).is_file() {
+        format!("hipvoice play {name} --resume")
+    } else {
+        format!("hipvoice {name} --resume")
+    }
+}
+
 pub fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

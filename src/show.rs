@@ -1,11 +1,13 @@
-//! Plain-text views of a timeline: `show` (one line per cue, for people and screen readers) and
-//! the tab-separated `plan`. Functions return strings; the caller prints them.
+//! Plain-text views of a timeline: `show` (one line per cue, for people and screen readers),
+//! the tab-separated `plan`, and the lines of `list` and `check`. Functions return strings;
+//! the caller prints them.
 
 use std::fmt::Write;
 
 use crate::diag::escape;
 use crate::plan::{Cue, CueKind, Timeline, secs};
 use crate::routine::Routine;
+use crate::routine::catalog::Whose;
 
 /// `mm:ss`, or `h:mm:ss` from an hour on.
 pub fn clock(frames: u64, rate: u32) -> String {
@@ -54,6 +56,47 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 /// Whether to colour: only for a terminal, and never with NO_COLOR set.
+/// A line of `list`: the routine under the name that plays it, its title, how many
+/// exercises, its `length` ("length unknown" when it could not be planned), and whose it is.
+pub fn listed(name: &str, r: &Routine, length: Option<String>, whose: Whose) -> String {
+    let whose = match whose {
+        Whose::Builtin => "",
+        Whose::Replaced => " Replaced by yours.",
+        Whose::Yours => " Yours.",
+        Whose::InPlaceOfBuiltin => " Yours, played in place of the built-in one.",
+    };
+    format!(
+        "{}: {}. {}, {}.{whose}\n",
+        crate::diag::escape(name),
+        crate::diag::escape(&r.title),
+        count(r.exercises.len(), "exercise", "exercises"),
+        length.unwrap_or_else(|| "length unknown".to_owned())
+    )
+}
+
+/// A line of `list` for one of the person's files that does not load.
+pub fn unplayable(name: &str, file: &std::path::Path) -> String {
+    format!(
+        "{}: cannot be played: it has problems (below; `hipvoice check {}` lists them).\n",
+        crate::diag::escape(name),
+        crate::diag::escape(&file.display().to_string())
+    )
+}
+
+/// The line of `check` for a routine that passed, planned as `t`, with `warnings` said above.
+pub fn checked(r: &Routine, t: &Timeline, warnings: usize) -> String {
+    let warned = match warnings {
+        0 => String::new(),
+        n => format!(" {} (above).", count(n, "warning", "warnings")),
+    };
+    format!(
+        "{}: ok. {}, {}.{warned}\n",
+        crate::diag::escape(&r.source_name),
+        count(r.exercises.len(), "exercise", "exercises"),
+        length(t.frames, t.sample_rate)
+    )
+}
+
 pub fn use_colour(is_terminal: bool) -> bool {
     is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

@@ -54,3 +54,77 @@ pub fn find(name: &str) -> Result<Routine, LoadError> {
         nearest: nearest(name, &refs).map(str::to_owned),
     })
 }
+
+/// Whose a routine in the catalog is, as `list` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose {
+    /// Shipped, and played under its name.
+    Builtin,
+    /// Shipped, but a routine of the person's with its name is played instead.
+    Replaced,
+    /// The person's own.
+    Yours,
+    /// The person's own, played in place of the built-in one of its name.
+    InPlaceOfBuiltin,
+}
+
+/// One routine in the catalog, under the name that plays it (a built-in's id, a user file's
+/// name), loaded: a user file that does not load is listed with its problems.
+#[derive(Debug)]
+pub struct Listed {
+    pub name: String,
+    pub whose: Whose,
+    /// The person's file, for their routines.
+    pub file: Option<PathBuf>,
+    pub routine: Result<Routine, LoadError>,
+}
+
+/// Every routine the person can play: the built-in ones, then theirs sorted by path. A
+/// built-in routine that does not load is an error (ours).
+pub fn listing() -> Result<Vec<Listed>, LoadError> {
+    let users = user_files();
+    let stem = |p: &PathBuf| {
+        p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let mut listed = Vec::new();
+    for b in BUILTIN {
+        let replaced = users.iter().any(|p| stem(p) == b.id);
+        listed.push(Listed {
+            name: b.id.to_owned(),
+            whose: if replaced {
+                Whose::Replaced
+            } else {
+                Whose::Builtin
+            },
+            file: None,
+            routine: Ok(b.load().map_err(LoadError::Invalid)?),
+        });
+    }
+    for file in users {
+        let name = stem(&file);
+        let whose = if builtin_source(&name).is_some() {
+            Whose::InPlaceOfBuiltin
+        } else {
+            Whose::Yours
+        };
+        listed.push(Listed {
+            routine: load_file(&file),
+            name,
+            whose,
+            file: Some(file),
+        });
+    }
+    Ok(listed)
+}
+
+/// The routine `check NAME` checks: a built-in by its id when no file of that name exists
+/// (found as [`find`] finds it), else the file `name`.
+pub fn for_check(name: &str) -> Result<Routine, LoadError> {
+    if !Path::new(name).exists() && builtin_source(name).is_some() {
+        find(name)
+    } else {
+        load_file(Path::new(name))
+    }
+}

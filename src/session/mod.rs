@@ -128,6 +128,43 @@ pub struct Shape {
     pub resume_from: Option<String>,
 }
 
+impl Shape {
+    /// Where the session starts and what its opening says besides the routine's lines: with
+    /// `resume`, the saved place (or a line that there is none); without, in a `live` session
+    /// only, a hint that one exists. A live session also says so once on stderr. `name` is
+    /// what the person typed, for the command that resumes it.
+    pub fn for_place(r: &Routine, name: &str, resume: bool, live: bool) -> Shape {
+        let ctl = &crate::phrases::for_language_or_english(&r.language).controls;
+        let mut shape = Shape::default();
+        let saved =
+            crate::resume::load(&r.id).filter(|s| r.exercises.iter().any(|e| e.id == s.exercise));
+        match (resume, saved) {
+            (true, Some(s)) => shape.resume_from = Some(s.exercise),
+            (true, None) => {
+                if live {
+                    eprintln!(
+                        "hipvoice: there is no saved place for {}; starting from the beginning.",
+                        r.id
+                    );
+                }
+                shape.notes.push(ctl.nothing_saved.to_owned());
+            }
+            (false, Some(s)) if live => {
+                eprintln!(
+                    "hipvoice: last time you stopped during {}. `{}` goes on from there.",
+                    s.name,
+                    crate::resume::command(name)
+                );
+                shape
+                    .notes
+                    .push(crate::phrases::fill(ctl.saved_hint, &[("name", &s.name)]));
+            }
+            _ => {}
+        }
+        shape
+    }
+}
+
 /// A routine planned with a voice: the timeline, the synthesised lines, the sounds.
 pub struct Session {
     pub timeline: Timeline,
