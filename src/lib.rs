@@ -13,9 +13,10 @@
 //! holds its adapters to the world (the audio device, keys, media buttons, signals), which
 //! speak `control`'s commands; `config` reads the config file and `dirs` says where the
 //! person's files are; `volume` is the one volume type; `resume` keeps the places to go on
-//! from; `show` holds the text views (a plan, the lines of `list` and `check`); `error` has the one error type, into which every
-//! stage's error converts, and its exit codes; `cli` parses the arguments, resolves them once
-//! with the config file and the environment into settings, and dispatches.
+//! from; `show` holds the text views (a plan, the lines of `list` and `check`); `error` has
+//! the one error type, into which every stage's error converts, and its exit codes; `cli`
+//! parses the arguments, resolves them once with the config file and the environment into
+//! settings, and dispatches.
 //!
 //! Planning a routine needs only a voice that tells how long each line is:
 //!
