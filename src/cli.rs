@@ -12,12 +12,11 @@ use crate::config::{self, Config};
 use crate::diag::Diagnostics;
 use crate::error::{Error, code, exit};
 use crate::live::{self, Ended, Trace, TranscriptMode};
-use crate::phrases;
 use crate::plan::Timeline;
 use crate::render::export::Format;
 use crate::resume;
 use crate::routine::{self, Routine, Side};
-use crate::session::{Session, Settings, Shape};
+use crate::session::{Audience, Session, Settings, Shape};
 use crate::show;
 use crate::voice::EspeakSettings;
 use crate::volume::Volume;
@@ -247,7 +246,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             let s = Session::prepare_shaped(
                 &r,
                 &session.resolve().map_err(Error::Config)?,
-                &Shape::for_place(&r, &routine, session.resume, false),
+                &Shape::for_place(&r, &routine, session.resume, live_audience()),
             )?;
             let colour = show::use_colour(std::io::stdout().is_terminal());
             print(&show::show(&r, &s.timeline, &s.cache.describe(), colour))
@@ -261,7 +260,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             let t = Session::prepare_shaped(
                 &r,
                 &session.resolve().map_err(Error::Config)?,
-                &Shape::for_place(&r, &routine, session.resume, false),
+                &Shape::for_place(&r, &routine, session.resume, live_audience()),
             )?
             .timeline;
             if json {
@@ -336,6 +335,14 @@ fn print(s: &str) -> Result<u8, Error> {
     }
 }
 
+/// `plan` and `show` describe what `play` run here and now would say: the key hint when it
+/// would read keys (standard input is a terminal), the saved place.
+fn live_audience() -> Audience {
+    Audience::Live {
+        keys: std::io::stdin().is_terminal(),
+    }
+}
+
 fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
     let stop = crate::output::signals::stop_flag();
     let trace = Trace {
@@ -345,10 +352,9 @@ fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
     let r = routine::catalog::find(name)?;
     let settings = session.resolve().map_err(Error::Config)?;
     let keys = std::io::stdin().is_terminal();
-    let mut shape = Shape::for_place(&r, name, session.resume, true);
-    if keys {
-        let ctl = &phrases::for_language_or_english(&r.language).controls;
-        shape.notes.insert(0, ctl.keys_hint.to_owned());
+    let shape = Shape::for_place(&r, name, session.resume, Audience::Live { keys });
+    if let Some(notice) = &shape.notice {
+        eprintln!("{notice}");
     }
     let request = live::Request {
         routine: r,
@@ -437,7 +443,7 @@ fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Resu
     let done = crate::session::render::render(
         &r,
         &settings,
-        &Shape::for_place(&r, name, session.resume, false),
+        &Shape::for_place(&r, name, session.resume, Audience::File),
         path,
         format,
         &stop,

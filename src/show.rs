@@ -104,7 +104,12 @@ pub fn use_colour(is_terminal: bool) -> bool {
 fn describe(cue: &Cue, rate: u32) -> String {
     let mut d = String::new();
     match cue.kind {
-        CueKind::Speech => d.push_str(cue.text.as_deref().unwrap_or("")),
+        CueKind::Speech => {
+            d.push_str(cue.text.as_deref().unwrap_or(""));
+            if cue.live_only {
+                d.push_str(" (only when played, not in a file)");
+            }
+        }
         CueKind::Sound => d.push_str(cue.sound.as_deref().unwrap_or("")),
         CueKind::Exercise => d.push_str(cue.text.as_deref().unwrap_or("")),
         _ => d.push_str(&length(cue.len(), rate)),

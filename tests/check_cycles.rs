@@ -28,7 +28,8 @@ fn check(root: &Path) -> (bool, String) {
         .arg(root)
         .output()
         .expect("python3 runs scripts/check-cycles");
-    let text = String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
     (o.status.success(), text)
 }
 
@@ -79,6 +80,9 @@ fn a_cycle_at_any_depth_is_found_with_its_lines() {
         assert!(!ok, "{edits:?} made no cycle: {text}");
         assert!(text.contains(want), "{edits:?}: {text}");
         let (file, _) = edits[0];
-        assert!(text.contains(&format!("src/{file}:")), "names the line: {text}");
+        assert!(
+            text.contains(&format!("src/{file}:")),
+            "names the line: {text}"
+        );
     }
 }

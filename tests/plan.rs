@@ -387,3 +387,67 @@ fn alternating_sides_are_named_when_the_cue_does_not() {
         assert!(said.contains(&named.as_str()), "{said:?}");
     }
 }
+
+/// A saved place is part of the plan: `plan --json` and `show` made with the state folder that
+/// `play` would read have the line `play` says about it, marked live-only, and the session is
+/// that much longer; a render leaves it out, as a file is for any time.
+#[test]
+fn a_saved_place_is_in_the_plan_and_show_and_not_in_a_render() {
+    let state = tempfile::tempdir().unwrap();
+    let positions = state.path().join("hipvoice/positions");
+    std::fs::create_dir_all(&positions).unwrap();
+    std::fs::write(
+        positions.join("stretch.json"),
+        r#"{"routine": "stretch", "exercise": "butterfly", "name": "Butterfly stretch", "saved_at": 1}"#,
+    )
+    .unwrap();
+    let with_state = |args: &[&str]| {
+        let o = hipvoice()
+            .env("XDG_STATE_HOME", state.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        o
+    };
+    let plain = timeline(&["stretch"]);
+    assert!(plain.cues.iter().all(|c| !c.live_only));
+    let saved: Timeline =
+        serde_json::from_slice(&with_state(&["plan", "--json", "stretch"]).stdout).unwrap();
+    let live: Vec<_> = saved.cues.iter().filter(|c| c.live_only).collect();
+    assert_eq!(live.len(), 1, "one live-only line");
+    let line = live[0].text.as_deref().unwrap();
+    assert!(line.contains("Butterfly stretch"), "{line}");
+    assert_eq!(live[0].kind, hipvoice::plan::CueKind::Speech);
+    assert!(saved.frames > plain.frames, "the line takes time");
+    let json = String::from_utf8(with_state(&["plan", "--json", "stretch"]).stdout).unwrap();
+    assert_eq!(
+        json.matches("\"live_only\": true").count(),
+        1,
+        "only on that cue"
+    );
+
+    let show = stdout(&with_state(&["show", "stretch"]));
+    let shown: Vec<&str> = show.lines().filter(|l| l.contains(line)).collect();
+    assert_eq!(shown.len(), 1, "{show}");
+    assert!(
+        shown[0].ends_with("(only when played, not in a file)"),
+        "{}",
+        shown[0]
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("s.wav");
+    with_state(&["render", "stretch", "-o", wav.to_str().unwrap()]);
+    let captions = std::fs::read_to_string(dir.path().join("s.vtt")).unwrap();
+    assert!(
+        !captions.contains(line),
+        "a render leaves the saved place out"
+    );
+    let (samples, _) = read_wav(&wav);
+    assert_eq!(
+        samples.len() as u64,
+        plain.frames,
+        "the render is the plan without it"
+    );
+}

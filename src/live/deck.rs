@@ -444,6 +444,7 @@ mod tests {
                 rep: None,
                 round: None,
                 step: None,
+                live_only: false,
             })
             .collect();
         let t = Timeline {

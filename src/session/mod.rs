@@ -4,7 +4,7 @@
 
 pub mod render;
 
-use crate::plan::{self, PlanOptions, Timeline};
+use crate::plan::{self, Note, PlanOptions, Timeline};
 use crate::render::program::Streamed;
 use crate::render::{Program, SoundBank, SoundError};
 use crate::routine::{Routine, Side};
@@ -123,41 +123,55 @@ pub struct Shape {
     /// Plan only the opening (see [`PlanOptions::intro_only`]).
     pub intro_only: bool,
     /// Extra lines in the opening (see [`PlanOptions::notes`]).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     /// Start at this exercise id (see [`PlanOptions::resume_from`]).
     pub resume_from: Option<String>,
+    /// What `play` says once on stderr about the saved place, if anything.
+    pub notice: Option<String>,
+}
+
+/// What a session is shaped for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Played now: `play`, and `plan` and `show`, which describe what `play` would say. With
+    /// `keys` (standard input is a terminal) the opening says which keys pause and help.
+    Live { keys: bool },
+    /// A file, for any time: no line that is true only now.
+    File,
 }
 
 impl Shape {
     /// Where the session starts and what its opening says besides the routine's lines: with
-    /// `resume`, the saved place (or a line that there is none); without, in a `live` session
-    /// only, a hint that one exists. A live session also says so once on stderr. `name` is
-    /// what the person typed, for the command that resumes it.
-    pub fn for_place(r: &Routine, name: &str, resume: bool, live: bool) -> Shape {
+    /// `resume`, the saved place (or a line that there is none); without, for a live audience,
+    /// a hint that a place is saved, and the key hint. One state, read once, gives `plan`,
+    /// `show` and `play` the same lines, so the plan is what plays. `name` is what the person
+    /// typed, for the command that resumes it in [`Shape::notice`].
+    pub fn for_place(r: &Routine, name: &str, resume: bool, audience: Audience) -> Shape {
         let ctl = &crate::phrases::for_language_or_english(&r.language).controls;
         let mut shape = Shape::default();
+        if audience == (Audience::Live { keys: true }) {
+            shape.notes.push(Note::live(ctl.keys_hint));
+        }
         let saved =
             crate::resume::load(&r.id).filter(|s| r.exercises.iter().any(|e| e.id == s.exercise));
+        let live = audience != Audience::File;
         match (resume, saved) {
             (true, Some(s)) => shape.resume_from = Some(s.exercise),
             (true, None) => {
-                if live {
-                    eprintln!(
-                        "hipvoice: there is no saved place for {}; starting from the beginning.",
-                        r.id
-                    );
-                }
-                shape.notes.push(ctl.nothing_saved.to_owned());
+                shape.notice = Some(format!(
+                    "hipvoice: there is no saved place for {}; starting from the beginning.",
+                    r.id
+                ));
+                shape.notes.push(Note::always(ctl.nothing_saved));
             }
             (false, Some(s)) if live => {
-                eprintln!(
+                shape.notice = Some(format!(
                     "hipvoice: last time you stopped during {}. `{}` goes on from there.",
                     s.name,
                     crate::resume::command(name)
-                );
-                shape
-                    .notes
-                    .push(crate::phrases::fill(ctl.saved_hint, &[("name", &s.name)]));
+                ));
+                let hint = crate::phrases::fill(ctl.saved_hint, &[("name", &s.name)]);
+                shape.notes.push(Note::live(hint));
             }
             _ => {}
         }

@@ -14,7 +14,9 @@ impl Seq<'_> {
         self.step(Step::start(), "start".to_owned());
         self.say(&format!("{}.", r.title.trim_end_matches('.')))?;
         for note in &o.notes {
-            self.say(note)?;
+            self.live_only = note.live_only;
+            self.say(&note.text)?;
+            self.live_only = false;
         }
         let blocks = r.blocks();
         let holds = |b: &Block, i: usize| match *b {
