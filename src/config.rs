@@ -78,7 +78,7 @@ pub fn load(path: &Path) -> Result<Config, Diagnostics> {
     };
     let (slowest, fastest) = crate::voice::espeak::RATE_WPM;
     let config = Config {
-        voice: c.name("voice", raw.voice),
+        voice: c.voice(raw.voice),
         lang: c.name("lang", raw.lang),
         rate: c.whole("rate", raw.rate, (slowest.into(), fastest.into()), 155),
         pitch: c.whole("pitch", raw.pitch, (0, 100), 50),
@@ -179,6 +179,21 @@ impl Values<'_> {
             );
         }
         t
+    }
+
+    /// A voice name espeak-ng can take ([`crate::voice::espeak::check_name`]): a longer one
+    /// would abort it.
+    fn voice(&mut self, v: Option<Spanned<String>>) -> Option<String> {
+        let v = v?;
+        let span = v.span();
+        let name = self.name("voice", Some(v))?;
+        if let Err(e) = crate::voice::espeak::check_name(&name) {
+            let text = e.to_string();
+            let (what, hint) = text.split_once(". hint: ").unwrap_or((&text, ""));
+            self.problem(span, format!("`voice`: {what}"), hint.to_owned());
+            return None;
+        }
+        Some(name)
     }
 
     /// A voice or language name: not empty, at most 100 bytes, no control characters.

@@ -7,7 +7,7 @@ use crate::plan::{self, PlanOptions, check};
 use crate::render::SoundBank;
 use crate::render::sounds::{MAX_SOUND_SECS, decode};
 use crate::routine::{self, Origin, Side};
-use crate::voice::{PhraseCache, StandIn};
+use crate::voice::{PhraseCache, StandIn, Voice, VoiceError};
 
 const RATE: u32 = 22050;
 
@@ -57,5 +57,31 @@ pub fn sound(data: &[u8]) {
     if let Ok(x) = decode(std::io::Cursor::new(data), RATE) {
         assert!(x.len() as f64 <= (MAX_SOUND_SECS + 1.0) * f64::from(RATE));
         assert!(x.iter().all(|s| s.is_finite()));
+    }
+}
+
+/// Any bytes as a line for the embedded voice, spoken in its worker (the contained form,
+/// [`crate::voice::worker`]): the call always returns; a line that is said gives finite
+/// samples in -1.0..=1.0; a line espeak-ng crashes on is [`VoiceError::Crashed`], and the
+/// next line is said by a new worker. With `crash_is_found` (what `scripts/fuzz` sets), a
+/// crash panics, so the fuzzer keeps the line: that is how the next espeak-ng crash is found.
+pub fn voice(voice: &mut dyn Voice, data: &[u8], crash_is_found: bool) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    // What a routine line can be: no NUL, within the line limit.
+    if text.contains('\0') || text.chars().count() > routine::limits::MAX_TEXT_CHARS {
+        return;
+    }
+    match voice.synthesize(text) {
+        Ok(x) => assert!(x.iter().all(|s| s.is_finite() && s.abs() <= 1.0)),
+        Err(VoiceError::Crashed { how, .. }) => {
+            assert!(!crash_is_found, "espeak-ng crashed ({how}) on {text:?}");
+            let next = voice
+                .synthesize("Hold.")
+                .expect("a new worker says the next line");
+            assert!(!next.is_empty());
+        }
+        Err(_) => {}
     }
 }

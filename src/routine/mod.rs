@@ -82,9 +82,34 @@ pub struct Routine {
     /// What a listener would stumble on (symbols, shorthand, wording that needs eyes, long
     /// lines): `file:line:col: warning: ...`, in file order. Not errors: the routine plays.
     pub warnings: Vec<Diagnostic>,
+    /// Every text the routine speaks (its title, names and lines), as written with its
+    /// `{side}` placeholders, and where it is written: to name the place of a line the voice
+    /// cannot say ([`Routine::where_said`]).
+    pub spoken: Vec<(String, crate::diag::Loc)>,
 }
 
 impl Routine {
+    /// Where the text that became the spoken line `said` is written: the longest of
+    /// [`Routine::spoken`] whose words around its placeholders all appear in `said`, in order
+    /// ("Lift your {side} leg." for "Lift your left leg."). `None` for a line of hipvoice's own.
+    pub fn where_said(&self, said: &str) -> Option<&crate::diag::Loc> {
+        let fits = |template: &str| {
+            let mut rest = said;
+            for part in template.split(['{', '}']).step_by(2) {
+                match rest.find(part) {
+                    Some(i) => rest = &rest[i + part.len()..],
+                    None => return false,
+                }
+            }
+            true
+        };
+        self.spoken
+            .iter()
+            .filter(|(t, _)| !t.is_empty() && fits(t))
+            .max_by_key(|(t, _)| t.len())
+            .map(|(_, at)| at)
+    }
+
     /// The session's parts in order: exercises in file order, a circuit in the place of its
     /// first exercise.
     pub fn blocks(&self) -> Vec<Block> {

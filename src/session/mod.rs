@@ -38,6 +38,17 @@ pub enum SessionError {
         source_name: String,
         source: plan::PlanError,
     },
+    /// espeak-ng crashed on one of the routine's lines (in its worker: hipvoice goes on).
+    /// `at` is where the line is written (`file:line:col`), or the routine's file.
+    #[error(
+        "{at}: espeak-ng cannot say the line \"{}\": it crashed on it ({how}). hint: reword the line; espeak-ng stops on some runs of letters and quote marks",
+        crate::diag::escape(.text)
+    )]
+    Unspeakable {
+        at: String,
+        text: String,
+        how: String,
+    },
 }
 
 impl SessionError {
@@ -51,6 +62,7 @@ impl SessionError {
                 source,
                 plan::PlanError::TooLong { .. } | plan::PlanError::SoundTooLong { .. }
             ),
+            SessionError::Unspeakable { .. } => true,
             SessionError::Voice(_) | SessionError::Language { .. } => false,
         }
     }
@@ -179,6 +191,28 @@ impl Shape {
     }
 }
 
+/// A routine that could not be planned: a line espeak-ng crashed on is named where it is
+/// written; anything else is the plan's error.
+fn planning_failed(r: &Routine, source: plan::PlanError) -> SessionError {
+    if let plan::PlanError::Voice { source: e, .. } = &source
+        && let Some(VoiceError::Crashed { text, how }) = e.downcast_ref::<VoiceError>()
+    {
+        let at = r.where_said(text).map_or_else(
+            || crate::diag::escape(&r.source_name).into_owned(),
+            ToString::to_string,
+        );
+        return SessionError::Unspeakable {
+            at,
+            text: text.clone(),
+            how: how.clone(),
+        };
+    }
+    SessionError::Plan {
+        source_name: r.source_name.to_string(),
+        source,
+    }
+}
+
 /// A routine planned with a voice: the timeline, the synthesised lines, the sounds.
 pub struct Session {
     pub timeline: Timeline,
@@ -287,10 +321,7 @@ impl Session {
     pub fn plan(&mut self, r: &Routine) -> Result<(), SessionError> {
         let bank = &self.bank;
         self.timeline = plan::plan(r, &mut self.cache, &|s| bank.frames(s), &self.options)
-            .map_err(|source| SessionError::Plan {
-                source_name: r.source_name.to_string(),
-                source,
-            })?;
+            .map_err(|source| planning_failed(r, source))?;
         Ok(())
     }
 

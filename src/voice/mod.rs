@@ -3,8 +3,10 @@
 //! knows every line's length after synthesising it once and keeps the samples of the lines
 //! used most recently (or of all, see [`PhraseCache::new`]).
 
+mod engine;
 pub mod espeak;
 pub mod standin;
+pub mod worker;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,6 +22,9 @@ pub enum VoiceError {
     Init(String),
     #[error("could not synthesise \"{text}\": {reason}")]
     Synth { text: String, reason: String },
+    /// espeak-ng died (in its worker process) on `text`: a line, or a voice name.
+    #[error("espeak-ng crashed on \"{text}\" ({how}); hipvoice goes on without it")]
+    Crashed { text: String, how: String },
 }
 
 /// A language tag's primary subtag, lower-case: "en" for "en-GB" and "en_us" (BCP 47 and

@@ -62,6 +62,8 @@ impl Checker<'_> {
     /// Warns about what a listener would stumble on in a spoken line: symbols, shorthand,
     /// wording that needs eyes, and lines too long to follow.
     pub(super) fn lint(&mut self, field: &str, span: &Range<usize>, line: &str) {
+        // Every spoken text passes here: keep where it is written.
+        self.spoken.push((line.to_owned(), self.map.span_loc(span)));
         let raw = self.map.source().get(span.clone()).unwrap_or("");
         let at = |needle: &str| span.start + raw.find(needle).unwrap_or(0);
         let lower = line.to_lowercase();

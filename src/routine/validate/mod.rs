@@ -27,6 +27,8 @@ struct Checker<'a> {
     problems: Vec<Diagnostic>,
     /// Things a listener would stumble on; `check` prints them, `check --strict` fails on them.
     warnings: Vec<Diagnostic>,
+    /// Every text spoken as written, with where it is ([`Routine::spoken`]).
+    spoken: Vec<(String, crate::diag::Loc)>,
 }
 
 impl Checker<'_> {
@@ -49,6 +51,7 @@ pub fn routine(
         map,
         problems,
         warnings: Vec::new(),
+        spoken: Vec::new(),
     };
     let id = raw.id.as_ref().map(|v| c.id("id", v)).unwrap_or_default();
     let title = raw
@@ -128,6 +131,7 @@ pub fn routine(
         c.warnings.sort_by_key(|d| (d.loc.line, d.loc.col));
         Ok(Routine {
             warnings: c.warnings,
+            spoken: c.spoken,
             id,
             title,
             description,
