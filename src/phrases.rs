@@ -20,7 +20,6 @@ pub struct Phrases {
     pub tens_join: &'static str,
     /// The word for 100 (a volume of "one hundred percent").
     pub hundred: &'static str,
-    pub point: &'static str,
     pub second: &'static str,
     pub half_second: &'static str,
     /// "one and a half seconds": `{n}` is the whole number.
@@ -28,6 +27,8 @@ pub struct Phrases {
     pub seconds: &'static str,
     pub minute: &'static str,
     pub minutes: &'static str,
+    pub hour: &'static str,
+    pub hours: &'static str,
     pub exercise_of: &'static str,
     /// The opening of a routine's only exercise.
     pub exercise_only: &'static str,
@@ -160,13 +161,14 @@ pub static EN: Phrases = Phrases {
     ],
     tens_join: "-",
     hundred: "one hundred",
-    point: "point",
     second: "second",
     half_second: "half a second",
     and_a_half: "{n} and a half seconds",
     seconds: "seconds",
     minute: "minute",
     minutes: "minutes",
+    hour: "hour",
+    hours: "hours",
     exercise_of: "Exercise {n} of {total}: {name}.",
     exercise_only: "{name}.",
     dose_sides: "{reps} on each side.",
@@ -316,49 +318,80 @@ impl Phrases {
         format!("{}.", capitalise(&self.number(n)))
     }
 
-    /// A decimal number of seconds as words: "ten", "one point five".
-    fn decimal(&self, x: f64) -> String {
-        let tenths = (x * 10.0).round() as u64;
-        if tenths % 10 == 0 {
-            self.number(tenths / 10)
-        } else {
-            format!(
-                "{} {} {}",
-                self.number(tenths / 10),
-                self.point,
-                self.number(tenths % 10)
-            )
+    /// A length of time for the ear, rounded by [`Said::of`]: "half a second", "one and a
+    /// half seconds", "ten seconds", "one minute one second", "one hour twenty minutes".
+    pub fn duration(&self, secs: f64) -> String {
+        let d = Said::of(secs);
+        let unit = |n: u64, one: &str, many: &str| {
+            let word = if n == 1 { one } else { many };
+            format!("{} {word}", self.number(n))
+        };
+        if d.hours > 0 {
+            let h = unit(d.hours, self.hour, self.hours);
+            return match d.minutes {
+                0 => h,
+                m => format!("{h} {}", unit(m, self.minute, self.minutes)),
+            };
+        }
+        if d.minutes > 0 {
+            let m = unit(d.minutes, self.minute, self.minutes);
+            return match d.seconds {
+                0 => m,
+                s => format!("{m} {}", unit(s, self.second, self.seconds)),
+            };
+        }
+        match (d.seconds, d.half) {
+            (0, true) => self.half_second.to_owned(),
+            (n, true) => fill(self.and_a_half, &[("n", &self.number(n))]),
+            (n, false) => unit(n, self.second, self.seconds),
         }
     }
+}
 
-    /// A length of time for the ear: "ten seconds", "one minute", "two minutes thirty seconds".
-    pub fn duration(&self, secs: f64) -> String {
-        let halves = (secs * 2.0).round();
-        if (secs * 2.0 - halves).abs() < 1e-9 && halves % 2.0 == 1.0 && secs < 60.0 {
-            // "half a second", "one and a half seconds": how a coach says it.
-            let whole = (secs - 0.5).round() as u64;
-            return if whole == 0 {
-                self.half_second.to_owned()
-            } else {
-                fill(self.and_a_half, &[("n", &self.number(whole))])
-            };
+/// A length of time rounded the one way hipvoice says it and `show` prints it: under ten
+/// seconds to the nearest half second (a length over zero is at least half a second), under a
+/// minute to the whole second, under an hour to the whole second as minutes and seconds, and
+/// from an hour on to the whole minute as hours and minutes. So 0.95 s is "one second", 9.95 s
+/// "ten seconds", 60.5 s "one minute one second" and 119.5 s "two minutes", said and shown
+/// alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Said {
+    pub hours: u64,
+    pub minutes: u64,
+    pub seconds: u64,
+    /// Half a second more than `seconds` (only under ten seconds).
+    pub half: bool,
+}
+
+impl Said {
+    /// `secs` rounded; zero, a negative or a non-finite length is zero seconds.
+    pub fn of(secs: f64) -> Said {
+        if !secs.is_finite() || secs <= 0.0 {
+            return Said::default();
         }
-        if secs < 60.0 || (secs < 120.0 && secs.fract() != 0.0) {
-            let unit = if (secs - 1.0).abs() < 1e-9 {
-                self.second
-            } else {
-                self.seconds
+        // Past a million hours nothing is said of the seconds anyway.
+        let secs = secs.min(3.6e9);
+        let halves = ((secs * 2.0).round() as u64).max(1);
+        if halves < 20 {
+            return Said {
+                seconds: halves / 2,
+                half: halves % 2 == 1,
+                ..Said::default()
             };
-            return format!("{} {unit}", self.decimal(secs));
         }
         let total = secs.round() as u64;
-        let (m, s) = (total / 60, total % 60);
-        let munit = if m == 1 { self.minute } else { self.minutes };
-        if s == 0 {
-            format!("{} {munit}", self.number(m))
-        } else {
-            let sunit = if s == 1 { self.second } else { self.seconds };
-            format!("{} {munit} {} {sunit}", self.number(m), self.number(s))
+        if total < 3600 {
+            return Said {
+                minutes: total / 60,
+                seconds: total % 60,
+                ..Said::default()
+            };
+        }
+        let minutes = (secs / 60.0).round() as u64;
+        Said {
+            hours: minutes / 60,
+            minutes: minutes % 60,
+            ..Said::default()
         }
     }
 }
@@ -389,15 +422,50 @@ mod tests {
         assert_eq!(EN.count(3), "Three.");
     }
 
+    /// One rule for every length said (and shown: `show::length` prints the same rounding),
+    /// over a table that includes the lengths that came out wrong before ("one seconds",
+    /// "zero point eight seconds", "119 point five seconds", "sixty point five").
     #[test]
     fn durations_read_for_the_ear() {
-        assert_eq!(EN.duration(1.0), "one second");
-        assert_eq!(EN.duration(10.0), "ten seconds");
-        assert_eq!(EN.duration(1.5), "one and a half seconds");
-        assert_eq!(EN.duration(0.5), "half a second");
-        assert_eq!(EN.duration(2.3), "two point three seconds");
-        assert_eq!(EN.duration(60.0), "one minute");
-        assert_eq!(EN.duration(150.0), "two minutes thirty seconds");
+        let table = [
+            (0.1, "half a second"),
+            (0.5, "half a second"),
+            (0.75, "one second"),
+            (0.95, "one second"),
+            (1.0, "one second"),
+            (1.25, "one and a half seconds"),
+            (1.5, "one and a half seconds"),
+            (2.3, "two and a half seconds"),
+            (9.7, "nine and a half seconds"),
+            (9.75, "ten seconds"),
+            (9.95, "ten seconds"),
+            (10.0, "ten seconds"),
+            (10.4, "ten seconds"),
+            (59.4, "fifty-nine seconds"),
+            (59.6, "one minute"),
+            (60.0, "one minute"),
+            (60.5, "one minute one second"),
+            (61.0, "one minute one second"),
+            (119.5, "two minutes"),
+            (150.0, "two minutes thirty seconds"),
+            (3599.4, "fifty-nine minutes fifty-nine seconds"),
+            (3600.0, "one hour"),
+            (3660.0, "one hour one minute"),
+            (8400.0, "two hours twenty minutes"),
+            (0.0, "zero seconds"),
+            (-3.0, "zero seconds"),
+            (f64::NAN, "zero seconds"),
+        ];
+        for (secs, said) in table {
+            assert_eq!(EN.duration(secs), said, "{secs} s");
+        }
+        assert_eq!(
+            Said::of(1e300),
+            Said {
+                hours: 1_000_000,
+                ..Said::default()
+            }
+        );
     }
 
     #[test]

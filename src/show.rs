@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use crate::diag::escape;
+use crate::phrases::Said;
 use crate::plan::{Cue, CueKind, Timeline, secs};
 use crate::routine::Routine;
 use crate::routine::catalog::Whose;
@@ -20,29 +21,28 @@ pub fn clock(frames: u64, rate: u32) -> String {
     }
 }
 
-/// A length for reading: "10 seconds", "1.5 seconds", "18 minutes 20 seconds".
+/// A length for reading, rounded as the voice says it ([`Said::of`]): "10 seconds", "1.5
+/// seconds", "18 minutes 20 seconds", "2 hours 5 minutes".
 pub fn length(frames: u64, rate: u32) -> String {
-    let x = secs(frames, rate);
-    if x < 60.0 {
-        let t = (x * 10.0).round() / 10.0;
-        let unit = if t == 1.0 { "second" } else { "seconds" };
-        return format!("{t} {unit}");
-    }
-    let total = x.round() as u64;
-    let (h, m, s) = (total / 3600, (total / 60) % 60, total % 60);
-    if h > 0 {
-        let hours = if h == 1 { "hour" } else { "hours" };
-        let minutes = if m == 1 { "minute" } else { "minutes" };
-        return match m {
-            0 => format!("{h} {hours}"),
-            _ => format!("{h} {hours} {m} {minutes}"),
+    let d = Said::of(secs(frames, rate));
+    let unit = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    if d.hours > 0 {
+        let h = unit(d.hours, "hour", "hours");
+        return match d.minutes {
+            0 => h,
+            m => format!("{h} {}", unit(m, "minute", "minutes")),
         };
     }
-    let minutes = if m == 1 { "minute" } else { "minutes" };
-    match s {
-        0 => format!("{m} {minutes}"),
-        1 => format!("{m} {minutes} 1 second"),
-        _ => format!("{m} {minutes} {s} seconds"),
+    if d.minutes > 0 {
+        let m = unit(d.minutes, "minute", "minutes");
+        return match d.seconds {
+            0 => m,
+            s => format!("{m} {}", unit(s, "second", "seconds")),
+        };
+    }
+    match (d.seconds, d.half) {
+        (n, true) => format!("{n}.5 seconds"),
+        (n, false) => unit(n, "second", "seconds"),
     }
 }
 
@@ -229,5 +229,41 @@ mod tests {
         assert_eq!(length(6000, 100), "1 minute");
         assert_eq!(length(6100, 100), "1 minute 1 second");
         assert_eq!(length(1_333_200, 100), "3 hours 42 minutes");
+    }
+
+    /// `show` prints a length rounded as the voice says it: the same table as
+    /// `phrases::tests::durations_read_for_the_ear`, in figures.
+    #[test]
+    fn a_length_is_shown_as_it_is_said() {
+        let en = crate::phrases::for_language_or_english("en");
+        for (secs, shown) in [
+            (0.1, "0.5 seconds"),
+            (0.95, "1 second"),
+            (1.25, "1.5 seconds"),
+            (9.95, "10 seconds"),
+            (53.6, "54 seconds"),
+            (60.5, "1 minute 1 second"),
+            (119.5, "2 minutes"),
+            (3660.0, "1 hour 1 minute"),
+        ] {
+            let frames = (secs * 1000.0_f64).round() as u64;
+            assert_eq!(length(frames, 1000), shown, "{secs} s");
+            // The voice says the same length.
+            let said = en.duration(secs);
+            let first = shown.split(' ').next().unwrap();
+            let words = match first {
+                "0.5" => "half a second",
+                "1" => "one",
+                "1.5" => "one and a half",
+                "10" => "ten",
+                "54" => "fifty-four",
+                "2" => "two",
+                _ => unreachable!(),
+            };
+            assert!(
+                said.starts_with(words),
+                "{secs} s: said {said}, shown {shown}"
+            );
+        }
     }
 }
