@@ -445,4 +445,21 @@ fn a_huge_number_is_named_plainly() {
         "{err}"
     );
     assert!(err.lines().all(|l| l.len() < 300), "{err}");
+    // Neither a tiny number spelt out in 300 digits, nor a whole one in exponent form.
+    for (line, want) in [
+        (
+            "hold_secs = 1e-300",
+            "`hold_secs` must be at least 0.5 seconds (got 1e-300)",
+        ),
+        (
+            "reps = 4294967297",
+            "`reps` is 4294967297; the limit is 100",
+        ),
+        ("hold_secs = 0.0001", "(got 1e-4)"),
+    ] {
+        let f = dir.path().join("n.toml");
+        std::fs::write(&f, format!("{head}{line}\n")).unwrap();
+        let err = stderr(&run(&["check", f.to_str().unwrap()]));
+        assert!(err.contains(want) && err.len() < 300, "{line}: {err}");
+    }
 }

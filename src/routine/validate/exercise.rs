@@ -394,9 +394,10 @@ fn tempo(c: &mut Checker, e: &RawExercise) -> Vec<Phase> {
             c.at(
                 &s.span(),
                 format!(
-                    "a phase of `tempo` must last {} to {} seconds (got {x})",
+                    "a phase of `tempo` must last {} to {} seconds (got {})",
                     limits::MIN_PHASE_SECS,
-                    limits::MAX_PHASE_SECS
+                    limits::MAX_PHASE_SECS,
+                    super::values::plain(x)
                 ),
                 "for example tempo = [2, 2]",
             );

@@ -208,7 +208,7 @@ impl Checker<'_> {
             };
             self.at(
                 &v.span(),
-                format!("`{field}` must be {bound} (got {x})"),
+                format!("`{field}` must be {bound} (got {})", plain(x)),
                 format!("for example {field} = 10"),
             );
             default
@@ -350,7 +350,10 @@ impl Checker<'_> {
             if !x.is_finite() && !whole {
                 self.at(
                     &v.span(),
-                    format!("`{field}` must be from {lo} to {hi} seconds (got {x})"),
+                    format!(
+                        "`{field}` must be from {lo} to {hi} seconds (got {})",
+                        plain(x)
+                    ),
                     format!("for example {example}"),
                 );
                 return None;
@@ -358,7 +361,7 @@ impl Checker<'_> {
             if !x.is_finite() || (whole && x.fract() != 0.0) {
                 self.at(
                     &v.span(),
-                    format!("`{field}` must be a whole number (got {x})"),
+                    format!("`{field}` must be a whole number (got {})", plain(x)),
                     format!("for example {example}"),
                 );
                 return None;
@@ -366,7 +369,7 @@ impl Checker<'_> {
             if x < lo {
                 self.at(
                     &v.span(),
-                    format!("`{field}` must be at least {lo}{unit} (got {x})"),
+                    format!("`{field}` must be at least {lo}{unit} (got {})", plain(x)),
                     format!("for example {example}"),
                 );
                 return None;
@@ -556,11 +559,39 @@ fn range_parts(v: &toml::Value) -> Result<(f64, f64, Option<f64>), &'static str>
     }
 }
 
-/// A number as the person would write it: 1e308 is not spelt out in 309 digits.
-fn plain(x: f64) -> String {
-    if x.abs() < 1e9 {
-        x.to_string()
-    } else {
+/// A number as the person would write it: a whole number in figures (4294967297, not
+/// 4.294967297e9), a very large or very small one in exponent form (1e308, 1e-300, not spelt out
+/// in 300 digits), any other to at most six decimals (0.95).
+pub(crate) fn plain(x: f64) -> String {
+    let a = x.abs();
+    if !x.is_finite() || (a != 0.0 && !(1e-3..1e15).contains(&a)) {
         format!("{x:e}")
+    } else if x.fract() == 0.0 {
+        format!("{}", x as i64)
+    } else {
+        let s = format!("{x:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_messages_read_as_written() {
+        for (x, shown) in [
+            (4294967297.0, "4294967297"),
+            (1e300, "1e300"),
+            (1e21, "1e21"),
+            (1e-300, "1e-300"),
+            (0.95, "0.95"),
+            (0.1 + 0.2, "0.3"),
+            (-5.0, "-5"),
+            (0.0, "0"),
+            (600.5, "600.5"),
+        ] {
+            assert_eq!(plain(x), shown);
+        }
     }
 }
