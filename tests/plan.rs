@@ -451,3 +451,74 @@ fn a_saved_place_is_in_the_plan_and_show_and_not_in_a_render() {
         "the render is the plan without it"
     );
 }
+
+/// Slow speech keeps its counts: at every rate down to the slowest, each second that 155 words
+/// a minute counts aloud (the lead-in's "Five … One", a hold's last seconds) still has its
+/// number, the number of the second before it said over both, or a tick. Before, one number too
+/// long for its second left the whole count out, silently.
+#[test]
+fn a_slow_rate_keeps_a_count_on_every_counted_second() {
+    use hipvoice::plan::CueKind;
+    const WORDS: [&str; 10] = [
+        "One.", "Two.", "Three.", "Four.", "Five.", "Six.", "Seven.", "Eight.", "Nine.", "Ten.",
+    ];
+    let windows = |t: &Timeline| -> Vec<(u64, u64)> {
+        t.cues
+            .iter()
+            .filter(|c| matches!(c.kind, CueKind::Prepare | CueKind::Hold | CueKind::Timed))
+            .map(|c| (c.start, c.end))
+            .collect()
+    };
+    let is_count = |c: &hipvoice::plan::Cue| {
+        c.kind == CueKind::Speech && WORDS.contains(&c.text.as_deref().unwrap_or(""))
+    };
+    for routine in ["stretch", "strengthen"] {
+        let normal = timeline(&["--rate", "155", routine]);
+        let second = u64::from(normal.sample_rate);
+        // Each window's counted seconds, as frames before its end.
+        let counted: Vec<Vec<u64>> = windows(&normal)
+            .iter()
+            .map(|&(s, e)| {
+                normal
+                    .cues
+                    .iter()
+                    .filter(|c| is_count(c) && c.start >= s && c.start < e)
+                    .map(|c| e - c.start)
+                    .collect()
+            })
+            .collect();
+        assert!(
+            counted.iter().map(Vec::len).sum::<usize>() > 10,
+            "{routine} counts"
+        );
+        for rate in ["80", "86", "93", "97"] {
+            let slow = timeline(&["--rate", rate, routine]);
+            let ws = windows(&slow);
+            assert_eq!(
+                ws.len(),
+                counted.len(),
+                "{routine} at {rate}: the same windows"
+            );
+            for (&(_, end), offsets) in ws.iter().zip(&counted) {
+                for &o in offsets {
+                    let at = end - o;
+                    let here = slow.cues.iter().find(|c| {
+                        c.start == at
+                            && (is_count(c)
+                                || (c.kind == CueKind::Sound && c.sound.as_deref() == Some("tick")))
+                    });
+                    // A number said over two seconds fills its first (with the 0.15 s gap
+                    // after it, it would not fit there).
+                    let spanned = slow.cues.iter().any(|c| {
+                        is_count(c) && c.start + second == at && c.end + second * 15 / 100 > at
+                    });
+                    assert!(
+                        here.is_some() || spanned,
+                        "{routine} at {rate} wpm: nothing counts the second {o} frames before the end of the window ending at {end}"
+                    );
+                }
+            }
+            assert!(check::violations(&slow).is_empty(), "{routine} at {rate}");
+        }
+    }
+}

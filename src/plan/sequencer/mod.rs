@@ -287,6 +287,8 @@ struct Seq<'a> {
 const SWITCH: SoundRef = SoundRef::Builtin("switch");
 const REST_OVER: SoundRef = SoundRef::Builtin("rest-over");
 const SESSION_END: SoundRef = SoundRef::Builtin("session-end");
+/// A count-down's second where no number fits (slow speech).
+const TICK: SoundRef = SoundRef::Builtin("tick");
 
 impl Seq<'_> {
     fn f(&self, secs: f64) -> u64 {
@@ -414,27 +416,58 @@ impl Seq<'_> {
         }
     }
 
-    /// Counts the last `n` seconds before `end` aloud, each number on its second, if every
-    /// number fits its second and the first starts at or after `free_from`. Returns where the
-    /// count-down starts (or `end` when there is none).
+    /// A count-down of the last `n` seconds before `end`, counted from the last second up:
+    /// each second's number ("Three.") where it fits in its second; where it does not (slow
+    /// speech), a tick on that second, or, when the number before is too long for its own
+    /// second too, that number said over both ("Four … Two …"). A count is never left
+    /// out without a sound (routines/README.md, "Count-downs"). Returns where it starts
+    /// (`end` when there is no room for one after `free_from`).
     fn countdown(&mut self, end: u64, n: u32, free_from: u64) -> Result<u64, PlanError> {
         let second = u64::from(self.rate);
-        let span = u64::from(n) * second;
+        let n = u64::from(n);
+        let span = n * second;
         if n == 0 || end < span || end - span < free_from {
             return Ok(end);
         }
         let gap = self.f(self.p.min_gap_secs);
-        let mut lines = Vec::new();
-        for k in (1..=u64::from(n)).rev() {
+        let tick_len = (self.sound_frames)(&TICK);
+        // Every number, from the first said to the last: the engine carries its state from
+        // line to line, so this order keeps a count that fits as it always came out.
+        let mut words = vec![(0, String::new()); n as usize + 1];
+        for k in (1..=n).rev() {
             let text = self.ph.count(k);
-            let d = self.len_of(&text)?;
-            if d + gap > second {
-                return Ok(end);
-            }
-            lines.push((end - k * second, d, text));
+            words[k as usize] = (self.len_of(&text)?, text);
         }
-        for (at, d, text) in lines {
-            self.push(CueKind::Speech, at, at + d, Some(text), None);
+        // (frame, the number said there, or a tick)
+        let mut placed: Vec<(u64, Option<(u64, String)>)> = Vec::new();
+        let mut k = 1;
+        while k <= n {
+            let (d, text) = &words[k as usize];
+            if d + gap <= second {
+                placed.push((end - k * second, Some((*d, text.clone()))));
+                k += 1;
+                continue;
+            }
+            if k < n {
+                // The number before is too long for its second too: it takes both.
+                let (d, text) = &words[k as usize + 1];
+                if d + gap > second && d + gap <= 2 * second {
+                    placed.push((end - (k + 1) * second, Some((*d, text.clone()))));
+                    k += 2;
+                    continue;
+                }
+            }
+            if tick_len + gap <= second {
+                placed.push((end - k * second, None));
+            }
+            k += 1;
+        }
+        placed.sort_by_key(|p| p.0);
+        for (at, what) in placed {
+            match what {
+                Some((d, text)) => self.push(CueKind::Speech, at, at + d, Some(text), None),
+                None => self.push(CueKind::Sound, at, at + tick_len, None, Some(TICK.name())),
+            }
         }
         Ok(end - span)
     }
