@@ -85,8 +85,8 @@ impl SoundBank {
     pub fn builtin(rate: u32) -> Result<SoundBank, SoundError> {
         let mut sounds = HashMap::new();
         for (name, bytes) in sounds::BUILTIN {
-            let samples = decode(Cursor::new(bytes), rate)
-                .map_err(|e| SoundError::Builtin(name.to_owned(), e))?;
+            let samples =
+                decode(bytes, rate).map_err(|e| SoundError::Builtin(name.to_owned(), e))?;
             sounds.insert(name.to_owned(), samples.into());
         }
         Ok(SoundBank { sounds })
@@ -111,16 +111,16 @@ fn read_file(path: &Path, rate: u32) -> Result<Vec<f32>, (String, String)> {
             crate::files::ReadError::Io(_) => {
                 "check the path; it is relative to the routine's folder"
             }
-            crate::files::ReadError::NotAFile(_) => "name a WAV file",
+            crate::files::ReadError::NotAFile(_) => "name a sound file (WAV, FLAC, Ogg, MP3)",
             crate::files::ReadError::TooBig { .. } => "cue sounds should be short; trim it",
         };
         (e.to_string(), hint.to_owned())
     })?;
-    let samples = decode(Cursor::new(bytes), rate).map_err(|e| {
+    let samples = decode(&bytes, rate).map_err(|e| {
         let hint = if e.starts_with("it lasts") {
             "cue sounds should be short; trim it"
         } else {
-            "use a WAV file (PCM or float, 1000 to 384000 Hz, 1 to 8 channels)"
+            "use a WAV, FLAC, Ogg or MP3 file (1000 to 384000 Hz, 1 to 8 channels)"
         };
         (e, hint.to_owned())
     })?;
@@ -139,52 +139,208 @@ fn read_file(path: &Path, rate: u32) -> Result<Vec<f32>, (String, String)> {
     Ok(samples)
 }
 
-/// Decodes a WAV to mono f32 at `rate`.
-pub fn decode<R: std::io::Read>(reader: R, rate: u32) -> Result<Vec<f32>, String> {
-    let mut wav =
-        hound::WavReader::new(reader).map_err(|e| format!("not a readable WAV file ({e})"))?;
-    let spec = wav.spec();
-    // The header is checked before anything is decoded: a rate of 0 or a claimed hour of audio
-    // is refused here.
-    if !(1000..=384_000).contains(&spec.sample_rate) {
+/// A RIFF WAV's `fmt ` chunk and its data, found by walking its chunks (in the first 64 KiB
+/// for the header), and what the header declares: the sample rate, and the data's length
+/// (bytes), `None` when it is the "unknown" a streaming writer leaves (0 or 0xFFFFFFFF, as
+/// ffmpeg writes to a pipe).
+struct Wav<'a> {
+    fmt: &'a [u8],
+    data: &'a [u8],
+    rate: u32,
+    declared: Option<u64>,
+}
+
+fn is_chunk_id(b: &[u8]) -> bool {
+    b.len() >= 4 && b[..4].iter().all(|c| (0x20..0x7f).contains(c))
+}
+
+fn wav(bytes: &[u8]) -> Option<Wav<'_>> {
+    if bytes.len() < 12 || &bytes[..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
+        return None;
+    }
+    let mut fmt = None;
+    let mut at = 12usize;
+    while at + 8 <= bytes.len().min(64 * 1024) {
+        let id = &bytes[at..at + 4];
+        let len = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().ok()?);
+        let body = at + 8;
+        if id == b"data" {
+            let f: &[u8] = fmt?;
+            let declared = (len != 0 && len != u32::MAX).then_some(u64::from(len));
+            let end = declared.map_or(bytes.len(), |n| {
+                (body as u64 + n).min(bytes.len() as u64) as usize
+            });
+            return Some(Wav {
+                fmt: f,
+                data: &bytes[body..end],
+                rate: u32::from_le_bytes(f.get(4..8)?.try_into().ok()?),
+                declared,
+            });
+        }
+        let next = body.checked_add(len as usize)?;
+        if id == b"fmt " {
+            fmt = Some(bytes.get(body..next)?);
+        }
+        // Chunks are padded to an even size; some writers leave the pad out, or count it in
+        // an odd-sized list's length: take whichever leads to the next chunk.
+        at = if len % 2 == 1
+            && bytes.get(next) == Some(&0)
+            && is_chunk_id(&bytes[(next + 1).min(bytes.len())..])
+        {
+            next + 1
+        } else {
+            next
+        };
+    }
+    None
+}
+
+impl Wav<'_> {
+    /// The same sound as a plain RIFF WAV of two chunks, `fmt ` and `data`, with true sizes:
+    /// what the decoder reads, whatever else the file held or left unknown.
+    fn plain(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(self.data.len() + self.fmt.len() + 28);
+        v.extend_from_slice(b"RIFF");
+        let fmt_len = self.fmt.len() + self.fmt.len() % 2;
+        v.extend_from_slice(&((4 + 8 + fmt_len + 8 + self.data.len()) as u32).to_le_bytes());
+        v.extend_from_slice(b"WAVEfmt ");
+        v.extend_from_slice(&(self.fmt.len() as u32).to_le_bytes());
+        v.extend_from_slice(self.fmt);
+        if self.fmt.len() % 2 == 1 {
+            v.push(0);
+        }
+        v.extend_from_slice(b"data");
+        v.extend_from_slice(&(self.data.len() as u32).to_le_bytes());
+        v.extend_from_slice(self.data);
+        v
+    }
+}
+
+/// Decodes a sound file (WAV, FLAC, Ogg Vorbis or MP3, through symphonia) to mono f32 at
+/// `rate`. Refused, each with a reason: a file it cannot read, a sample rate outside 1000 to
+/// 384000 Hz, more than 8 channels, or more than [`MAX_SOUND_SECS`] of sound (by the header
+/// when it says, else by counting as it decodes, so the work stays bounded). Channels are
+/// averaged; NaN or infinite float samples are silence.
+pub fn decode(bytes: &[u8], rate: u32) -> Result<Vec<f32>, String> {
+    let wav = wav(bytes);
+    // symphonia panics on a rate of 0: refuse it first, and contain anything else it might.
+    if let Some(w) = &wav
+        && !(1000..=384_000).contains(&w.rate)
+    {
         return Err(format!(
             "its sample rate is {} Hz; a sound file's is 1000 to 384000 Hz",
-            spec.sample_rate
+            w.rate
         ));
     }
-    if !(1..=8).contains(&spec.channels) {
+    // A WAV is read as its format and data alone: an odd-sized list, a size left unknown by
+    // a writer to a pipe, a chunk the decoder does not know are no reason to refuse it.
+    let declared = wav.as_ref().map(|w| w.declared);
+    let plain = wav.map(|w| w.plain());
+    let bytes = plain.as_deref().unwrap_or(bytes);
+    std::panic::catch_unwind(|| decode_checked(bytes, declared, rate))
+        .unwrap_or_else(|_| Err("the sound file is damaged (its header makes no sense)".to_owned()))
+}
+
+/// `declared`: for a WAV, the data length its header declared (`Some(None)`: unknown).
+fn decode_checked(
+    bytes: &[u8],
+    declared: Option<Option<u64>>,
+    rate: u32,
+) -> Result<Vec<f32>, String> {
+    use symphonia::core::audio::SampleBuffer;
+    use symphonia::core::codecs::DecoderOptions;
+    use symphonia::core::errors::Error;
+    use symphonia::core::formats::FormatOptions;
+    use symphonia::core::io::MediaSourceStream;
+    use symphonia::core::meta::MetadataOptions;
+    use symphonia::core::probe::Hint;
+
+    let source = MediaSourceStream::new(Box::new(Cursor::new(bytes.to_vec())), Default::default());
+    let options = FormatOptions {
+        // MP3 and Ogg: the encoder's delay and padding left out, so the sound starts on its
+        // first frame.
+        enable_gapless: true,
+        ..Default::default()
+    };
+    let probed = symphonia::default::get_probe()
+        .format(&Hint::new(), source, &options, &MetadataOptions::default())
+        .map_err(|e| match e {
+            Error::Unsupported(_) => {
+                "not a sound file hipvoice can read (WAV, FLAC, Ogg Vorbis or MP3)".to_owned()
+            }
+            e => format!("not a sound file hipvoice can read ({e})"),
+        })?;
+    let mut format = probed.format;
+    let track = format
+        .default_track()
+        .ok_or("it has no sound in it")?
+        .clone();
+    let params = &track.codec_params;
+    let file_rate = params.sample_rate.unwrap_or(0);
+    // The header is checked before anything is decoded: a rate of 0 or a claimed hour of audio
+    // is refused here.
+    if !(1000..=384_000).contains(&file_rate) {
         return Err(format!(
-            "it has {} channels; 1 to 8 are read",
-            spec.channels
+            "its sample rate is {file_rate} Hz; a sound file's is 1000 to 384000 Hz"
         ));
     }
-    if f64::from(wav.duration()) > MAX_SOUND_SECS * f64::from(spec.sample_rate) {
+    let max_frames = (MAX_SOUND_SECS * f64::from(file_rate)) as u64;
+    let declared = match declared {
+        Some(Some(len)) => {
+            let per_frame = params.channels.map_or(1, |c| c.count() as u64).max(1)
+                * u64::from(params.bits_per_sample.unwrap_or(16).div_ceil(8)).max(1);
+            Some(len / per_frame)
+        }
+        Some(None) => None,
+        None => params.n_frames,
+    };
+    if declared.is_some_and(|n| n > max_frames) {
         return Err(format!("it lasts more than {MAX_SOUND_SECS} seconds"));
     }
-    let channels = usize::from(spec.channels);
-    let interleaved: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => wav.samples::<f32>().collect::<Result<_, _>>(),
-        hound::SampleFormat::Int => {
-            let scale = 1.0 / (1_i64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
-            wav.samples::<i32>()
-                .map(|s| s.map(|v| v as f32 * scale))
-                .collect::<Result<_, _>>()
+    let mut decoder = symphonia::default::get_codecs()
+        .make(params, &DecoderOptions::default())
+        .map_err(|e| format!("its kind of sound is not one hipvoice reads ({e})"))?;
+    let mut mono: Vec<f32> = Vec::new();
+    let mut buf: Option<SampleBuffer<f32>> = None;
+    loop {
+        let packet = match format.next_packet() {
+            Ok(p) => p,
+            Err(Error::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(Error::ResetRequired) => break,
+            Err(e) => return Err(format!("the sound data is damaged ({e})")),
+        };
+        if packet.track_id() != track.id {
+            continue;
         }
-    }
-    .map_err(|e| format!("the WAV data is damaged ({e})"))?;
-    // A float file may hold NaN or infinities: silence there, never a poisoned mix.
-    let mono: Vec<f32> = interleaved
-        .chunks(channels)
-        .map(|c| c.iter().sum::<f32>() / channels as f32)
-        .map(|v| {
+        let decoded = match decoder.decode(&packet) {
+            Ok(d) => d,
+            // A damaged frame is left out, as players do.
+            Err(Error::DecodeError(_)) => continue,
+            Err(e) => return Err(format!("the sound data is damaged ({e})")),
+        };
+        let spec = *decoded.spec();
+        let channels = spec.channels.count();
+        if !(1..=8).contains(&channels) {
+            return Err(format!("it has {channels} channels; 1 to 8 are read"));
+        }
+        let b = match &mut buf {
+            Some(b) if b.capacity() >= decoded.capacity() * channels => b,
+            _ => buf.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
+        };
+        b.copy_interleaved_ref(decoded);
+        mono.extend(b.samples().chunks(channels).map(|c| {
+            let v = c.iter().sum::<f32>() / channels as f32;
             if v.is_finite() {
                 v.clamp(-1.0, 1.0)
             } else {
                 0.0
             }
-        })
-        .collect();
-    Ok(resample(&mono, spec.sample_rate, rate))
+        }));
+        if mono.len() as u64 > max_frames {
+            return Err(format!("it lasts more than {MAX_SOUND_SECS} seconds"));
+        }
+    }
+    Ok(resample(&mono, file_rate, rate))
 }
 
 /// Band-limited resampling of a mono clip from `from` Hz to `to` Hz (rubato's FFT resampler):
@@ -271,7 +427,7 @@ mod tests {
         let e = SoundBank::load(&r, 22050, Some(dir.path()))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("switch.wav: cannot use it in place of the built-in sound \"switch\": not a readable WAV file"), "{e}");
+        assert!(e.contains("switch.wav: cannot use it in place of the built-in sound \"switch\": not a sound file hipvoice can read (WAV, FLAC, Ogg Vorbis or MP3)"), "{e}");
     }
 
     #[test]
@@ -312,7 +468,7 @@ mod tests {
             w.write_sample(v as f32).unwrap();
         }
         w.finalize().unwrap();
-        let y = decode(Cursor::new(bytes.into_inner()), 22050).unwrap();
+        let y = decode(&bytes.into_inner(), 22050).unwrap();
         assert_eq!(y.len(), 22050);
         // The middle half second, away from the clip's edges.
         let mid = &y[5512..5512 + 11025];
