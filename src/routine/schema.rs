@@ -183,7 +183,7 @@ struct Exercise {
     /// The last seconds of each hold or block counted aloud (0 to 10).
     #[schemars(range(min = 0, max = 10))]
     countdown: Option<u32>,
-    /// A built-in sound (hold-start, release, switch, rest-over, session-end, tick) or a WAV path.
+    /// A built-in sound (hold-start, release, switch, rest-over, session-end, tick) or the path of a sound file (WAV, FLAC, Ogg Vorbis, MP3).
     start_sound: Option<String>,
     release_sound: Option<String>,
     beat_sound: Option<String>,
