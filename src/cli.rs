@@ -1,6 +1,7 @@
 //! The command line: clap arguments, resolved once (routine, settings, saved position) and
 //! dispatched. What a command does lives in its own module (`session`, `live`, `render`, `show`).
 
+use std::ffi::{OsStr, OsString};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -44,7 +45,7 @@ pub struct Cli {
 pub enum Command {
     /// Play a routine: a built-in name (stretch, strengthen), one of yours, or a .toml file.
     Play {
-        routine: String,
+        routine: OsString,
         #[command(flatten)]
         session: SessionArgs,
     },
@@ -52,7 +53,7 @@ pub enum Command {
     List,
     /// Print the whole session as plain text, one line per cue with its time.
     Show {
-        routine: String,
+        routine: OsString,
         #[command(flatten)]
         session: SessionArgs,
     },
@@ -60,14 +61,14 @@ pub enum Command {
     Check {
         /// Routine files (or built-in names).
         #[arg(required = true)]
-        files: Vec<String>,
+        files: Vec<OsString>,
         /// Treat warnings (what a listener would stumble on) as errors: exit 1.
         #[arg(long)]
         strict: bool,
     },
     /// Print the timeline: every cue at its exact frame.
     Plan {
-        routine: String,
+        routine: OsString,
         /// JSON, the format other programs read (see README); without it, tab-separated values.
         #[arg(long)]
         json: bool,
@@ -76,7 +77,7 @@ pub enum Command {
     },
     /// Write the session to an audio file (.wav, .ogg or .mp3) with captions (.vtt) and chapters.
     Render {
-        routine: String,
+        routine: OsString,
         /// The audio file to write; its extension picks the format: .wav, .ogg or .mp3.
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
@@ -99,7 +100,7 @@ pub enum Command {
     Schema,
     /// `hipvoice ROUTINE` plays it.
     #[command(external_subcommand)]
-    External(Vec<String>),
+    External(Vec<OsString>),
 }
 
 #[derive(Debug, Clone, Args, Default)]
@@ -242,11 +243,16 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match command {
         Command::List => list(),
         Command::Show { routine, session } => {
-            let r = routine::catalog::find(&routine)?;
+            let r = routine::catalog::find_os(&routine)?;
             let s = Session::prepare_shaped(
                 &r,
                 &session.resolve().map_err(Error::Config)?,
-                &Shape::for_place(&r, &routine, session.resume, live_audience()),
+                &Shape::for_place(
+                    &r,
+                    &routine.to_string_lossy(),
+                    session.resume,
+                    live_audience(),
+                ),
             )?;
             let colour = show::use_colour(std::io::stdout().is_terminal());
             print(&show::show(&r, &s.timeline, &s.cache.describe(), colour))
@@ -256,11 +262,16 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             json,
             session,
         } => {
-            let r = routine::catalog::find(&routine)?;
+            let r = routine::catalog::find_os(&routine)?;
             let t = Session::prepare_shaped(
                 &r,
                 &session.resolve().map_err(Error::Config)?,
-                &Shape::for_place(&r, &routine, session.resume, live_audience()),
+                &Shape::for_place(
+                    &r,
+                    &routine.to_string_lossy(),
+                    session.resume,
+                    live_audience(),
+                ),
             )?
             .timeline;
             if json {
@@ -290,7 +301,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Play { routine, session } => play(&routine, &session, cli.verbose),
         // `hipvoice stretch --lead-in 5` is `hipvoice play stretch --lead-in 5`.
         Command::External(args) => {
-            let argv = ["hipvoice".to_owned(), "play".to_owned()]
+            let argv = [OsString::from("hipvoice"), OsString::from("play")]
                 .into_iter()
                 .chain(args);
             match Cli::try_parse_from(argv) {
@@ -343,13 +354,14 @@ fn live_audience() -> Audience {
     }
 }
 
-fn play(name: &str, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
+fn play(routine: &OsStr, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
+    let name = &*routine.to_string_lossy();
     let stop = crate::output::signals::stop_flag();
     let trace = Trace {
         since: *STARTED.get_or_init(std::time::Instant::now),
         verbose,
     };
-    let r = routine::catalog::find(name)?;
+    let r = routine::catalog::find_os(routine)?;
     let settings = session.resolve().map_err(Error::Config)?;
     let keys = std::io::stdin().is_terminal();
     let shape = Shape::for_place(&r, name, session.resume, Audience::Live { keys });
@@ -425,29 +437,27 @@ fn percent(s: &str) -> Result<u32, String> {
     }
 }
 
-fn render(name: &str, path: &Path, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
+fn render(routine: &OsStr, path: &Path, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
+    let name = &*routine.to_string_lossy();
     let Some(format) = Format::from_path(path) else {
         return Err(Error::usage(format!(
             "cannot tell the format of {} from its name. hint: end it in .wav, .ogg or .mp3",
             path.display()
         )));
     };
-    let r = routine::catalog::find(name)?;
+    let r = routine::catalog::find_os(routine)?;
     let settings = session.resolve().map_err(Error::Config)?;
     let stop = crate::output::signals::stop_flag();
     // As in play: a file is never made silent by a volume under the floor.
     if let Some(note) = settings.volume.floor_note("rendering") {
         eprintln!("{note}");
     }
+    let shape = Shape::for_place(&r, name, session.resume, Audience::File);
+    if let Some(notice) = &shape.notice {
+        eprintln!("{notice}");
+    }
     // A signal ends it with ExportError::Interrupted: exit 130, nothing left behind.
-    let done = crate::session::render::render(
-        &r,
-        &settings,
-        &Shape::for_place(&r, name, session.resume, Audience::File),
-        path,
-        format,
-        &stop,
-    )?;
+    let done = crate::session::render::render(&r, &settings, &shape, path, format, &stop)?;
     let written = &done.written;
     if verbose {
         let started = *STARTED.get_or_init(std::time::Instant::now);
@@ -606,11 +616,12 @@ fn list() -> Result<u8, Error> {
     })
 }
 
-fn check(files: &[String], strict: bool) -> Result<u8, Error> {
+fn check(files: &[OsString], strict: bool) -> Result<u8, Error> {
     let defaults = SessionArgs::default().resolve();
     let mut worst = code::OK;
     for name in files {
         let loaded = routine::catalog::for_check(name).map_err(Error::from);
+
         match loaded.and_then(|r| timeline(&r, &defaults).map(|t| (r, t))) {
             Ok((r, t)) => {
                 for w in &r.warnings {

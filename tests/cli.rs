@@ -269,3 +269,43 @@ fn a_fractional_volume_gets_the_percent_it_means() {
     let o = run(&["plan", "stretch", "--volume", "101"]);
     assert!(stderr(&o).contains("the volume is a percent, 0 to 100"));
 }
+
+/// A routine file whose name is not UTF-8 (Latin-1, as older systems and archives make them)
+/// is opened like any other: paths are taken as paths, not as text.
+#[test]
+fn a_routine_file_named_in_latin_1_can_be_opened() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    // "hüft.toml" in Latin-1: ü is the one byte 0xFC, which is not UTF-8.
+    let name = std::ffi::OsStr::from_bytes(b"h\xfcft.toml");
+    let file = dir.path().join(name);
+    std::fs::copy(root().join("tests/fixtures/short.toml"), &file).unwrap();
+    let wav = dir.path().join(std::ffi::OsStr::from_bytes(b"h\xfcft.wav"));
+    let runs: [Vec<&std::ffi::OsStr>; 4] = [
+        vec!["check".as_ref(), file.as_os_str()],
+        vec!["show".as_ref(), file.as_os_str()],
+        vec!["plan".as_ref(), "--json".as_ref(), file.as_os_str()],
+        vec![
+            "render".as_ref(),
+            file.as_os_str(),
+            "-o".as_ref(),
+            wav.as_os_str(),
+        ],
+    ];
+    for args in runs {
+        let o = hipvoice().args(&args).output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("invalid UTF-8"), "{}", stderr(&o));
+    }
+    assert!(wav.exists());
+    // Its name is printed readably, with the byte shown as the replacement character.
+    let o = hipvoice()
+        .args([std::ffi::OsStr::new("check"), file.as_os_str()])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("h\u{fffd}ft.toml: ok."),
+        "{}",
+        stdout(&o)
+    );
+}

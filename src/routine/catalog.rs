@@ -55,6 +55,15 @@ pub fn find(name: &str) -> Result<Routine, LoadError> {
     })
 }
 
+/// [`find`] for a name as the command line gives it: one that is not UTF-8 (a Latin-1 file
+/// name from an older system or an archive) can only be a path, and is read as one.
+pub fn find_os(name: &std::ffi::OsStr) -> Result<Routine, LoadError> {
+    match name.to_str() {
+        Some(s) => find(s),
+        None => load_file(Path::new(name)),
+    }
+}
+
 /// Whose a routine in the catalog is, as `list` says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Whose {
@@ -121,9 +130,12 @@ pub fn listing() -> Result<Vec<Listed>, LoadError> {
 
 /// The routine `check NAME` checks: a built-in by its id when no file of that name exists
 /// (found as [`find`] finds it), else the file `name`.
-pub fn for_check(name: &str) -> Result<Routine, LoadError> {
-    if !Path::new(name).exists() && builtin_source(name).is_some() {
-        find(name)
+pub fn for_check(name: &std::ffi::OsStr) -> Result<Routine, LoadError> {
+    if let Some(id) = name.to_str()
+        && !Path::new(name).exists()
+        && builtin_source(id).is_some()
+    {
+        find(id)
     } else {
         load_file(Path::new(name))
     }
