@@ -85,8 +85,11 @@ pub struct Phrases {
 pub struct Controls {
     /// Said once in the opening of a session played from a terminal.
     pub keys_hint: &'static str,
-    /// Said in the opening when a saved position exists and the session starts from the top.
+    /// Said in the opening when a saved position exists and the session starts from the top,
+    /// for a routine played by its name (`{routine}`, spelt as typed).
     pub saved_hint: &'static str,
+    /// The same, for a routine played from a file (a path is not said aloud).
+    pub saved_hint_file: &'static str,
     /// Said in the opening of `--resume` when there is no saved place.
     pub nothing_saved: &'static str,
     pub paused: &'static str,
@@ -205,7 +208,8 @@ pub static EN: Phrases = Phrases {
     hold_each: "Hold each one for {duration}.",
     controls: Controls {
         keys_hint: "Press space to pause. Press H for help.",
-        saved_hint: "Last time, you stopped during {name}. To go on from there, start again with dash dash resume.",
+        saved_hint: "Last time, you stopped during {name}. To go on from there, type: hipvoice {routine}, dash dash resume.",
+        saved_hint_file: "Last time, you stopped during {name}. To go on from there, type the same command with dash dash resume at the end.",
         nothing_saved: "There is no saved place. Starting from the beginning.",
         paused: "Paused.",
         still_paused: "Still paused. Press space to go on.",

@@ -80,11 +80,16 @@ pub fn clear_in(dir: &Path, routine: &str) -> std::io::Result<()> {
 /// The command that resumes what the person typed: a built-in or user routine by its name,
 /// a file by its path.
 pub fn command(name: &str) -> String {
-    if name.ends_with(".toml") || name.contains('/') || Path::new(name).is_file() {
+    if names_a_file(name) {
         format!("hipvoice play {name} --resume")
     } else {
         format!("hipvoice {name} --resume")
     }
+}
+
+/// True when what the person typed names a routine file rather than a routine by its name.
+pub fn names_a_file(name: &str) -> bool {
+    name.ends_with(".toml") || name.contains('/') || Path::new(name).is_file()
 }
 
 pub fn now() -> u64 {

@@ -501,7 +501,7 @@ fn a_stopped_session_resumes_at_the_saved_exercise() {
         lines[..2],
         [
             "Controls test.",
-            "Last time, you stopped during Bridge. To go on from there, start again with dash dash resume."
+            "Last time, you stopped during Bridge. To go on from there, type the same command with dash dash resume at the end."
         ]
     );
     assert!(

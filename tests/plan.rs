@@ -418,6 +418,11 @@ fn a_saved_place_is_in_the_plan_and_show_and_not_in_a_render() {
     assert_eq!(live.len(), 1, "one live-only line");
     let line = live[0].text.as_deref().unwrap();
     assert!(line.contains("Butterfly stretch"), "{line}");
+    // It says the command that goes on from there.
+    assert!(
+        line.ends_with("type: hipvoice stretch, dash dash resume."),
+        "{line}"
+    );
     assert_eq!(live[0].kind, hipvoice::plan::CueKind::Speech);
     assert!(saved.frames > plain.frames, "the line takes time");
     let json = String::from_utf8(with_state(&["plan", "--json", "stretch"]).stdout).unwrap();
@@ -450,6 +455,24 @@ fn a_saved_place_is_in_the_plan_and_show_and_not_in_a_render() {
         plain.frames,
         "the render is the plan without it"
     );
+
+    // `--resume` with nothing saved: a file does not carry the notice; stderr says it.
+    let empty = tempfile::tempdir().unwrap();
+    let o = hipvoice()
+        .env("XDG_STATE_HOME", empty.path())
+        .args(["render", "stretch", "--resume", "-o", wav.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("there is no saved place for stretch"),
+        "{}",
+        stderr(&o)
+    );
+    let captions = std::fs::read_to_string(dir.path().join("s.vtt")).unwrap();
+    assert!(!captions.contains("no saved place"), "{captions}");
+    let (samples, _) = read_wav(&wav);
+    assert_eq!(samples.len() as u64, plain.frames);
 }
 
 /// Slow speech keeps its counts: at every rate down to the slowest, each second that 155 words

@@ -174,7 +174,10 @@ impl Shape {
                     "hipvoice: there is no saved place for {}; starting from the beginning.",
                     r.id
                 ));
-                shape.notes.push(Note::always(ctl.nothing_saved));
+                // True now, not of a file: a render says it on stderr only.
+                if live {
+                    shape.notes.push(Note::live(ctl.nothing_saved));
+                }
             }
             (false, Some(s)) if live => {
                 shape.notice = Some(format!(
@@ -182,7 +185,11 @@ impl Shape {
                     s.name,
                     crate::resume::command(name)
                 ));
-                let hint = crate::phrases::fill(ctl.saved_hint, &[("name", &s.name)]);
+                let hint = if !crate::resume::names_a_file(name) {
+                    crate::phrases::fill(ctl.saved_hint, &[("name", &s.name), ("routine", name)])
+                } else {
+                    crate::phrases::fill(ctl.saved_hint_file, &[("name", &s.name)])
+                };
                 shape.notes.push(Note::live(hint));
             }
             _ => {}

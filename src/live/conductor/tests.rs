@@ -466,8 +466,16 @@ fn where_am_i_at_the_start_in_a_rest_between_sets_and_at_the_end() {
     let w = said(&s.cmd(Command::Where))[0].clone();
     assert_eq!(
         w,
-        "Bridge, set 1 of 2, resting. Three seconds left. Less than a minute to go."
+        "Bridge, set 1 of 2, resting. Two seconds left. Less than a minute to go."
     );
+    // Time left is rounded to the nearest second, not up: 4.3 s is four.
+    s.tick(rest.end - RATE as u64 * 43 / 10);
+    let w = said(&s.cmd(Command::Where))[0].clone();
+    assert!(w.contains(" Four seconds left. "), "{w}");
+    // The last moments are one second, never zero.
+    s.tick(rest.end - RATE as u64 / 5);
+    let w = said(&s.cmd(Command::Where))[0].clone();
+    assert!(w.contains(" One second left. "), "{w}");
     let rep = s.step("bridge/set-2/rep-2");
     s.tick(rep.start + 10);
     let w = said(&s.cmd(Command::Where))[0].clone();

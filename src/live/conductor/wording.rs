@@ -90,7 +90,9 @@ impl Conductor {
             .map(|&i| &self.ix.t.cues[i])
             .find(|c| c.kind != CueKind::Phase && c.start <= p && p < c.end)
         {
-            let secs = ((w.end - p) as f64 / rate).ceil();
+            // To the nearest second, as a coach says it (4.3 s is "four seconds"), and at
+            // least one.
+            let secs = ((w.end - p) as f64 / rate).round().max(1.0);
             let text = phrases::fill(ctl.where_left, &[("duration", &self.ph.duration(secs))]);
             parts.push(phrases::capitalise(&text));
         }

@@ -290,7 +290,10 @@ impl Checker<'_> {
         let names = sounds::names();
         let hint = match nearest(name, &names) {
             Some(best) => format!("did you mean \"{best}\"?"),
-            None => format!("use one of {}, or a path to a sound file (WAV, FLAC, Ogg, MP3)", names.join(", ")),
+            None => format!(
+                "use one of {}, or a path to a sound file (WAV, FLAC, Ogg, MP3)",
+                names.join(", ")
+            ),
         };
         self.at(
             &v.span(),
