@@ -7,11 +7,33 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
-/// Whether a character may not appear in a routine's text: control characters (escape
-/// sequences that move the cursor, set the title or write the clipboard; NUL; line breaks) and
-/// the bidirectional overrides and isolates that make text read differently than it is stored.
+/// Whether a character may not appear in a routine's text, by class:
+/// - control characters: escape sequences that move the cursor, set the title or write the
+///   clipboard; NUL; line breaks (U+000A, U+000D, U+0085);
+/// - the other line breaks: U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR (a list of
+///   lines makes separate lines);
+/// - direction controls, which make text read differently than it is stored: the overrides
+///   and isolates (U+202A-U+202E, U+2066-U+2069) and the marks (U+200E, U+200F, U+061C);
+/// - invisible characters that carry nothing a voice could say: U+200B ZERO WIDTH SPACE,
+///   U+2060-U+2064 (word joiner, invisible operators), U+FEFF (a byte order mark inside text).
+///
+/// Allowed, because some scripts need them to be spelt right: U+200C and U+200D (zero width
+/// non-joiner and joiner), and the soft hyphen U+00AD.
 pub fn is_unsafe_char(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{061C}'
+                | '\u{200B}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{FEFF}'
+        )
 }
 
 /// Text from outside (a routine, a file name, an argument) made safe to print on a terminal:

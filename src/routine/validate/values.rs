@@ -15,7 +15,8 @@ use crate::routine::{Dose, Kind, Origin, Sides, SoundRef, Text, limits};
 use crate::sounds;
 
 impl Checker<'_> {
-    /// Reports a control character, NUL or direction override in a text value, at the place in
+    /// Reports a control character, NUL, line break, direction control or invisible character
+    /// ([`is_unsafe_char`]) in a text value, at the place in
     /// the file that writes it. True when the text is plain.
     pub(super) fn plain(&mut self, field: &str, span: &Range<usize>, text: &str) -> bool {
         let Some(c) = text.chars().find(|&c| is_unsafe_char(c)) else {
@@ -25,13 +26,22 @@ impl Checker<'_> {
         let what = match c {
             '\0' => "a NUL character".to_owned(),
             '\n' | '\r' => "a line break".to_owned(),
+            '\u{85}' | '\u{2028}' | '\u{2029}' => {
+                format!("a line break (U+{:04X})", u32::from(c))
+            }
             '\u{1b}' => "an escape character (U+001B)".to_owned(),
             c if c.is_control() => format!("a control character (U+{:04X})", u32::from(c)),
+            '\u{200B}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' => {
+                format!("an invisible character (U+{:04X})", u32::from(c))
+            }
+            '\u{200E}' | '\u{200F}' | '\u{061C}' => {
+                format!("a direction mark (U+{:04X})", u32::from(c))
+            }
             c => format!("a direction override (U+{:04X})", u32::from(c)),
         };
         self.problems.push(
             Diagnostic::new(self.map.loc(at), format!("`{field}` has {what}")).hint(
-                "write plain words: control characters and direction overrides are not allowed (a list of lines makes separate lines)",
+                "write plain words: control characters, line breaks, direction controls and invisible characters are not allowed (a list of lines makes separate lines)",
             ),
         );
         false
