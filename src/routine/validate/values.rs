@@ -462,7 +462,12 @@ impl Checker<'_> {
         let got = v.get_ref();
         let out = parse(got);
         if out.is_none() {
+            let first = ["affected", "unaffected", "left", "right"];
             let hint = match nearest(got, names) {
+                // Which side comes first is another field: a natural mistake.
+                _ if field == "sides" && first.contains(&got.as_str()) => format!(
+                    "which side comes first is `first_side`: write sides = \"both\" and first_side = \"{got}\""
+                ),
                 Some(best) => format!("did you mean \"{best}\"?"),
                 None => format!("use one of: {}", names.join(", ")),
             };
