@@ -88,6 +88,37 @@ fn through_links(path: &Path) -> PathBuf {
     p
 }
 
+/// Removes the temporaries a render of `name` in `dir` left when it was killed (SIGKILL, a
+/// power cut): `.NAME.PID.XXXXXX.part` whose process is gone. Those of a render still running,
+/// and every other file, are left alone.
+fn remove_stale_parts(dir: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let Some(rest) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|f| f.strip_suffix(".part"))
+        else {
+            continue;
+        };
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<i32>().ok()) else {
+            continue;
+        };
+        // SAFETY: signal 0 only asks whether the process exists.
+        let gone = pid > 0
+            && pid as u32 != std::process::id()
+            && unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 fn temp_beside(path: &Path) -> Result<(PathBuf, tempfile::NamedTempFile), ExportError> {
     let path = &through_links(path);
     // A folder where a file will go would fail only at the last rename, after other files
@@ -111,8 +142,11 @@ fn temp_beside(path: &Path) -> Result<(PathBuf, tempfile::NamedTempFile), Export
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    remove_stale_parts(dir, &name);
+    // The process's id in the name: a later render of this file can tell a temporary left by
+    // a killed render from one that is still being written.
     let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
+        .prefix(&format!(".{name}.{}.", std::process::id()))
         .suffix(".part")
         .tempfile_in(dir)
         .map_err(|e| {
@@ -314,6 +348,38 @@ impl Early {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A render cleans up what a killed render of the same file left (its process is gone),
+    /// and nothing else: not a render of it still running, not another file's.
+    #[test]
+    fn a_killed_renders_temporaries_are_removed_by_the_next_render_of_that_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut dead = std::process::Command::new("true").spawn().unwrap();
+        let dead_pid = dead.id();
+        dead.wait().unwrap();
+        let live_pid = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let files = [
+            (format!(".x.wav.{dead_pid}.aB3dEf.part"), false),
+            (format!(".x.wav.vtt.{dead_pid}.aB3dEf.part"), true),
+            (format!(".x.wav.{}.Zz9Yy8.part", live_pid.id()), true),
+            (format!(".y.wav.{dead_pid}.aB3dEf.part"), true),
+            ("x.wav.part".to_owned(), true),
+        ];
+        for (f, _) in &files {
+            std::fs::write(dir.path().join(f), b"partial").unwrap();
+        }
+        let target = Target::create(&dir.path().join("x.wav"), Format::Wav).unwrap();
+        for (f, kept) in &files {
+            assert_eq!(dir.path().join(f).exists(), *kept, "{f}");
+        }
+        drop(target);
+        let mut live_pid = live_pid;
+        let _ = live_pid.kill();
+        let _ = live_pid.wait();
+    }
 
     /// Parts encoded while the session is still being planned ([`Target::early`]) make the
     /// same file, byte for byte, as the whole session encoded once planned; parts planned
