@@ -309,3 +309,19 @@ fn a_routine_file_named_in_latin_1_can_be_opened() {
         stdout(&o)
     );
 }
+
+/// A message that cannot be printed (stderr on a full disk) ends hipvoice with exit code 2,
+/// as a failed write of its output does: never a panic (101).
+#[test]
+fn a_full_stderr_is_an_exit_code_not_a_panic() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let o = hipvoice()
+        .args(["check", "tests/broken/sides-affected.toml"])
+        .stderr(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -545,3 +545,30 @@ fn a_slow_rate_keeps_a_count_on_every_counted_second() {
         }
     }
 }
+
+/// The saved place is spoken with the routine's own name for its exercise: the state file's
+/// copy of the name is not trusted (it may be stale, empty, or text the voice cannot say).
+#[test]
+fn a_saved_place_is_named_by_the_routine_not_by_the_state_file() {
+    let state = tempfile::tempdir().unwrap();
+    let positions = state.path().join("hipvoice/positions");
+    std::fs::create_dir_all(&positions).unwrap();
+    let bad = "s'".repeat(68);
+    std::fs::write(
+        positions.join("stretch.json"),
+        format!(r#"{{"routine": "stretch", "exercise": "butterfly", "name": "{bad}\u001b", "saved_at": 1}}"#),
+    )
+    .unwrap();
+    let o = hipvoice()
+        .env("XDG_STATE_HOME", state.path())
+        .args(["show", "stretch"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("Last time, you stopped during Butterfly stretch."),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stdout(&o).contains("s's"), "{}", stdout(&o));
+}

@@ -164,8 +164,15 @@ impl Shape {
         if audience == (Audience::Live { keys: true }) {
             shape.notes.push(Note::live(ctl.keys_hint));
         }
-        let saved =
-            crate::resume::load(&r.id).filter(|s| r.exercises.iter().any(|e| e.id == s.exercise));
+        // The place is an exercise of this routine, named as the routine names it: the state
+        // file's own copy of the name may be stale, or anything at all.
+        let saved = crate::resume::load(&r.id).and_then(|s| {
+            let ex = r.exercises.iter().find(|e| e.id == s.exercise)?;
+            Some(crate::resume::Saved {
+                name: ex.name.clone(),
+                ..s
+            })
+        });
         let live = audience != Audience::File;
         match (resume, saved) {
             (true, Some(s)) => shape.resume_from = Some(s.exercise),

@@ -110,8 +110,8 @@ pub fn check_name(name: &str) -> Result<(), VoiceError> {
         || name.ends_with('+')
     {
         return Err(VoiceError::Init(format!(
-            "\"{}\" is not a voice name: a name is up to {MAX_VOICE_NAME} letters, digits and dashes, with one variant after a + (en-us, en-gb, en+f3). hint: `espeak-ng --voices` lists them",
-            crate::diag::escape(name)
+            "\"{}\" is not a voice name: a name is at most {MAX_VOICE_NAME} characters in all (letters, digits, dashes and underscores), with at most one variant after a + (en-us, en-gb, en+f3). hint: `espeak-ng --voices` lists them",
+            crate::diag::escape(&name.chars().take(48).collect::<String>())
         )));
     }
     Ok(())
