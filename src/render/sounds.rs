@@ -177,9 +177,14 @@ fn wav(bytes: &[u8]) -> Option<Wav<'_>> {
                 declared,
             });
         }
-        let next = body.checked_add(len as usize)?;
+        let Some(next) = body.checked_add(len as usize) else {
+            break;
+        };
         if id == b"fmt " {
-            fmt = Some(bytes.get(body..next)?);
+            match bytes.get(body..next) {
+                Some(f) => fmt = Some(f),
+                None => break,
+            }
         }
         // Chunks are padded to an even size; some writers leave the pad out, or count it in
         // an odd-sized list's length: take whichever leads to the next chunk.
@@ -192,7 +197,14 @@ fn wav(bytes: &[u8]) -> Option<Wav<'_>> {
             next
         };
     }
-    None
+    // No data chunk: the format alone, so its rate is still checked; it decodes to nothing.
+    let f: &[u8] = fmt?;
+    Some(Wav {
+        fmt: f,
+        data: &[],
+        rate: u32::from_le_bytes(f.get(4..8)?.try_into().ok()?),
+        declared: None,
+    })
 }
 
 impl Wav<'_> {
