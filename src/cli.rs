@@ -621,7 +621,6 @@ fn check(files: &[OsString], strict: bool) -> Result<u8, Error> {
     let mut worst = code::OK;
     for name in files {
         let loaded = routine::catalog::for_check(name).map_err(Error::from);
-
         match loaded.and_then(|r| timeline(&r, &defaults).map(|t| (r, t))) {
             Ok((r, t)) => {
                 for w in &r.warnings {

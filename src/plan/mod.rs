@@ -13,7 +13,7 @@ pub mod step;
 
 use serde::{Deserialize, Serialize};
 
-pub use sequencer::{Note, Pacing, PlanError, PlanOptions, SpeechTimer, plan};
+pub use sequencer::{Pacing, PlanError, PlanOptions, SpeechTimer, plan};
 pub use step::Step;
 
 use crate::routine::{Dose, Side};
@@ -144,7 +144,7 @@ pub struct Cue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<Step>,
     /// On speech cues only: a line said only when the session is played live, never in a
-    /// rendered file (a key hint, the saved place: [`Note::live_only`]). In JSON only when
+    /// rendered file (a key hint, the saved place: [`PlanOptions::notes`]). In JSON only when
     /// true: `"live_only": true`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub live_only: bool,

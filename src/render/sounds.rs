@@ -247,15 +247,15 @@ pub fn decode(bytes: &[u8], rate: u32) -> Result<Vec<f32>, String> {
     // A WAV is read as its format and data alone: an odd-sized list, a size left unknown by
     // a writer to a pipe, a chunk the decoder does not know are no reason to refuse it.
     let declared = wav.as_ref().map(|w| w.declared);
-    let plain = wav.map(|w| w.plain());
-    let bytes = plain.as_deref().unwrap_or(bytes);
-    std::panic::catch_unwind(|| decode_checked(bytes, declared, rate))
+    // The decoder reads from a buffer of its own: the plain WAV, or a copy of the file.
+    let owned = wav.map_or_else(|| bytes.to_vec(), |w| w.plain());
+    std::panic::catch_unwind(|| decode_checked(owned, declared, rate))
         .unwrap_or_else(|_| Err("the sound file is damaged (its header makes no sense)".to_owned()))
 }
 
 /// `declared`: for a WAV, the data length its header declared (`Some(None)`: unknown).
 fn decode_checked(
-    bytes: &[u8],
+    bytes: Vec<u8>,
     declared: Option<Option<u64>>,
     rate: u32,
 ) -> Result<Vec<f32>, String> {
@@ -267,7 +267,7 @@ fn decode_checked(
     use symphonia::core::meta::MetadataOptions;
     use symphonia::core::probe::Hint;
 
-    let source = MediaSourceStream::new(Box::new(Cursor::new(bytes.to_vec())), Default::default());
+    let source = MediaSourceStream::new(Box::new(Cursor::new(bytes)), Default::default());
     let options = FormatOptions {
         // MP3 and Ogg: the encoder's delay and padding left out, so the sound starts on its
         // first frame.

@@ -4,7 +4,7 @@
 
 pub mod render;
 
-use crate::plan::{self, Note, PlanOptions, Timeline};
+use crate::plan::{self, PlanOptions, Timeline};
 use crate::render::program::Streamed;
 use crate::render::{Program, SoundBank, SoundError};
 use crate::routine::{Routine, Side};
@@ -135,7 +135,7 @@ pub struct Shape {
     /// Plan only the opening (see [`PlanOptions::intro_only`]).
     pub intro_only: bool,
     /// Extra lines in the opening (see [`PlanOptions::notes`]).
-    pub notes: Vec<Note>,
+    pub notes: Vec<String>,
     /// Start at this exercise id (see [`PlanOptions::resume_from`]).
     pub resume_from: Option<String>,
     /// What `play` says once on stderr about the saved place, if anything.
@@ -162,7 +162,7 @@ impl Shape {
         let ctl = &crate::phrases::for_language_or_english(&r.language).controls;
         let mut shape = Shape::default();
         if audience == (Audience::Live { keys: true }) {
-            shape.notes.push(Note::live(ctl.keys_hint));
+            shape.notes.push(ctl.keys_hint.to_owned());
         }
         // The place is an exercise of this routine, named as the routine names it: the state
         // file's own copy of the name may be stale, or anything at all.
@@ -183,7 +183,7 @@ impl Shape {
                 ));
                 // True now, not of a file: a render says it on stderr only.
                 if live {
-                    shape.notes.push(Note::live(ctl.nothing_saved));
+                    shape.notes.push(ctl.nothing_saved.to_owned());
                 }
             }
             (false, Some(s)) if live => {
@@ -197,7 +197,7 @@ impl Shape {
                 } else {
                     crate::phrases::fill(ctl.saved_hint_file, &[("name", &s.name)])
                 };
-                shape.notes.push(Note::live(hint));
+                shape.notes.push(hint);
             }
             _ => {}
         }

@@ -45,6 +45,14 @@ enum Op {
     Language = 3,
 }
 
+impl Op {
+    fn from_byte(b: u8) -> Option<Op> {
+        [Op::New, Op::Synth, Op::Language]
+            .into_iter()
+            .find(|op| *op as u8 == b)
+    }
+}
+
 struct Conn {
     child: Child,
     to: BufWriter<ChildStdin>,
@@ -321,15 +329,15 @@ fn answer(op: u8, input: &mut impl Read) -> std::io::Result<Vec<u8>> {
         out.push(status);
         put_str(out, &text);
     };
-    match op {
-        1 => match in_process::new(&settings) {
+    match Op::from_byte(op) {
+        Some(Op::New) => match in_process::new(&settings) {
             Ok(rate) => {
                 out.push(0);
                 out.extend_from_slice(&rate.to_le_bytes());
             }
             Err(e) => fail(&mut out, e),
         },
-        2 => {
+        Some(Op::Synth) => {
             let text = get_str(input)?;
             match in_process::synthesize(&settings, &text) {
                 Ok(v) => {
@@ -343,14 +351,14 @@ fn answer(op: u8, input: &mut impl Read) -> std::io::Result<Vec<u8>> {
                 Err(e) => fail(&mut out, e),
             }
         }
-        3 => match in_process::language(&settings) {
+        Some(Op::Language) => match in_process::language(&settings) {
             Ok(l) => {
                 out.push(0);
                 put_str(&mut out, &l);
             }
             Err(e) => fail(&mut out, e),
         },
-        _ => return Err(std::io::Error::other("an unknown request")),
+        None => return Err(std::io::Error::other("an unknown request")),
     }
     Ok(out)
 }

@@ -94,7 +94,10 @@ pub struct PlanOptions {
     pub blocks: Option<usize>,
     /// Extra lines said in the opening, right after the title (a live session's key hint, a
     /// saved position). Written by the caller in the routine's language.
-    pub notes: Vec<Note>,
+    /// Each is true only now, of this person (a key hint, a saved place): said only when the
+    /// session is played, its cue is marked [`Cue::live_only`], and a render, which makes a
+    /// file for any time, has none.
+    pub notes: Vec<String>,
     /// Start at this exercise (its `id`) instead of the first: the opening says "Continuing
     /// with ..." and the exercises before it are left out. Exercise numbers stay those of the
     /// whole routine ("Exercise 2 of 3").
@@ -102,34 +105,6 @@ pub struct PlanOptions {
     /// The person's affected side (config `affected_side` or `--side`), for exercises whose
     /// `first_side` is "affected" or "unaffected".
     pub affected_side: Option<Side>,
-}
-
-/// A line of the opening that depends on the person's state rather than the routine (see
-/// [`PlanOptions::notes`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Note {
-    pub text: String,
-    /// Said only when the session is played (a key hint, a saved place): its cue is marked
-    /// [`Cue::live_only`], and a render, which makes a file for any time, leaves it out.
-    pub live_only: bool,
-}
-
-impl Note {
-    /// A line said in a file too.
-    pub fn always(text: impl Into<String>) -> Note {
-        Note {
-            text: text.into(),
-            live_only: false,
-        }
-    }
-
-    /// A line said only in a session played live.
-    pub fn live(text: impl Into<String>) -> Note {
-        Note {
-            text: text.into(),
-            live_only: true,
-        }
-    }
 }
 
 impl PlanOptions {
@@ -280,7 +255,7 @@ struct Seq<'a> {
     step: Option<(u64, Ctx, Step, String)>,
     /// Whether windows get time checks (the exercise's `time_checks`, the routine's `quiet`).
     checks: bool,
-    /// The lines being said are live-only notes ([`Note::live_only`]).
+    /// The lines being said are notes ([`PlanOptions::notes`]), said only when played.
     live_only: bool,
 }
 

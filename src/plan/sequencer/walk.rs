@@ -13,11 +13,11 @@ impl Seq<'_> {
         self.checks = !r.quiet;
         self.step(Step::start(), "start".to_owned());
         self.say(&format!("{}.", r.title.trim_end_matches('.')))?;
+        self.live_only = true;
         for note in &o.notes {
-            self.live_only = note.live_only;
-            self.say(&note.text)?;
-            self.live_only = false;
+            self.say(note)?;
         }
+        self.live_only = false;
         let blocks = r.blocks();
         let holds = |b: &Block, i: usize| match *b {
             Block::Exercise(e) => e == i,
