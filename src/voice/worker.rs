@@ -8,8 +8,9 @@
 //! the whole process, behind one lock (espeak-ng is one global engine either way), and sees
 //! exactly the calls an in-process engine would, in the same order, so it gives the same
 //! samples. When it dies mid-request, that request fails (naming the signal), and the next one
-//! starts a new worker. When no worker can be started (a test binary is not hipvoice), the
-//! engine runs in-process, as before.
+//! starts a new worker. A fork of the process (a fuzzer's fork server) never uses the worker
+//! it inherited, whose pipes it shares with its parent: it starts its own. When no worker can
+//! be started (a test binary is not hipvoice), the engine runs in-process, as before.
 //!
 //! Messages, little-endian: a request is an op byte ([`Op`]), the settings (voice as a string,
 //! rate and pitch as `u32`), and for [`Op::Synth`] the text; a string is a `u32` byte length
@@ -54,6 +55,9 @@ impl Op {
 }
 
 struct Conn {
+    /// The process that started this worker (`std::process::id`): a fork of it shares these
+    /// pipes and must not use them.
+    owner: u32,
     child: Child,
     to: BufWriter<ChildStdin>,
     from: BufReader<ChildStdout>,
@@ -178,7 +182,12 @@ impl Worker {
             let _ = child.wait();
             return Err(std::io::Error::other("not a voice worker"));
         }
-        Ok(Conn { child, to, from })
+        Ok(Conn {
+            owner: std::process::id(),
+            child,
+            to,
+            from,
+        })
     }
 
     /// Sends one request and reads its reply. A worker that dies on it is collected and the
@@ -188,6 +197,17 @@ impl Worker {
             .conn
             .lock()
             .map_err(|_| VoiceError::Init("the speech engine failed earlier".into()))?;
+        if guard
+            .as_ref()
+            .is_some_and(|c| c.owner != std::process::id())
+        {
+            // This process is a fork of the one that started the worker (AFL's fork server
+            // forks the fuzz target after it made its voice): the worker and its pipes are
+            // shared with the parent and every other fork, so a reply read here could be the
+            // answer to another's request (one killed mid-request leaves its reply in the
+            // pipe). Leave that worker to its owner, unkilled, and start one of our own.
+            drop(guard.take());
+        }
         if guard.is_none() {
             let fresh = self.spawn().map_err(|e| {
                 VoiceError::Init(format!("the speech worker could not start again: {e}"))
