@@ -18,6 +18,7 @@ fn settings() -> Settings {
         affected_side: None,
         transcript: Default::default(),
         sounds_dir: None,
+        history: false,
         window_secs: 60.0,
         notes: Vec::new(),
     }

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{self, Config};
 use crate::diag::Diagnostics;
 use crate::error::{Error, code, exit};
-use crate::live::{self, Ended, Trace, TranscriptMode};
+use crate::live::{self, Ended, Trace, TranscriptMode, start_error};
 use crate::plan::Timeline;
 use crate::render::export::Format;
 use crate::resume;
@@ -98,6 +98,39 @@ pub enum Command {
     },
     /// Print the JSON Schema of routine files, for editors (also in routines/schema.json).
     Schema,
+    /// Answer the pain check-in about your last session of ROUTINE: did the pain last longer
+    /// than the routine's pain rule allows (an hour, in the shipped routines)? The next session's
+    /// dose follows from it (see the README).
+    Checkin {
+        routine: OsString,
+        /// yes: the pain lasted longer than that after the last session; no: it did not.
+        #[arg(long, value_name = "ANSWER", value_parser = ["yes", "no"])]
+        pain_after: String,
+        /// How bad the pain was, 0 (none) to 10 (the worst you can imagine).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=10))]
+        rating: Option<u8>,
+    },
+    /// Your sessions, newest first, one line each; or as JSON, or CSV for a spreadsheet or your
+    /// physiotherapist. Kept on this machine only, in $XDG_DATA_HOME/hipvoice/history.sqlite3.
+    History {
+        /// Only this routine's sessions: stretch, strengthen, or the name of one of yours.
+        routine: Option<String>,
+        /// Every session with its exercises as JSON.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// One row per exercise per session, with start and end times, dose and reps done.
+        #[arg(long)]
+        csv: bool,
+        /// Only sessions from this day on: YYYY-MM-DD, in local time.
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        since: Option<chrono::NaiveDate>,
+        /// Delete ROUTINE's sessions (or, with --all, every session) and say how many.
+        #[arg(long, conflicts_with_all = ["json", "csv", "since"])]
+        forget: bool,
+        /// With --forget: every routine's sessions.
+        #[arg(long, requires = "forget", conflicts_with = "routine")]
+        all: bool,
+    },
     /// `hipvoice ROUTINE` plays it.
     #[command(external_subcommand)]
     External(Vec<OsString>),
@@ -133,6 +166,14 @@ pub struct SessionArgs {
     /// none [default: full].
     #[arg(long, value_name = "WHAT", value_parser = clap::builder::PossibleValuesParser::new(TranscriptMode::NAMES).map(|s| TranscriptMode::parse(&s).unwrap_or_default()))]
     pub transcript: Option<TranscriptMode>,
+    /// Today's reps, from your history and your pain check-ins: adapted (the rule in the
+    /// README), last (the last session's), or start (the routine's) [default: adapted]. A
+    /// render always plays the routine's own.
+    #[arg(long, value_name = "WHICH", value_parser = clap::builder::PossibleValuesParser::new(crate::history::dose::Choice::NAMES).map(|s| crate::history::dose::Choice::parse(&s).unwrap_or_default()))]
+    pub dose: Option<crate::history::dose::Choice>,
+    /// Play even though your last check-in rated the pain 6 or more (ask a clinician first).
+    #[arg(long)]
+    pub despite_pain: bool,
 }
 
 impl SessionArgs {
@@ -165,6 +206,7 @@ impl SessionArgs {
             transcript: self.transcript.or(config.transcript).unwrap_or_default(),
             sounds_dir: crate::dirs::sounds(),
             window_secs,
+            history: config.history.unwrap_or(true),
             notes: window_note.into_iter().collect(),
         })
     }
@@ -204,6 +246,11 @@ pub fn main() -> ExitCode {
                 code::OK
             };
             let _ = e.print();
+            if e.use_stderr() && plays(std::env::args_os().skip(1)) {
+                let voice = SessionArgs::default().resolve().ok().map(|s| s.espeak);
+                let stop = crate::output::signals::stop_flag();
+                start_error::say(&start_error::spoken_usage(&e), voice.as_ref(), &stop);
+            }
             return exit(code);
         }
     };
@@ -226,8 +273,41 @@ pub fn main() -> ExitCode {
                     eprintln!("hipvoice: {line}");
                 }
             }
+            // `play` stopped before its session: the person on the mat hears it too.
+            if let Some(say) = SAY_ERRORS.get()
+                && let Some(line) = say.line.clone().or_else(|| start_error::spoken(&f))
+            {
+                let stop = crate::output::signals::stop_flag();
+                start_error::say(&line, say.voice.as_ref(), &stop);
+            }
             exit(f.exit_code())
         }
+    }
+}
+
+/// Set by `play`: an error it returns is said aloud too, in this voice (`None`: the default),
+/// with this line (`None`: [`start_error::spoken`]'s).
+static SAY_ERRORS: std::sync::OnceLock<SayErrors> = std::sync::OnceLock::new();
+
+struct SayErrors {
+    voice: Option<EspeakSettings>,
+    line: Option<String>,
+}
+
+/// Whether a command line (without the program name) asks to play a routine: its first word
+/// that is not an option is `play`, or a routine name (`hipvoice stretch`), not another
+/// command.
+fn plays(args: impl Iterator<Item = OsString>) -> bool {
+    let command = <Cli as clap::CommandFactory>::command();
+    let first = args
+        .map(|a| a.to_string_lossy().into_owned())
+        .find(|a| !a.starts_with('-'));
+    match first {
+        Some(word) => {
+            word == "play"
+                || (word != "help" && command.get_subcommands().all(|c| c.get_name() != word))
+        }
+        None => false,
     }
 }
 
@@ -243,7 +323,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match command {
         Command::List => list(),
         Command::Show { routine, session } => {
-            let r = routine::catalog::find_os(&routine)?;
+            let mut r = routine::catalog::find_os(&routine)?;
+            todays_dose(&mut r, &session);
             let s = Session::prepare_shaped(
                 &r,
                 &session.resolve().map_err(Error::Config)?,
@@ -262,7 +343,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             json,
             session,
         } => {
-            let r = routine::catalog::find_os(&routine)?;
+            let mut r = routine::catalog::find_os(&routine)?;
+            todays_dose(&mut r, &session);
             let t = Session::prepare_shaped(
                 &r,
                 &session.resolve().map_err(Error::Config)?,
@@ -298,6 +380,26 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         }
         Command::Man { dir } => man(dir.as_deref()),
         Command::Schema => print(&routine::schema::json()),
+        Command::Checkin {
+            routine,
+            pain_after,
+            rating,
+        } => checkin(&routine, pain_after == "yes", rating),
+        Command::History {
+            routine,
+            json,
+            csv,
+            since,
+            forget,
+            all,
+        } => history(crate::history::command::Query {
+            routine,
+            json,
+            csv,
+            since,
+            forget,
+            all,
+        }),
         Command::Play { routine, session } => play(&routine, &session, cli.verbose),
         // `hipvoice stretch --lead-in 5` is `hipvoice play stretch --lead-in 5`.
         Command::External(args) => {
@@ -321,6 +423,10 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                     print(&e.render().to_string())
                 }
                 Err(e) => {
+                    let _ = SAY_ERRORS.set(SayErrors {
+                        voice: SessionArgs::default().resolve().ok().map(|s| s.espeak),
+                        line: Some(start_error::spoken_usage(&e)),
+                    });
                     let text = e.render().to_string();
                     let first = text
                         .lines()
@@ -354,20 +460,217 @@ fn live_audience() -> Audience {
     }
 }
 
+/// Before a session of a routine with a pain rule, on a terminal: asks by voice about the
+/// last session, when it has no answer yet, and records the answer. `None` when nothing was
+/// asked.
+fn ask_checkin(
+    r: &Routine,
+    settings: &Settings,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Option<live::checkin::Answer> {
+    use crate::history::dose::{self, Pain};
+    use live::checkin::{self, Answer};
+    let rule = r.pain_rule.as_ref()?;
+    let dir = crate::history::dir()?;
+    if !dir.join(crate::history::FILE).is_file() {
+        return None;
+    }
+    let h = crate::history::open_in(&dir).ok()?;
+    let (key, _) = crate::history::source_of(r);
+    dose::unanswered(&h.conn, &key).ok()??;
+    let ph = crate::phrases::for_language_or_english(&r.language);
+    let question = crate::phrases::fill(
+        ph.checkin_question,
+        &[
+            ("title", &r.title),
+            ("duration", &ph.duration(rule.after_hours * 3600.0)),
+        ],
+    );
+    let a = checkin::ask(
+        &question,
+        ph.checkin_thanks,
+        ph.checkin_none,
+        &settings.espeak,
+        stop,
+        checkin::wait(),
+        &mut std::io::stdout(),
+    );
+    if let Answer::Lasted(lasted) = a {
+        let pain = Pain {
+            lasted,
+            rating: None,
+        };
+        if let Err(e) = dose::check_in(&h.conn, &key, pain, "keys") {
+            eprintln!("hipvoice: could not record the answer in the history: {e}");
+        }
+    }
+    Some(a)
+}
+
+/// Today's dose for `r` from the person's history (`--dose`, adapted unless it says so); the
+/// pain rating of 6 or more that should stop the session, if any. Off with `history = false`.
+fn todays_dose(r: &mut Routine, session: &SessionArgs) -> Option<u8> {
+    let on = session.resolve().map(|s| s.history).unwrap_or(true);
+    let dir = crate::history::dir().filter(|_| on)?;
+    crate::history::dose::adapt(&dir, r, session.dose.unwrap_or_default())
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("\"{s}\" is not a day written YYYY-MM-DD, e.g. 2026-12-01"))
+}
+
+/// `hipvoice checkin`: records the answer about the routine's last session, and says what the
+/// next session's dose will be.
+fn checkin(routine: &OsStr, lasted: bool, rating: Option<u8>) -> Result<u8, Error> {
+    use crate::history::dose::{self, Pain};
+    let r = routine::catalog::find_os(routine)?;
+    let Some(dir) = crate::history::dir() else {
+        return Err(Error::usage(
+            "this system has no data folder: there is no history",
+        ));
+    };
+    let h = crate::history::open_in(&dir)?;
+    let (key, _) = crate::history::source_of(&r);
+    let pain = Pain { lasted, rating };
+    let sqlite = |source| crate::history::HistoryError::Sqlite {
+        path: h.path.display().to_string(),
+        source,
+    };
+    let Some(_) = dose::check_in(&h.conn, &key, pain, "command").map_err(sqlite)? else {
+        return Err(Error::usage(format!(
+            "there is no session of {} to answer about yet. hint: play it first: `hipvoice play {}`",
+            r.id,
+            routine.to_string_lossy()
+        )));
+    };
+    drop(h);
+    let mut next = r.clone();
+    let high = dose::adapt(&dir, &mut next, dose::Choice::Adapted);
+    let mut out = format!("Recorded for your last {}.\n", r.title);
+    for after in &next.exercises {
+        // Only the doses the answer changes.
+        if let Some(n) = &after.dose_note
+            && let Some(from) = n.from
+        {
+            out.push_str(&format!(
+                "Next time, {}: {} reps instead of {} ({}).\n",
+                after.name, after.reps.value, from, n.reason
+            ));
+        }
+    }
+    if let Some(rating) = high {
+        out.push_str(&format!(
+            "A pain of {rating} of 10 is high: do not exercise today, and ask a clinician. `hipvoice play` asks you to confirm with --despite-pain.\n"
+        ));
+    }
+    print(&out)
+}
+
+/// `hipvoice history`: a routine named as `play` takes it is looked up for its id (a file that
+/// is gone is taken as an id itself).
+fn history(mut q: crate::history::command::Query) -> Result<u8, Error> {
+    if q.forget && q.routine.is_none() && !q.all {
+        return Err(Error::usage(
+            "--forget needs a routine, or --all for every session. hint: `hipvoice history --forget stretch`",
+        ));
+    }
+    if let Some(name) = &q.routine
+        && let Ok(r) = routine::catalog::find(name)
+    {
+        q.routine = Some(r.id);
+    }
+    let Some(dir) = crate::history::dir() else {
+        return Err(Error::usage(
+            "this system has no data folder: there is no history",
+        ));
+    };
+    let frequency = |id: &str| routine::catalog::find(id).ok().and_then(|r| r.frequency);
+    let text = crate::history::command::run(&dir, &q, frequency)?;
+    print(&text)
+}
+
+/// The session's record in the history, begun; `None` (said once on stderr) when the history
+/// cannot be written: the session plays all the same.
+fn start_history(
+    r: &Routine,
+    settings: &Settings,
+    resumed_from: Option<String>,
+) -> Option<crate::history::Recorder> {
+    use crate::history;
+    let Some(dir) = history::dir() else {
+        eprintln!("hipvoice: history is off: this system has no data folder");
+        return None;
+    };
+    let off = |e: &dyn std::fmt::Display| {
+        eprintln!("hipvoice: history is off for this session: {e}");
+    };
+    let h = match history::open_in(&dir) {
+        Ok(h) => h,
+        Err(e) => {
+            off(&e);
+            return None;
+        }
+    };
+    h.tell_moved_aside();
+    let begin = history::Begin::new(
+        r,
+        &settings.espeak.voice,
+        settings.espeak.rate_wpm,
+        resumed_from,
+    );
+    match history::Recorder::start(h, begin) {
+        Ok(rec) => Some(rec),
+        Err(e) => {
+            off(&e);
+            None
+        }
+    }
+}
+
 fn play(routine: &OsStr, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
     let name = &*routine.to_string_lossy();
+    let settings = session.resolve();
+    let _ = SAY_ERRORS.set(SayErrors {
+        voice: settings.as_ref().ok().map(|s| s.espeak.clone()),
+        line: None,
+    });
     let stop = crate::output::signals::stop_flag();
     let trace = Trace {
         since: *STARTED.get_or_init(std::time::Instant::now),
         verbose,
     };
-    let r = routine::catalog::find_os(routine)?;
-    let settings = session.resolve().map_err(Error::Config)?;
+    let mut r = routine::catalog::find_os(routine)?;
+    let settings = settings.map_err(Error::Config)?;
     let keys = std::io::stdin().is_terminal();
+    if keys
+        && settings.history
+        && ask_checkin(&r, &settings, &stop) == Some(live::checkin::Answer::Quit)
+    {
+        eprintln!("hipvoice: stopped before the session.");
+        let by_signal = stop.load(std::sync::atomic::Ordering::Acquire);
+        return Ok(if by_signal {
+            code::INTERRUPTED
+        } else {
+            code::OK
+        });
+    }
+    if let Some(rating) = todays_dose(&mut r, session)
+        && !session.despite_pain
+    {
+        return Err(Error::PainTooHigh {
+            routine: name.to_owned(),
+            rating,
+        });
+    }
     let shape = Shape::for_place(&r, name, session.resume, Audience::Live { keys });
     if let Some(notice) = &shape.notice {
         eprintln!("{notice}");
     }
+    let history = settings
+        .history
+        .then(|| start_history(&r, &settings, shape.resume_from.clone()))
+        .flatten();
     let request = live::Request {
         routine: r,
         name: name.to_owned(),
@@ -376,6 +679,7 @@ fn play(routine: &OsStr, session: &SessionArgs, verbose: bool) -> Result<u8, Err
         keys,
         media: true,
         trace,
+        history,
     };
     let mut out = std::io::stdout();
     let rate = crate::voice::espeak::RATE;
@@ -563,6 +867,7 @@ fn man_sections() -> String {
         ".SH ENVIRONMENT\n",
         ".TP\n\\fBXDG_CONFIG_HOME\\fR\nWhere config.toml, your routines and your sounds are (default ~/.config).\n",
         ".TP\n\\fBXDG_STATE_HOME\\fR\nWhere the places to resume from are saved (default ~/.local/state).\n",
+        ".TP\n\\fBXDG_DATA_HOME\\fR\nWhere your history is kept (default ~/.local/share).\n",
         ".TP\n\\fBNO_COLOR\\fR\nWhen set, show prints no colour.\n",
         ".TP\n\\fBHIPVOICE_WINDOW_SECS\\fR\nHow far ahead play prepares sound, in seconds (default 60, from 10 to 600).\n",
         ".SH FILES\n",
@@ -570,6 +875,7 @@ fn man_sections() -> String {
         ".TP\n\\fI~/.config/hipvoice/routines/\\fR\nYour routines, played by the file's name.\n",
         ".TP\n\\fI~/.config/hipvoice/sounds/\\fR\nWAV files that replace the built-in cue sounds.\n",
         ".TP\n\\fI~/.local/state/hipvoice/positions/\\fR\nWhere each routine stopped, for --resume.\n",
+        ".TP\n\\fI~/.local/share/hipvoice/history.sqlite3\\fR\nYour sessions and pain check-ins (SQLite, readable only by you); see hipvoice history.\n",
     ));
     s
 }

@@ -29,6 +29,8 @@ pub struct Config {
     pub affected_side: Option<AffectedSide>,
     /// What `play` prints: "full", "lines" or "none".
     pub transcript: Option<crate::session::TranscriptMode>,
+    /// `false`: no session is recorded in the history (see [`crate::history`]).
+    pub history: Option<bool>,
 }
 
 /// `affected_side` as written in the config file.
@@ -47,6 +49,7 @@ struct RawConfig {
     lead_in_secs: Option<Spanned<f64>>,
     affected_side: Option<Spanned<String>>,
     transcript: Option<Spanned<String>>,
+    history: Option<bool>,
 }
 
 /// The largest config file read.
@@ -91,6 +94,7 @@ pub fn load(path: &Path) -> Result<Config, Diagnostics> {
         lead_in_secs: c.lead_in(raw.lead_in_secs),
         affected_side: c.affected_side(raw.affected_side),
         transcript: c.transcript(raw.transcript),
+        history: raw.history,
     };
     let mut problems = c.problems;
     if problems.is_empty() {

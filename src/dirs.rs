@@ -26,3 +26,8 @@ pub fn user_routines() -> Option<PathBuf> {
 pub fn positions() -> Option<PathBuf> {
     Some(project()?.state_dir()?.join("positions"))
 }
+
+/// `$XDG_DATA_HOME/hipvoice`: the person's history (`history.sqlite3`).
+pub fn data() -> Option<PathBuf> {
+    project().map(|d| d.data_dir().to_path_buf())
+}

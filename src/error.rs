@@ -51,6 +51,15 @@ pub enum Error {
     /// The sound output was lost during the session and did not come back.
     #[error("{0}")]
     OutputLost(String),
+    /// The last pain check-in rated the pain 6 or more (of 10): the session does not start
+    /// without `--despite-pain` (the physio traffic-light scale: 6-10 is stop and ask).
+    #[error(
+        "your last check-in rated the pain after {routine} {rating} of 10. At 6 or more, do not exercise today, and ask a clinician. hint: to play anyway, add --despite-pain"
+    )]
+    PainTooHigh { routine: String, rating: u8 },
+    /// The history file could not be read or written (`hipvoice history`).
+    #[error("{0}. hint: `history = false` in the config turns the history off")]
+    History(#[from] crate::history::HistoryError),
     /// The command line itself: bad arguments, a routine that does not exist, output that
     /// cannot be written.
     #[error("{0}")]
@@ -84,6 +93,8 @@ impl Error {
             | Error::Export(_)
             | Error::Output { .. }
             | Error::OutputLost(_)
+            | Error::History(_)
+            | Error::PainTooHigh { .. }
             | Error::Usage(_) => code::USAGE_OR_IO,
         }
     }

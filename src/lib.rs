@@ -56,6 +56,7 @@ pub mod error;
 pub mod files;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod history;
 pub mod live;
 pub mod output;
 pub mod phrases;

@@ -66,6 +66,11 @@ pub struct Phrases {
     pub timed_sides: &'static str,
     /// Said when an exercise starts with the affected (or unaffected) side.
     pub start_side: &'static str,
+    /// `switch`, `short_side` and `start_side` for an exercise whose sides are directions
+    /// (both legs move together): "Now to the {side}.", "To the {side}.", "Start to the {side}."
+    pub switch_direction: &'static str,
+    pub short_direction: &'static str,
+    pub start_direction: &'static str,
     /// The name of a circuit that has none.
     pub circuit: &'static str,
     /// "Two exercises, three rounds."
@@ -76,6 +81,29 @@ pub struct Phrases {
     pub hold_each: &'static str,
     /// "Two exercises, one round."
     pub circuit_dose_once: &'static str,
+    /// The opening line that says where the person stands with the routine, from their
+    /// history (see `history::report::standing`): played earlier this week ("{nth}" from
+    /// `ordinals`, or `this_week_number` past them), or last played days ago ("{when}": `yesterday`
+    /// or `days_ago`), with `welcome_back` first after a week or more.
+    pub this_week: &'static str,
+    pub this_week_number: &'static str,
+    /// "second" to "tenth" at 2 to 10; 0 and 1 are never said.
+    pub ordinals: [&'static str; 11],
+    pub last_was: &'static str,
+    pub yesterday: &'static str,
+    pub days_ago: &'static str,
+    pub welcome_back: &'static str,
+    /// Said after an exercise's dose when the history changed it (`history::dose`):
+    /// `{duration}` the pain rule's hours, `{rating}` 0 to 10, `{reps}` today's, `{from}` the last.
+    pub eased_lasted: &'static str,
+    pub eased_rated: &'static str,
+    pub see_clinician: &'static str,
+    pub climbed: &'static str,
+    /// The pain check-in before a session (`live::checkin`): `{title}`, `{duration}` the pain
+    /// rule's hours; then the thanks, or the line for no answer.
+    pub checkin_question: &'static str,
+    pub checkin_thanks: &'static str,
+    pub checkin_none: &'static str,
     /// The live controls' answers, spoken over the session (see `live`).
     pub controls: Controls,
 }
@@ -122,6 +150,8 @@ pub struct Controls {
     pub where_getting_ready: &'static str,
     pub where_finishing: &'static str,
     pub where_side: &'static str,
+    /// `where_side` for an exercise whose sides are directions: "to the {side}".
+    pub where_direction: &'static str,
     pub where_rep: &'static str,
     pub where_round: &'static str,
     pub where_set: &'static str,
@@ -201,6 +231,26 @@ pub static EN: Phrases = Phrases {
     keep_going_for: "Keep going for {duration}.",
     timed_sides: "{duration} on each side.",
     start_side: "Start with your {side} leg.",
+    switch_direction: "Now to the {side}.",
+    short_direction: "To the {side}.",
+    start_direction: "Start to the {side}.",
+    this_week: "This is your {nth} {title} this week.",
+    this_week_number: "This is {title} number {n} this week.",
+    ordinals: [
+        "", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+        "tenth",
+    ],
+    last_was: "Your last {title} was {when}.",
+    yesterday: "yesterday",
+    days_ago: "{days} days ago",
+    welcome_back: "Welcome back.",
+    eased_lasted: "Last time, the pain lasted over {duration}. Today, {reps} instead of {from}.",
+    eased_rated: "Last time, you rated the pain {rating}. Today, {reps} instead of {from}.",
+    see_clinician: "Last time, you rated the pain {rating}. That is high. Stop if it hurts, and ask a clinician. Today, {reps} instead of {from}.",
+    climbed: "Two good sessions in a row. Today, {reps} instead of {from}.",
+    checkin_question: "Before we start. After your last {title}, did the pain last more than {duration}? Press y for yes, or n for no.",
+    checkin_thanks: "Thank you.",
+    checkin_none: "No answer. You keep the same dose as last time.",
     circuit: "Circuit",
     circuit_dose: "{exercises} exercises, {rounds} rounds.",
     circuit_dose_once: "{exercises} exercises, one round.",
@@ -232,6 +282,7 @@ pub static EN: Phrases = Phrases {
         where_getting_ready: "Getting ready.",
         where_finishing: "Finishing.",
         where_side: "{side} leg",
+        where_direction: "to the {side}",
         where_rep: "rep {n} of {total}",
         where_round: "round {n} of {total}",
         where_set: "set {n} of {total}",

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// A place to go on from: the start of an exercise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Saved {
-    /// The routine's id.
+    /// The routine's key ([`key`]): its id for a built-in one.
     pub routine: String,
     /// The exercise's id and name.
     pub exercise: String,
@@ -20,13 +20,29 @@ pub struct Saved {
     pub saved_at: u64,
 }
 
+/// The name a routine's place is saved under: a built-in routine's id (`stretch`), and for a
+/// routine read from a file its id and a CRC-32 of the file's canonical path
+/// (`stretch@1a2b3c4d`), so a copy of a built-in routine, or two files with one id, never
+/// share a place.
+pub fn key(r: &crate::routine::Routine) -> String {
+    match &r.origin {
+        crate::routine::Origin::Builtin => r.id.clone(),
+        crate::routine::Origin::File(p) => {
+            let canon = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+            let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+            let sum = crc.checksum(canon.as_os_str().as_encoded_bytes());
+            format!("{}@{sum:08x}", r.id)
+        }
+    }
+}
+
 /// The folder of saved positions, if the platform has a state folder.
 pub fn dir() -> Option<PathBuf> {
     crate::dirs::positions()
 }
 
-/// Routine ids are lower-case letters, digits and dashes (checked when a routine is read), so
-/// one is a safe file name.
+/// Routine ids are lower-case letters, digits and dashes (checked when a routine is read), and
+/// a [`key`] adds `@` and hex digits, so one is a safe file name.
 fn file(dir: &Path, routine: &str) -> PathBuf {
     dir.join(format!("{routine}.json"))
 }

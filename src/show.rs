@@ -171,6 +171,23 @@ pub fn show(routine: &Routine, t: &Timeline, voice: &str, colour: bool) -> Strin
         parts.join(", "),
         length(t.frames, t.sample_rate)
     );
+    // Today's dose where the person's history chose it.
+    for e in &routine.exercises {
+        if let Some(n) = &e.dose_note {
+            let range = if e.reps.min < e.reps.max {
+                format!(" (range {} to {})", e.reps.min, e.reps.max)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "Today's dose, {}: {} reps{range}, {}.",
+                escape(&e.name),
+                e.reps.value,
+                escape(&n.reason)
+            );
+        }
+    }
     if let Some(f) = &routine.frequency {
         let _ = writeln!(out, "How often: {}", escape(f));
     }

@@ -181,7 +181,8 @@ fn completions_and_the_manual_page_work_in_real_shells() {
             .unwrap();
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
-    assert_eq!(complete("hipvoice ch", 1).trim(), "check");
+    assert_eq!(complete("hipvoice ch", 1).trim(), "check\ncheckin");
+    assert_eq!(complete("hipvoice hi", 1).trim(), "history");
     assert_eq!(
         complete("hipvoice play stretch --trans", 3).trim(),
         "--transcript"
@@ -216,6 +217,7 @@ fn completions_and_the_manual_page_work_in_real_shells() {
         main.contains("hipvoice - Physiotherapy routines, played by ear."),
         "{main}"
     );
+    assert!(main.contains("history.sqlite3"), "{main}");
     for section in ["KEYS", "EXIT STATUS", "ENVIRONMENT", "FILES"] {
         assert!(
             main.contains(&format!("\n{section}\n")),

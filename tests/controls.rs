@@ -25,13 +25,19 @@ impl Tmux {
     /// Runs `hipvoice ARGS` in a new terminal; when it ends, its exit code and the terminal's
     /// settings (`stty -a`) are written to files in a private folder.
     fn start(args: &str, state: &Path) -> Tmux {
+        Tmux::start_in(args, state, &fresh_data_home(), "")
+    }
+
+    /// [`Tmux::start`] with the history in `data`, and `env` (`NAME=value ...`) set.
+    fn start_in(args: &str, state: &Path, data: &Path, env: &str) -> Tmux {
         let dir = tempfile::tempdir().unwrap();
         let socket = format!("hipvoice-test-{}", std::process::id());
         let cmd = format!(
-            "env XDG_CONFIG_HOME={cfg} XDG_STATE_HOME={state} NO_COLOR=1 {bin} {args}; \
+            "env XDG_CONFIG_HOME={cfg} XDG_STATE_HOME={state} XDG_DATA_HOME={data} NO_COLOR=1 {env} {bin} {args}; \
              echo $? > {d}/exit.tmp; stty -a > {d}/stty; mv {d}/exit.tmp {d}/exit; sleep 60",
             cfg = root().join("tests/fixtures/no-config").display(),
             state = state.display(),
+            data = data.display(),
             bin = env!("CARGO_BIN_EXE_hipvoice"),
             d = dir.path().display(),
         );
@@ -207,8 +213,7 @@ fn keys_in_a_real_terminal_pause_skip_go_back_answer_change_volume_and_quit() {
             .any(|l| l.starts_with("hipvoice: stopped at ") && l.contains("--resume")),
         "{screen:?}"
     );
-    let saved =
-        std::fs::read_to_string(state.path().join("hipvoice/positions/controls.json")).unwrap();
+    let saved = std::fs::read_to_string(place_file(state.path(), ROUTINE)).unwrap();
     assert!(saved.contains("\"bridge\""), "{saved}");
 
     let (x, rate, _dir) = rec.stop();
@@ -442,7 +447,7 @@ fn a_stopped_session_resumes_at_the_saved_exercise() {
     let Some(_sink) = sink() else { return };
     let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
     let state = tempfile::tempdir().unwrap();
-    let positions: PathBuf = state.path().join("hipvoice/positions/controls.json");
+    let positions: PathBuf = place_file(state.path(), ROUTINE);
 
     // Interrupted during the second exercise (a media button's "next" gets there quickly).
     let s = Background::start(&["play", ROUTINE], state.path(), &[]);
@@ -584,4 +589,65 @@ fn a_place_that_cannot_be_saved_is_not_promised_and_a_dropped_stream_is_opened_a
     assert_eq!(code, Some(130), "{err}");
     assert!(err.starts_with("hipvoice: stopped at "), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// The pain check-in before a session, in a real terminal: asked by voice about the last
+/// session (here one at two reps a side, recorded as hipvoice records one), answered with `y`;
+/// the session then plays one step down and says why. Asked again with no answer, it says so
+/// and keeps the dose.
+#[test]
+#[ignore = "needs a sound server and tmux: run scripts/test"]
+fn the_pain_check_in_is_asked_by_voice_and_answered_with_a_key() {
+    use hipvoice::history::{self, Begin, Ending, Recorder};
+    use hipvoice::plan::step::{Phase, Step};
+    let Some(_sink) = sink() else { return };
+    let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    let routine = "tests/fixtures/tiny-range.toml";
+    let state = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let r = hipvoice::routine::catalog::find(routine).unwrap();
+    let mut begin = Begin::new(&r, "en-us", 155, None);
+    begin.doses[0].reps = 2;
+    let rec = Recorder::start(
+        history::open_in(&data.path().join("hipvoice")).unwrap(),
+        begin,
+    )
+    .unwrap();
+    rec.reached(&Step::of("lifts", None, Phase::Setup), true);
+    rec.reached(&Step::end(), true);
+    rec.end(Ending::Finished);
+
+    let tm = Tmux::start_in(&format!("play {routine}"), state.path(), data.path(), "");
+    tm.wait_line(
+        "Before we start. After your last Tiny range, did the pain last more than one hour? Press y for yes, or n for no.",
+        1,
+    );
+    tm.keys(&["y"]);
+    tm.wait_line("Thank you.", 1);
+    tm.wait_line(
+        "Last time, the pain lasted over one hour. Today, one instead of two.",
+        1,
+    );
+    tm.keys(&["q"]);
+    let (code, _) = tm.exit(Duration::from_secs(20));
+    assert_eq!(code, "0", "{}", tm.screen().join("\n"));
+    drop(tm);
+
+    // The session just stopped reached its exercise: the next one asks about it. No answer.
+    let tm = Tmux::start_in(
+        &format!("play {routine}"),
+        state.path(),
+        data.path(),
+        "HIPVOICE_CHECKIN_SECS=2",
+    );
+    tm.wait_line("No answer. You keep the same dose as last time.", 1);
+    tm.wait_line("Tiny range.", 1);
+    tm.keys(&["q"]);
+    let (code, _) = tm.exit(Duration::from_secs(20));
+    assert_eq!(code, "0", "{}", tm.screen().join("\n"));
+    let screen = tm.screen().join("\n");
+    assert!(
+        !screen.contains("Today, one instead of"),
+        "no answer changes nothing: {screen}"
+    );
 }

@@ -572,3 +572,92 @@ fn a_saved_place_is_named_by_the_routine_not_by_the_state_file() {
     );
     assert!(!stdout(&o).contains("s's"), "{}", stdout(&o));
 }
+
+/// Where both legs move together, a side is a direction: the lines hipvoice writes itself
+/// name the way, never a leg; `sides_are` without sides, or with an affected side, is an error.
+#[test]
+fn sides_that_are_directions_are_said_as_directions() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("roll.toml");
+    let body = |extra: &str| {
+        format!(
+            "id = \"roll\"\ntitle = \"Roll\"\n[[exercise]]\nid = \"roll\"\nname = \"Roll\"\ncue = \"Let both knees roll.\"\nsides = \"alternating\"\nreps = 2\nhold_secs = 2\n{extra}"
+        )
+    };
+    let said = |t: &Timeline| -> Vec<String> {
+        t.of_kind(hipvoice::plan::CueKind::Speech)
+            .filter_map(|c| c.text.clone())
+            .collect()
+    };
+    std::fs::write(&file, body("sides_are = \"directions\"\n")).unwrap();
+    let t = timeline(&[file.to_str().unwrap()]);
+    let lines = said(&t);
+    assert!(lines.iter().any(|l| l == "Start to the left."), "{lines:?}");
+    assert!(lines.iter().any(|l| l == "To the right."), "{lines:?}");
+    assert!(!lines.iter().any(|l| l.contains("leg")), "{lines:?}");
+    let ex = t.of_kind(hipvoice::plan::CueKind::Exercise).next().unwrap();
+    assert_eq!(ex.sides_are, hipvoice::routine::SidesAre::Directions);
+    // Without the field, the same exercise names legs.
+    std::fs::write(&file, body("")).unwrap();
+    let lines = said(&timeline(&[file.to_str().unwrap()]));
+    assert!(
+        lines.iter().any(|l| l == "Start with your left leg."),
+        "{lines:?}"
+    );
+    // Directions need sides, and are never the affected side.
+    std::fs::write(
+        &file,
+        body("sides_are = \"directions\"\n").replace("alternating", "none"),
+    )
+    .unwrap();
+    let o = run(&["check", file.to_str().unwrap()]);
+    let err = fails_with(&o, 1, "");
+    assert!(err.contains("roll.toml:10:13"), "{err}");
+    assert!(err.contains("no sides"), "{err}");
+    std::fs::write(
+        &file,
+        body("sides_are = \"directions\"\nfirst_side = \"affected\"\n"),
+    )
+    .unwrap();
+    let err = fails_with(&run(&["check", file.to_str().unwrap()]), 1, "");
+    assert!(err.contains("not an affected"), "{err}");
+}
+
+/// A saved place belongs to the routine's source: a copy of a built-in routine (same `id`)
+/// neither sees the built-in's place nor gives it its own.
+#[test]
+fn a_copy_of_a_built_in_routine_has_a_saved_place_of_its_own() {
+    let state = tempfile::tempdir().unwrap();
+    let positions = state.path().join("hipvoice/positions");
+    std::fs::create_dir_all(&positions).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("stretch.toml");
+    std::fs::copy(root().join("routines/stretch.toml"), &copy).unwrap();
+    let place = |key: &str| {
+        format!(r#"{{"routine": "{key}", "exercise": "butterfly", "name": "x", "saved_at": 1}}"#)
+    };
+    std::fs::write(positions.join("stretch.json"), place("stretch")).unwrap();
+    let show = |what: &str| {
+        let o = hipvoice()
+            .env("XDG_STATE_HOME", state.path())
+            .args(["show", what])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let said = "Last time, you stopped during Butterfly stretch.";
+    assert!(show("stretch").contains(said));
+    assert!(
+        !show(copy.to_str().unwrap()).contains(said),
+        "the copy saw the built-in's place"
+    );
+    // The copy's own place, under its own key.
+    let r = hipvoice::routine::catalog::find(copy.to_str().unwrap()).unwrap();
+    let key = hipvoice::resume::key(&r);
+    assert!(key.starts_with("stretch@"), "{key}");
+    std::fs::remove_file(positions.join("stretch.json")).unwrap();
+    std::fs::write(positions.join(format!("{key}.json")), place(&key)).unwrap();
+    assert!(show(copy.to_str().unwrap()).contains(said));
+    assert!(!show("stretch").contains(said));
+}

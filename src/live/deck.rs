@@ -445,6 +445,7 @@ mod tests {
                 round: None,
                 step: None,
                 live_only: false,
+                sides_are: Default::default(),
             })
             .collect();
         let t = Timeline {

@@ -5,7 +5,8 @@
 //! passes; a device that has pulled nothing for [`STALL`] is gone (a dead sound server, a
 //! removed device, a stream the server dropped while this process was stopped). A wake-up long
 //! after the last one means this process itself was stopped (SIGSTOP, a suspend): that time
-//! does not count.
+//! does not count. An output opened again is back only once it has held for [`HOLDS_FOR`]: a
+//! restarted server that drops the first connections is one loss, and one "the sound is back".
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
@@ -28,13 +29,18 @@ const REOPEN_EVERY: Duration = Duration::from_millis(500);
 pub const REOPEN_FOR: Duration = Duration::from_secs(10);
 /// A wake-up this long after the one before means the process was stopped, not the device.
 const ASLEEP: Duration = Duration::from_millis(200);
+/// An output opened again is back once it has pulled samples this long without a fault: a
+/// restarted sound server may drop the first connections it takes (about 300 ms apart), and
+/// the person hears "the sound is back" once, when it holds.
+pub const HOLDS_FOR: Duration = Duration::from_millis(1000);
 
 /// What changed with the output since the last [`Output::watch`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     /// It stopped pulling samples; it will be opened again every [`REOPEN_EVERY`].
     Lost,
-    /// A new output is open, with a new, empty deck in it: load it with what was playing.
+    /// A new output is open and has held for [`HOLDS_FOR`], with a new, empty deck in it:
+    /// load it with what was playing.
     Back,
     /// It did not come back within [`REOPEN_FOR`].
     Gone,
@@ -44,7 +50,8 @@ pub enum Change {
 /// health.
 pub struct Output {
     rate: u32,
-    sink: rodio::MixerDeviceSink,
+    /// The open stream: always `Some` until the output is dropped.
+    sink: Option<rodio::MixerDeviceSink>,
     /// Steers the deck now playing in `sink`.
     pub deck: DeckHandle,
     /// Where the stream's error callback sends its text, in order.
@@ -57,11 +64,37 @@ pub struct Output {
     last_watch: Instant,
     /// When the stream's first error was seen (the rest are not told).
     error_at: Option<Instant>,
-    /// Since when the output has been lost, and when to try opening it again.
-    lost: Option<(Instant, Instant)>,
-    /// When the output was first lost, until a reopened one plays: an output that opens but
-    /// never plays does not get a new ten seconds at every try.
-    lost_streak: Option<Instant>,
+    health: Health,
+}
+
+impl Drop for Output {
+    /// A stream whose server dropped it, or is gone, can block in its close: a lost output is
+    /// closed on a thread of its own, so the session ends at once (measured: a stream whose
+    /// sink was unloaded blocked the end of the session for good).
+    fn drop(&mut self) {
+        if let Some(sink) = self.sink.take()
+            && self.is_lost()
+        {
+            std::thread::spawn(move || drop(sink));
+        }
+    }
+}
+
+/// Whether the output plays, and since when it has not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Health {
+    Playing,
+    /// Lost since `since` (the first loss: an output that opens but never holds does not get
+    /// a new ten seconds at every try); opened again at `next_try`.
+    Lost {
+        since: Instant,
+        next_try: Instant,
+    },
+    /// Opened again, not yet held for [`HOLDS_FOR`]: pulling since `pulling`, once it pulls.
+    Trial {
+        since: Instant,
+        pulling: Option<Instant>,
+    },
 }
 
 impl Output {
@@ -76,7 +109,7 @@ impl Output {
         let now = Instant::now();
         Ok(Output {
             rate,
-            sink,
+            sink: Some(sink),
             deck: handle,
             errors_out,
             errors,
@@ -84,14 +117,13 @@ impl Output {
             progress_at: now,
             last_watch: now,
             error_at: None,
-            lost: None,
-            lost_streak: None,
+            health: Health::Playing,
         })
     }
 
     /// True while the output is lost and not yet back.
     pub fn is_lost(&self) -> bool {
-        self.lost.is_some()
+        self.health != Health::Playing
     }
 
     /// Looks at the output at `here` (called once a loop turn): tells its first stream error
@@ -104,7 +136,6 @@ impl Output {
         if self.deck.blocks() != self.blocks_seen {
             self.blocks_seen = self.deck.blocks();
             self.progress_at = here;
-            self.lost_streak = None;
         }
         // The first error of each stream is told; the rest only leave the channel.
         if let Some(e) = self.errors.try_iter().last()
@@ -113,22 +144,58 @@ impl Output {
             self.error_at = Some(here);
             trace.say(format_args!("the audio stream reported: {e}"));
         }
-        let stall = if self.blocks_seen == 0 {
-            FIRST_PULL
-        } else if self.error_at.is_some_and(|t| t >= self.progress_at) {
+        // A stream that reported an error and pulled nothing since is taken for lost soon,
+        // even one that never pulled at all (a server that drops a stream it just took).
+        let stall = if self.error_at.is_some_and(|t| t >= self.progress_at) {
             STALL_AFTER_ERROR
+        } else if self.blocks_seen == 0 {
+            FIRST_PULL
         } else {
             STALL
         };
-        match self.lost {
-            None if here.duration_since(self.progress_at) > stall => {
+        let stalled = here.duration_since(self.progress_at) > stall;
+        match self.health {
+            Health::Playing if stalled => {
                 trace.say("the audio output stopped pulling samples: opening it again");
-                let since = *self.lost_streak.get_or_insert(here);
-                self.lost = Some((since, here));
+                self.health = Health::Lost {
+                    since: here,
+                    next_try: here,
+                };
                 Some(Change::Lost)
             }
-            Some((since, next_try)) if here >= next_try => self.reopen(here, since, trace),
-            _ => None,
+            Health::Playing => None,
+            Health::Lost { since, next_try } if here >= next_try => self.reopen(here, since, trace),
+            Health::Lost { .. } => None,
+            Health::Trial { since, .. } if stalled => {
+                trace.say("the audio output opened again did not hold");
+                if here.duration_since(since) >= REOPEN_FOR {
+                    return Some(Change::Gone);
+                }
+                self.health = Health::Lost {
+                    since,
+                    next_try: here + REOPEN_EVERY,
+                };
+                None
+            }
+            Health::Trial { since, pulling } => {
+                if self.blocks_seen == 0 {
+                    return None;
+                }
+                let from = pulling.unwrap_or(here);
+                if here.duration_since(from) < HOLDS_FOR {
+                    self.health = Health::Trial {
+                        since,
+                        pulling: Some(from),
+                    };
+                    return None;
+                }
+                trace.say(format_args!(
+                    "the audio output is back after {} ms",
+                    here.duration_since(since).as_millis()
+                ));
+                self.health = Health::Playing;
+                Some(Change::Back)
+            }
         }
     }
 
@@ -136,13 +203,13 @@ impl Output {
         match output::open_device(self.rate, &self.errors_out) {
             Ok(new_sink) => {
                 trace.say(format_args!(
-                    "the audio output is back after {} ms",
+                    "the audio output opened again after {} ms",
                     here.duration_since(since).as_millis()
                 ));
                 let (new_deck, new_handle) = deck::deck(self.rate);
                 new_sink.mixer().add(new_deck);
                 // The old stream's server is gone: closing it must not hold up the session.
-                let old = std::mem::replace(&mut self.sink, new_sink);
+                let old = self.sink.replace(new_sink);
                 std::thread::spawn(move || drop(old));
                 self.deck = new_handle;
                 self.blocks_seen = 0;
@@ -150,15 +217,21 @@ impl Output {
                 self.error_at = None;
                 // The old stream's last words are not the new one's.
                 self.errors.try_iter().for_each(drop);
-                self.lost = None;
-                Some(Change::Back)
+                self.health = Health::Trial {
+                    since,
+                    pulling: None,
+                };
+                None
             }
             Err(e) if here.duration_since(since) >= REOPEN_FOR => {
                 trace.say(format_args!("the audio output did not come back: {e}"));
                 Some(Change::Gone)
             }
             Err(_) => {
-                self.lost = Some((since, here + REOPEN_EVERY));
+                self.health = Health::Lost {
+                    since,
+                    next_try: here + REOPEN_EVERY,
+                };
                 None
             }
         }

@@ -20,10 +20,12 @@
 //! - raw mode is restored on every way out; a stopped session's place is saved.
 
 mod answers;
+pub mod checkin;
 pub mod conductor;
 pub mod deck;
 mod device;
 mod prepare;
+pub mod start_error;
 mod transcript;
 mod windows;
 
@@ -89,6 +91,8 @@ pub struct Request {
     /// Offer media buttons on the session D-Bus.
     pub media: bool,
     pub trace: Trace,
+    /// Where the session is recorded, when the history is on.
+    pub history: Option<crate::history::Recorder>,
 }
 
 /// The loop wakes at least this often to report the position: a transcript line is printed
@@ -163,11 +167,12 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         transcript,
         media,
         place: Place {
-            routine: req.routine.id.clone(),
+            routine: resume::key(&req.routine),
             saved: None,
         },
         trim_after_collect: false,
         told_first: false,
+        history: req.history,
     };
     let started = Instant::now();
     // The volume as the conductor holds it (never under the floor), sent with the first
@@ -278,11 +283,12 @@ struct Live<'o> {
     /// A new window was loaded: once the old one has left the deck, its memory goes back.
     trim_after_collect: bool,
     told_first: bool,
+    history: Option<crate::history::Recorder>,
 }
 
 /// The place to resume from, as saved in this session.
 struct Place {
-    /// The routine's id, the saved place's key.
+    /// The saved place's key ([`resume::key`]).
     routine: String,
     /// Whether it is saved: `None` until an exercise has been saved.
     saved: Option<bool>,
@@ -357,6 +363,11 @@ impl Live<'_> {
             }
             Action::Save { exercise, name } => self.place.save(exercise, name, &self.transcript),
             Action::ClearSaved => self.place.clear(&self.trace),
+            Action::Reached { step, played } => {
+                if let Some(h) = &self.history {
+                    h.reached(&step, played);
+                }
+            }
             Action::Replan(wpm) => {
                 self.answers.set_rate(wpm);
                 self.plans.replan(wpm);
@@ -445,6 +456,15 @@ impl Live<'_> {
         }
         drop(self.media.take());
         drop(raw);
+        if let Some(h) = self.history.take() {
+            use crate::history::Ending;
+            h.end(match ended {
+                Ended::Finished => Ending::Finished,
+                Ended::Stopped { .. } => Ending::Stopped,
+                Ended::Interrupted { .. } => Ending::Interrupted,
+                Ended::DeviceLost { .. } => Ending::DeviceLost,
+            });
+        }
         let place_saved = self.place.saved == Some(true);
         drop(self);
         Ok(Outcome { ended, place_saved })

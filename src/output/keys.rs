@@ -13,6 +13,14 @@ use crate::control::Command;
 /// While alive, the terminal is in raw mode; dropping it restores the terminal.
 pub struct RawMode(());
 
+impl RawMode {
+    /// Puts the terminal in raw mode, without reading its keys (the caller reads them).
+    pub fn raw() -> std::io::Result<RawMode> {
+        crossterm::terminal::enable_raw_mode()?;
+        Ok(RawMode(()))
+    }
+}
+
 impl Drop for RawMode {
     fn drop(&mut self) {
         let _ = crossterm::terminal::disable_raw_mode();

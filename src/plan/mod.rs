@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub use sequencer::{Pacing, PlanError, PlanOptions, SpeechTimer, plan};
 pub use step::Step;
 
-use crate::routine::{Dose, Side};
+use crate::routine::{Dose, Side, SidesAre};
 
 /// Frames from seconds at a rate, rounded to the nearest frame. The only place seconds become frames.
 pub fn frames(secs: f64, rate: u32) -> u64 {
@@ -148,6 +148,10 @@ pub struct Cue {
     /// true: `"live_only": true`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub live_only: bool,
+    /// On `exercise` cues only: `directions` where both legs move together and a side is a
+    /// direction ("to the left"); in JSON only then.
+    #[serde(default, skip_serializing_if = "SidesAre::is_legs")]
+    pub sides_are: SidesAre,
 }
 
 impl Cue {
@@ -199,6 +203,10 @@ pub struct PlannedDose {
     pub circuit: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rounds: Option<Dose<u32>>,
+    /// Why the reps are what they are today, when the person's history chose them
+    /// ("eased from 10: ...", "climbed from 8: ...", "kept: the last session's dose").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl Timeline {

@@ -57,6 +57,20 @@ pub enum Origin {
     File(PathBuf),
 }
 
+/// Why an exercise plays the dose it plays today, when the person's history chose it
+/// (`history::dose`): written in `plan --json` and `show`, and said after the dose line when
+/// it changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoseNote {
+    /// For reading: "eased from 10: the pain lasted over 1 hour after the last session".
+    pub reason: String,
+    /// The dose it changed from (the last session's), when it changed.
+    pub from: Option<u32>,
+    /// For the ear, when the dose changed: "Last time, the pain lasted over one hour. Today,
+    /// seven instead of ten."
+    pub said: Option<String>,
+}
+
 /// A checked routine.
 #[derive(Debug, Clone)]
 pub struct Routine {
@@ -268,6 +282,9 @@ impl FirstSide {
 
 #[derive(Debug, Clone)]
 pub struct Exercise {
+    /// Today's dose when the history chose it (see `history::dose`): `None` as read from the
+    /// file.
+    pub dose_note: Option<DoseNote>,
     pub id: String,
     pub name: String,
     pub kind: Kind,
@@ -289,6 +306,8 @@ pub struct Exercise {
     /// Said when the side changes; `None` takes the language's "switch to your right leg".
     pub switch: Option<Vec<Text>>,
     pub sides: Sides,
+    /// What a side is: the leg that works, or the direction both legs move in.
+    pub sides_are: SidesAre,
     /// Which side is worked first; `None` is left (or the order `sides` names).
     pub first_side: Option<FirstSide>,
     /// Reps per side (or in all, for `Sides::None`). 1 for a timed exercise.
@@ -367,6 +386,66 @@ impl Sides {
             "left-then-right" => Some((Sides::Both, Some(FirstSide::Left))),
             "right-then-left" => Some((Sides::Both, Some(FirstSide::Right))),
             "alternating" => Some((Sides::Alternating, None)),
+            _ => None,
+        }
+    }
+}
+
+/// What an exercise's sides are, for the lines hipvoice writes itself ("Switch to your right
+/// leg." or "Now to the right.") and the answer to "where am I".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SidesAre {
+    /// One leg works, then the other (knee lifts): the default.
+    #[default]
+    Legs,
+    /// Both legs move together, to one side and then the other (a hip rotation).
+    Directions,
+}
+
+impl SidesAre {
+    pub const NAMES: [&'static str; 2] = ["legs", "directions"];
+
+    /// The side in the answer to "where am I" and the media title, in `ctl`'s language.
+    pub fn where_side(self, ctl: &crate::phrases::Controls) -> &'static str {
+        match self {
+            SidesAre::Legs => ctl.where_side,
+            SidesAre::Directions => ctl.where_direction,
+        }
+    }
+
+    /// The switch line hipvoice writes when the routine writes none.
+    pub fn switch(self, ph: &crate::phrases::Phrases) -> &'static str {
+        match self {
+            SidesAre::Legs => ph.switch,
+            SidesAre::Directions => ph.switch_direction,
+        }
+    }
+
+    /// The short cue of a rep that changes side, when the routine writes none.
+    pub fn short_side(self, ph: &crate::phrases::Phrases) -> &'static str {
+        match self {
+            SidesAre::Legs => ph.short_side,
+            SidesAre::Directions => ph.short_direction,
+        }
+    }
+
+    /// "Start with your left leg." or, for directions, "Start to the left."
+    pub fn start_side(self, ph: &crate::phrases::Phrases) -> &'static str {
+        match self {
+            SidesAre::Legs => ph.start_side,
+            SidesAre::Directions => ph.start_direction,
+        }
+    }
+
+    pub fn is_legs(&self) -> bool {
+        *self == SidesAre::Legs
+    }
+
+    pub fn parse(s: &str) -> Option<SidesAre> {
+        match s {
+            "legs" => Some(SidesAre::Legs),
+            "directions" => Some(SidesAre::Directions),
             _ => None,
         }
     }

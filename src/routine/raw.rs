@@ -33,7 +33,7 @@ pub const ROUTINE_FIELDS: [&str; 13] = [
 ];
 
 /// The fields of an `[[exercise]]` table.
-pub const EXERCISE_FIELDS: [&str; 31] = [
+pub const EXERCISE_FIELDS: [&str; 32] = [
     "id",
     "name",
     "aliases",
@@ -48,6 +48,7 @@ pub const EXERCISE_FIELDS: [&str; 31] = [
     "switch",
     "sides",
     "first_side",
+    "sides_are",
     "reps",
     "sets",
     "hold_secs",
@@ -119,6 +120,8 @@ pub struct RawExercise {
     pub switch: Option<Spanned<Lines>>,
     pub sides: Option<Spanned<String>>,
     pub first_side: Option<Spanned<String>>,
+    /// `"legs"` (the default) or `"directions"`.
+    pub sides_are: Option<Spanned<String>>,
     /// A whole number, a range `"8-12"`, or `{ min = 8, max = 12, start = 10 }`.
     pub reps: Option<Spanned<toml::Value>>,
     pub sets: Option<Spanned<toml::Value>>,
@@ -415,6 +418,7 @@ fn exercise(mut f: Fields<'_, '_>, o: &mut Vec<Diagnostic>) -> RawExercise {
         switch: f.opt("switch", o),
         sides: f.opt("sides", o),
         first_side: f.opt("first_side", o),
+        sides_are: f.opt("sides_are", o),
         reps: f.opt("reps", o),
         sets: f.opt("sets", o),
         hold_secs: f.opt("hold_secs", o),

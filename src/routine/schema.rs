@@ -70,6 +70,13 @@ enum SidesName {
 
 #[derive(JsonSchema)]
 #[schemars(rename_all = "kebab-case")]
+enum SidesAreName {
+    Legs,
+    Directions,
+}
+
+#[derive(JsonSchema)]
+#[schemars(rename_all = "kebab-case")]
 enum FirstSideName {
     Left,
     Right,
@@ -156,6 +163,8 @@ struct Exercise {
     switch: Option<Lines>,
     sides: Option<SidesName>,
     first_side: Option<FirstSideName>,
+    /// What a side is: a leg (the default) or, where both legs move together, a direction.
+    sides_are: Option<SidesAreName>,
     /// Reps per side (1 to 100).
     reps: Option<Count>,
     /// 1 to 20.

@@ -97,6 +97,8 @@ pub struct Settings {
     pub sounds_dir: Option<std::path::PathBuf>,
     /// How far ahead a live session prepares sound, seconds (`HIPVOICE_WINDOW_SECS`).
     pub window_secs: f64,
+    /// Record the session in the history (the config's `history`, on unless it says false).
+    pub history: bool,
     /// What was not taken as written while resolving (an environment value out of range),
     /// one line each for stderr, printed by the command it matters to (`play`).
     pub notes: Vec<String>,
@@ -155,18 +157,27 @@ pub enum Audience {
 impl Shape {
     /// Where the session starts and what its opening says besides the routine's lines: with
     /// `resume`, the saved place (or a line that there is none); without, for a live audience,
-    /// a hint that a place is saved, and the key hint. One state, read once, gives `plan`,
+    /// a hint that a place is saved, and the key hint; for a live audience, where the person
+    /// stands with the routine (their history). One state, read once, gives `plan`,
     /// `show` and `play` the same lines, so the plan is what plays. `name` is what the person
     /// typed, for the command that resumes it in [`Shape::notice`].
     pub fn for_place(r: &Routine, name: &str, resume: bool, audience: Audience) -> Shape {
         let ctl = &crate::phrases::for_language_or_english(&r.language).controls;
         let mut shape = Shape::default();
+        // Where the person stands with this routine, from their history: true now, so never
+        // in a file.
+        if audience != Audience::File
+            && let Some(line) =
+                crate::history::dir().and_then(|d| crate::history::report::opening_line(&d, r))
+        {
+            shape.notes.push(line);
+        }
         if audience == (Audience::Live { keys: true }) {
             shape.notes.push(ctl.keys_hint.to_owned());
         }
         // The place is an exercise of this routine, named as the routine names it: the state
         // file's own copy of the name may be stale, or anything at all.
-        let saved = crate::resume::load(&r.id).and_then(|s| {
+        let saved = crate::resume::load(&crate::resume::key(r)).and_then(|s| {
             let ex = r.exercises.iter().find(|e| e.id == s.exercise)?;
             Some(crate::resume::Saved {
                 name: ex.name.clone(),

@@ -18,6 +18,10 @@ pub fn hipvoice() -> Command {
     c.current_dir(root());
     c.env("XDG_CONFIG_HOME", root().join("tests/fixtures/no-config"));
     c.env("XDG_STATE_HOME", state_home());
+    // Sessions played by tests are recorded here, never in the tester's own history; each
+    // command has an empty history of its own, so one test's sessions never add an opening
+    // line to another's. Tests of the history set their own folder.
+    c.env("XDG_DATA_HOME", fresh_data_home());
     c.env("NO_COLOR", "1");
     c
 }
@@ -28,6 +32,32 @@ pub fn state_home() -> &'static Path {
     static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     DIR.get_or_init(|| tempfile::tempdir().expect("a temporary folder"))
         .path()
+}
+
+/// A private data folder (the history) for this test process; tests of the history use
+/// folders of their own.
+pub fn data_home() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("a temporary folder"))
+        .path()
+}
+
+/// A new empty folder under [`data_home`].
+pub fn fresh_data_home() -> PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let d = data_home().join(n.to_string());
+    std::fs::create_dir_all(&d).expect("a data folder");
+    d
+}
+
+/// The file a routine's saved place is in, under the state folder `state`: named by the
+/// routine's key (`hipvoice::resume::key`; a file's routine by its id and path).
+pub fn place_file(state: &Path, routine: &str) -> PathBuf {
+    let r = hipvoice::routine::catalog::find(routine).expect("the routine loads");
+    state
+        .join("hipvoice/positions")
+        .join(format!("{}.json", hipvoice::resume::key(&r)))
 }
 
 pub fn run(args: &[&str]) -> Output {

@@ -93,6 +93,13 @@ pub enum Action {
     },
     /// The session is done: forget the saved place.
     ClearSaved,
+    /// The session is now in this step (for the history): `played` when the cursor played
+    /// into it from the step before, false when it was moved there (next, back, a resume), so
+    /// the rep before it was not played to its end.
+    Reached {
+        step: crate::plan::step::Step,
+        played: bool,
+    },
     /// Say the answer to stop, worded from what saving the place (the actions before it) gave:
     /// saved, could not be saved, or nothing to save (see [`Controls::stopping_for`]). An
     /// overlay like [`Action::Say`].

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::plan::step::Phase as StepPhase;
 use crate::plan::{Cue, CueKind, SideName, Timeline};
+use crate::routine::SidesAre;
 
 /// Where things are in one timeline, for quick lookups.
 #[derive(Debug, Default)]
@@ -23,6 +24,8 @@ pub struct Index {
     pub exercises: Vec<(u64, String)>,
     /// Exercise id to its name, as spoken.
     pub names: HashMap<String, String>,
+    /// Exercises whose sides are directions ("to the left"), not legs.
+    pub directions: HashSet<String>,
     /// Exercises whose sides alternate every rep (their reps are called rounds).
     pub alternating: HashSet<String>,
     /// Reps per (exercise, set, side), the highest rep number seen.
@@ -77,6 +80,9 @@ impl Index {
                 CueKind::Exercise => {
                     if let (Some(ex), Some(name)) = (&c.exercise, &c.text) {
                         ix.names.insert(ex.clone(), name.clone());
+                        if c.sides_are == SidesAre::Directions {
+                            ix.directions.insert(ex.clone());
+                        }
                     }
                 }
                 _ => {}
@@ -84,6 +90,15 @@ impl Index {
         }
         // Cues are sorted by start, so each list is too.
         ix
+    }
+
+    /// What the sides of exercise `ex` are.
+    pub fn sides_are(&self, ex: &str) -> SidesAre {
+        if self.directions.contains(ex) {
+            SidesAre::Directions
+        } else {
+            SidesAre::Legs
+        }
     }
 
     /// The audible cue sounding at `p`, if any.

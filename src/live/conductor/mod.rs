@@ -17,7 +17,9 @@
 //!   inside it (the gate holds the cursor); pausing inside a hold restarts that rep.
 //! - The transcript prints each planned line once as its first frame is reached; going back
 //!   prints again, skipping ahead never prints the skipped lines.
-//! - A position survives replanning (a new speech rate) by the step's stable id.
+//! - A position survives replanning (a new speech rate) by the step's stable id. The plan at a
+//!   new rate takes over at the next step boundary (the gate holds the cursor there), never
+//!   replaying a step that has begun to sound.
 
 mod events;
 mod index;
@@ -92,8 +94,22 @@ pub struct Conductor {
     status: Option<(Playback, String)>,
     /// The step (an index into `ix.steps`) the last tick was in.
     last_step: Option<usize>,
+    /// The step last told as [`Action::Reached`].
+    reached: Option<crate::plan::step::Step>,
     /// The person has a terminal's keys (otherwise only headset or media buttons).
     keys: bool,
+    /// A plan at a new speech rate, waiting for the step boundary where it takes over.
+    pending: Option<Pending>,
+}
+
+/// A plan at a new rate, ready: it takes over at frame `at` of the playing timeline (the
+/// start of the next step, where the gate holds the cursor), at the same step of its own.
+#[derive(Debug)]
+struct Pending {
+    generation: u16,
+    timeline: Arc<Timeline>,
+    complete: bool,
+    at: u64,
 }
 
 impl Conductor {
@@ -118,7 +134,9 @@ impl Conductor {
             saved: None,
             status: None,
             last_step: None,
+            reached: None,
             keys: true,
+            pending: None,
         }
     }
 
@@ -228,23 +246,23 @@ impl Conductor {
         // The first program, also when the output was lost before it came.
         let first = self.mode == Mode::Starting
             || (matches!(self.mode, Mode::Lost { .. }) && self.ix.t.frames == 0);
-        let same_rate_growth = !first && self.prefix_of(&timeline);
-        let seek = if first || same_rate_growth {
-            None
-        } else {
-            // A new rate: go on from the start of the same step in the new timeline.
-            let id = self.ix.step_at(self.pos).and_then(|c| c.step.clone());
-            let to = id
-                .and_then(|id| {
-                    timeline
-                        .cues
-                        .iter()
-                        .find(|c| c.kind == CueKind::Step && c.step.as_ref() == Some(&id))
-                        .map(|c| c.start)
-                })
-                .unwrap_or(0);
-            Some(to)
-        };
+        if !first && !self.prefix_of(&timeline) {
+            // A new rate takes over where the step playing ends: the person never does
+            // again a rep or a line they have done (the rate is heard in the answer at once).
+            let at = self.next_boundary(self.pos);
+            self.pending = Some(Pending {
+                generation,
+                timeline,
+                complete,
+                at,
+            });
+            if at <= self.pos {
+                self.take_over(out);
+            } else if !self.gated {
+                out.push(Action::Gate(Some(at)));
+            }
+            return;
+        }
         self.ix = Index::new(timeline);
         self.last_step = None;
         self.complete = complete;
@@ -253,18 +271,6 @@ impl Conductor {
             complete,
         });
         self.remark(out);
-        if let Some(to) = seek {
-            self.seek(to, out);
-            if self.overlays_done < self.overlays_sent && !self.is_paused() {
-                let gate = self.ix.next_audible_from(to);
-                self.gated = true;
-                out.push(Action::Gate(Some(gate)));
-            } else if self.gated {
-                // The old gate was a frame of the old program.
-                self.gated = false;
-                out.push(Action::Gate(None));
-            }
-        }
         if first {
             if self.mode == Mode::Starting {
                 self.mode = Mode::Playing;
@@ -273,6 +279,83 @@ impl Conductor {
             self.next_line = 0;
             self.update_status(out);
         }
+    }
+
+    /// Where a plan at a new rate may take over from `p`: `p` itself while nothing of its
+    /// step has sounded yet, else the start of the next step (or the timeline's end).
+    fn next_boundary(&self, p: u64) -> u64 {
+        let step_start = self.ix.step_at(p).map_or(0, |s| s.start);
+        let sounded = self
+            .ix
+            .audible
+            .iter()
+            .map(|&i| &self.ix.t.cues[i])
+            .any(|c| c.start >= step_start && c.start < p);
+        if !sounded {
+            return p;
+        }
+        self.ix
+            .steps
+            .iter()
+            .map(|&i| self.ix.t.cues[i].start)
+            .find(|&s| s > p)
+            .unwrap_or(self.ix.t.frames)
+    }
+
+    /// The plan at the new rate takes over at the boundary it waited for (or where the person
+    /// jumped to): loaded, at the same step of its own timeline.
+    fn take_over(&mut self, out: &mut Vec<Action>) {
+        let Some(p) = self.pending.take() else {
+            return;
+        };
+        let to = self.same_step_in(&p.timeline, p.at);
+        self.ix = Index::new(p.timeline);
+        self.last_step = None;
+        self.complete = p.complete;
+        out.push(Action::Load {
+            generation: p.generation,
+            complete: p.complete,
+        });
+        self.remark(out);
+        self.seek(to, out);
+        if self.overlays_done < self.overlays_sent && !self.is_paused() {
+            let gate = self.ix.next_audible_from(to);
+            self.gated = true;
+            out.push(Action::Gate(Some(gate)));
+        } else {
+            // The old gate was a frame of the old program.
+            self.gated = false;
+            out.push(Action::Gate(None));
+        }
+        self.track_exercise(out);
+        self.update_status(out);
+    }
+
+    /// The start of the step of `t` that is the step at `p` of the playing timeline (by its
+    /// stable id); past the playing timeline's last step (the end of the opening), the step
+    /// of `t` that follows that last one.
+    fn same_step_in(&self, t: &Timeline, p: u64) -> u64 {
+        let start_of = |id: &crate::plan::Step| {
+            t.cues
+                .iter()
+                .position(|c| c.kind == CueKind::Step && c.step.as_ref() == Some(id))
+        };
+        let here = self.ix.step_at(p);
+        if p < self.ix.t.frames
+            && let Some(i) = here.and_then(|c| c.step.as_ref()).and_then(start_of)
+        {
+            return t.cues[i].start;
+        }
+        // At the end of the timeline: the step after its last one.
+        here.and_then(|c| c.step.as_ref())
+            .and_then(start_of)
+            .and_then(|i| {
+                t.cues[i + 1..]
+                    .iter()
+                    .find(|c| c.kind == CueKind::Step)
+                    .map(|c| c.start)
+            })
+            .unwrap_or(0)
     }
 
     /// True when `t` begins with the playing timeline's frames (the whole session after its
@@ -324,13 +407,21 @@ impl Conductor {
                 .partition_point(|&i| self.ix.t.cues[i].start <= frame);
             if matches!(self.mode, Mode::Playing) && self.last_step != Some(step) {
                 self.last_step = Some(step);
+                self.track_step(true, out);
                 self.track_exercise(out);
                 self.update_status(out);
             }
         }
         if self.gated && overlay_over {
             self.gated = false;
-            out.push(Action::Gate(None));
+            // A plan at a new rate still waits for its boundary: the cursor stops there.
+            out.push(Action::Gate(self.pending.as_ref().map(|p| p.at)));
+        }
+        if current
+            && self.mode == Mode::Playing
+            && self.pending.as_ref().is_some_and(|p| frame >= p.at)
+        {
+            self.take_over(out);
         }
         match self.mode {
             Mode::Paused { last_said } if now.saturating_sub(last_said) >= PAUSE_REMINDER => {
@@ -535,8 +626,15 @@ impl Conductor {
 
     /// Moves the cursor to `to` (a step's start) and confirms with a short word.
     fn jump(&mut self, to: u64, word: &'static str, out: &mut Vec<Action>) {
-        self.seek(to, out);
+        if let Some(p) = self.pending.as_mut() {
+            // A plan at a new rate waits for a boundary: this is one.
+            p.at = to;
+            self.take_over(out);
+        } else {
+            self.seek(to, out);
+        }
         self.say(word.to_owned(), out);
+        self.track_step(false, out);
         self.track_exercise(out);
         self.update_status(out);
     }
@@ -631,6 +729,7 @@ impl Conductor {
             }
             None => self.ix.next_audible_from(p),
         };
+        let gate = self.pending.as_ref().map_or(gate, |w| gate.min(w.at));
         self.gated = true;
         out.push(Action::Gate(Some(gate)));
     }
@@ -654,6 +753,21 @@ impl Conductor {
             .ix
             .speech
             .partition_point(|&i| self.ix.t.cues[i].start < to);
+    }
+
+    /// Tells the step now playing when it changes ([`Action::Reached`]): `played` when the
+    /// cursor played into it. The same step of a plan at a new rate is the same step.
+    fn track_step(&mut self, played: bool, out: &mut Vec<Action>) {
+        let Some(step) = self.ix.step_at(self.pos).and_then(|c| c.step.as_ref()) else {
+            return;
+        };
+        if self.reached.as_ref() != Some(step) {
+            self.reached = Some(step.clone());
+            out.push(Action::Reached {
+                step: step.clone(),
+                played,
+            });
+        }
     }
 
     /// Saves the exercise being played when it changes, so even a killed process can resume.

@@ -120,7 +120,7 @@ impl Sim {
             }
         }
         self.now += Duration::from_secs_f64(BLOCK as f64 / f64::from(RATE));
-        if n % TICK_BLOCKS == 0 {
+        if n.is_multiple_of(TICK_BLOCKS) {
             let finished = self.pos >= self.t.frames;
             let a = self.c.handle(
                 self.now,

@@ -279,6 +279,48 @@ fn a_long_pause_is_reminded() {
     assert!(said(&s.tick(1000)).is_empty(), "once per interval");
 }
 
+fn reached(a: &[Action]) -> Vec<(String, bool)> {
+    a.iter()
+        .filter_map(|x| match x {
+            Action::Reached { step, played } => Some((step.to_string(), *played)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The history hears of every step once, in playing order, as played into; a move (next)
+/// is told as not played, so the rep before it is not counted as done.
+#[test]
+fn each_step_is_told_once_as_played_and_a_move_as_not_played() {
+    let mut s = T::new();
+    let t = s.t();
+    let steps: Vec<String> = t
+        .cues
+        .iter()
+        .filter(|c| c.kind == CueKind::Step)
+        .map(|c| c.step.as_ref().unwrap().to_string())
+        .collect();
+    let mut told = Vec::new();
+    let mut f = 0;
+    while f <= t.frames {
+        told.extend(reached(&s.tick(f)));
+        f += 500;
+    }
+    told.extend(reached(&s.tick(t.frames)));
+    let ids: Vec<&str> = told.iter().map(|(id, _)| id.as_str()).collect();
+    let want: Vec<&str> = steps.iter().map(String::as_str).collect();
+    assert_eq!(ids, want);
+    assert!(told.iter().all(|(_, played)| *played));
+
+    let mut s = T::new();
+    let rep = s.step("lifts/set-1/left/rep-1");
+    s.tick(rep.start + 10);
+    let a = s.cmd(Command::Next);
+    assert_eq!(reached(&a), [("bridge/setup".to_owned(), false)]);
+    // Next goes to the next exercise; ticks in the step it moved to tell nothing more.
+    assert!(reached(&s.tick(seeks(&a)[0] + 10)).is_empty());
+}
+
 #[test]
 fn next_goes_to_each_exercise_then_the_end_and_never_dumps_skipped_lines() {
     let mut s = T::new();
@@ -528,11 +570,51 @@ fn volume_keys_change_the_gain_within_range_and_say_it() {
     assert!(a.contains(&Action::Gain(0.1)), "never silent: {a:?}");
 }
 
+/// The step id of the step cue starting at `at` in `t`.
+fn step_id_at(t: &Timeline, at: u64) -> String {
+    t.cues
+        .iter()
+        .find(|c| c.kind == CueKind::Step && c.start == at)
+        .and_then(|c| c.step.as_ref())
+        .map(ToString::to_string)
+        .unwrap()
+}
+
+/// The start of step `id` in `t`.
+fn step_start(t: &Timeline, id: &str) -> u64 {
+    t.cues
+        .iter()
+        .find(|c| c.step.as_ref().map(ToString::to_string).as_deref() == Some(id))
+        .unwrap()
+        .start
+}
+
 #[test]
-fn a_new_rate_goes_on_at_the_same_step_of_the_new_plan() {
+fn a_new_rate_takes_over_at_the_next_step_never_replaying_the_one_done() {
     let mut s = T::new();
     let rep = s.step("lifts/set-1/right/rep-2");
-    s.tick(rep.start + 3000);
+    let t = s.t();
+    let next = t
+        .cues
+        .iter()
+        .find(|c| c.kind == CueKind::Step && c.start > rep.start)
+        .unwrap()
+        .clone();
+    let next_id = next.step.as_ref().unwrap().to_string();
+    // Just after the release: the rep is done; a new rate must not make it be done again.
+    let release = t
+        .cues
+        .iter()
+        .find(|c| {
+            c.kind == CueKind::Sound
+                && c.sound.as_deref() == Some("release")
+                && c.start > rep.start
+                && c.start < next.start
+        })
+        .unwrap()
+        .clone();
+    let p = release.end + 100;
+    s.tick(p);
     let a = s.cmd(Command::Faster);
     assert!(a.contains(&Action::Replan(180)));
     assert_eq!(said(&a), ["Faster."]);
@@ -548,15 +630,8 @@ fn a_new_rate_goes_on_at_the_same_step_of_the_new_plan() {
     );
     assert!(stale.is_empty());
     let new = timeline(ROUTINE, 0.2);
-    let new_rep = new
-        .cues
-        .iter()
-        .find(|c| {
-            c.step.as_ref().map(ToString::to_string).as_deref() == Some("lifts/set-1/right/rep-2")
-        })
-        .unwrap()
-        .start;
-    assert_ne!(new_rep, rep.start);
+    let new_next = step_start(&new, &next_id);
+    assert_ne!(new_next, next.start);
     let a = s.c.handle(
         s.now,
         Event::Ready {
@@ -566,18 +641,77 @@ fn a_new_rate_goes_on_at_the_same_step_of_the_new_plan() {
             rate_wpm: 180,
         },
     );
+    assert!(
+        !a.iter().any(|x| matches!(x, Action::Load { .. })),
+        "the rep done is not replayed: {a:?}"
+    );
+    assert!(seeks(&a).is_empty());
+    // "Faster." is still playing: the cursor waits for it at the next sound, which is not
+    // past the step's end; once it has ended, the gate moves to the step's end.
+    let a = s.tick(p + 10);
+    assert_eq!(gates(&a), [Some(next.start)]);
+    assert_eq!(s.c.timeline().frames, t.frames, "the old plan plays on");
+    // At the boundary the new plan takes over, at the same next step.
+    let a = s.tick(next.start);
     assert!(a.contains(&Action::Load {
         generation: 3,
         complete: true
     }));
-    assert_eq!(seeks(&a), [new_rep]);
-    // "Faster." may still be playing: the new plan waits for it at its first line.
-    assert_eq!(gates(&a), [Some(new_rep)]);
+    assert_eq!(seeks(&a), [new_next]);
+    assert_eq!(gates(&a), [None]);
     assert_eq!(s.c.timeline().frames, new.frames);
+    assert_eq!(step_id_at(&new, new_next), next_id);
     for _ in 0..20 {
         s.cmd(Command::Faster);
     }
     assert_eq!(said(&s.cmd(Command::Faster)), ["This is the fastest."]);
+}
+
+#[test]
+fn a_new_rate_takes_over_at_once_before_its_step_has_sounded_or_on_a_jump() {
+    let mut s = T::new();
+    let rep = s.step("lifts/set-1/right/rep-2");
+    // At the very start of the step, before its first line: the new rate starts here.
+    s.tick(rep.start);
+    s.cmd(Command::Slower);
+    let new = timeline(ROUTINE, 0.6);
+    let a = s.c.handle(
+        s.now,
+        Event::Ready {
+            generation: 2,
+            timeline: new.clone(),
+            complete: true,
+            rate_wpm: 140,
+        },
+    );
+    assert!(a.contains(&Action::Load {
+        generation: 2,
+        complete: true
+    }));
+    assert_eq!(seeks(&a), [step_start(&new, "lifts/set-1/right/rep-2")]);
+    // Inside a hold a new rate waits, but "next" is a boundary: it takes over there.
+    let mut s = T::new();
+    let hold = s.cue(CueKind::Hold, 0);
+    s.tick(hold.start + 2000);
+    s.cmd(Command::Faster);
+    let new = timeline(ROUTINE, 0.2);
+    let a = s.c.handle(
+        s.now,
+        Event::Ready {
+            generation: 2,
+            timeline: new.clone(),
+            complete: true,
+            rate_wpm: 180,
+        },
+    );
+    assert!(!a.iter().any(|x| matches!(x, Action::Load { .. })));
+    let a = s.cmd(Command::Next);
+    assert!(a.contains(&Action::Load {
+        generation: 2,
+        complete: true
+    }));
+    assert_eq!(seeks(&a), [step_start(&new, "bridge/setup")]);
+    assert_eq!(said(&a), ["Next."]);
 }
 
 #[test]
@@ -930,4 +1064,33 @@ fn the_opening_grows_into_the_whole_session_without_a_seek() {
         generation: 2,
         complete: true
     }));
+}
+
+#[test]
+fn where_am_i_and_the_title_name_a_direction_where_both_legs_move_together() {
+    let text = r#"
+        id = "t"
+        title = "T"
+        [[exercise]]
+        id = "roll"
+        name = "Roll"
+        cue = "Let both knees roll to the {side}."
+        sides = "left-then-right"
+        sides_are = "directions"
+        reps = 1
+        hold_secs = 8
+    "#;
+    let mut s = T::over(timeline(text, 0.4));
+    let hold = s.cue(CueKind::Hold, 0);
+    let p = hold.start + u64::from(RATE);
+    s.tick(p);
+    let a = s.cmd(Command::Where);
+    let answer = &said(&a)[0];
+    assert!(answer.starts_with("Roll, to the left."), "{answer}");
+    assert!(!answer.contains("leg"), "{answer}");
+    let a = s.cmd(Command::Pause);
+    assert!(a.contains(&Action::Status(
+        Playback::Paused,
+        "Roll, to the left".into()
+    )));
 }

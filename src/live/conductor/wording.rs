@@ -18,7 +18,7 @@ impl Conductor {
                     Some(s) => format!(
                         "{name}, {}",
                         phrases::fill(
-                            self.ph.controls.where_side,
+                            self.ix.sides_are(ex).where_side(&self.ph.controls),
                             &[("side", crate::routine::Side::from(*s).word(self.ph))]
                         )
                     ),
@@ -48,7 +48,7 @@ impl Conductor {
                 let mut head = vec![self.ix.names.get(ex).cloned().unwrap_or_else(|| ex.clone())];
                 if let Some(s) = &step.side {
                     head.push(phrases::fill(
-                        ctl.where_side,
+                        self.ix.sides_are(ex).where_side(ctl),
                         &[("side", crate::routine::Side::from(*s).word(self.ph))],
                     ));
                 }

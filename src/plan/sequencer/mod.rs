@@ -222,6 +222,7 @@ fn doses(r: &Routine) -> Vec<PlannedDose> {
                 tempo: e.tempo.iter().map(|p| p.secs).collect(),
                 circuit: circuit.map(|c| c.id.clone()),
                 rounds: circuit.map(|c| c.rounds),
+                reason: e.dose_note.as_ref().map(|n| n.reason.clone()),
             }
         })
         .collect()
@@ -308,6 +309,7 @@ impl Seq<'_> {
             round: self.ctx.round,
             live_only: self.live_only && kind == CueKind::Speech,
             step: None,
+            sides_are: Default::default(),
         });
     }
 
@@ -522,10 +524,10 @@ impl Seq<'_> {
                     if at + d + gap > room {
                         continue;
                     }
-                    let round = (end - at) % (3 * ten) == 0;
+                    let round = (end - at).is_multiple_of(3 * ten);
                     let better = match &pick {
                         None => true,
-                        Some((p, _, _)) => round && (end - p) % (3 * ten) != 0,
+                        Some((p, _, _)) => round && !(end - p).is_multiple_of(3 * ten),
                     };
                     if better {
                         pick = Some((at, d, text));

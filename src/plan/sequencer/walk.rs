@@ -250,6 +250,9 @@ impl Seq<'_> {
             ..Ctx::default()
         };
         self.push(CueKind::Exercise, start, end, Some(ex.name.clone()), None);
+        if let Some(c) = self.cues.last_mut() {
+            c.sides_are = ex.sides_are;
+        }
         Ok(())
     }
 
@@ -317,6 +320,9 @@ impl Seq<'_> {
             self.say(&format!("{}.", name))?;
         }
         self.say(&self.dose_line(ex))?;
+        if let Some(said) = ex.dose_note.as_ref().and_then(|n| n.said.as_ref()) {
+            self.say(said)?;
+        }
         if ex.kind == Kind::Hold {
             // The length of the hold is said once: in the first hold where it fits, otherwise
             // here.
@@ -336,7 +342,10 @@ impl Seq<'_> {
         if let Some(&side) = order.first()
             && say_first_side
         {
-            self.say(&phrases::fill(ph.start_side, &[("side", side.word(ph))]))?;
+            self.say(&phrases::fill(
+                ex.sides_are.start_side(ph),
+                &[("side", side.word(ph))],
+            ))?;
         }
         if full {
             self.say_lines(&ex.caution, order.first().copied())?;
@@ -367,7 +376,10 @@ impl Seq<'_> {
             if let Some(&side) = order.first()
                 && set > 1
             {
-                self.say(&phrases::fill(ph.start_side, &[("side", side.word(ph))]))?;
+                self.say(&phrases::fill(
+                    ex.sides_are.start_side(ph),
+                    &[("side", side.word(ph))],
+                ))?;
             }
         }
         let reps = ex.reps.value;
@@ -439,7 +451,10 @@ impl Seq<'_> {
                 self.say_lines(lines, Some(side))?;
             }
             None => {
-                self.say(&phrases::fill(ph.switch, &[("side", side.word(ph))]))?;
+                self.say(&phrases::fill(
+                    ex.sides_are.switch(ph),
+                    &[("side", side.word(ph))],
+                ))?;
                 // The position changes with the side: its lines again.
                 for line in ex.setup.iter().filter(|l| l.names_side()) {
                     self.say_text(line, Some(side))?;
@@ -567,7 +582,7 @@ impl Seq<'_> {
             && (whole_cue || ex.short_cue.is_some())
             && !to_say.iter().any(Text::names_side)
         {
-            self.say_text(&Text::derived(ph.short_side), side)?;
+            self.say_text(&Text::derived(ex.sides_are.short_side(ph)), side)?;
         }
         if whole_cue {
             self.say_lines(&ex.cue, side)?;
@@ -577,7 +592,7 @@ impl Seq<'_> {
                     self.say_lines(lines, side)?;
                 }
                 None if side_cue && side.is_some() => {
-                    self.say_text(&Text::derived(ph.short_side), side)?;
+                    self.say_text(&Text::derived(ex.sides_are.short_side(ph)), side)?;
                 }
                 None if ex.kind == Kind::Hold => self.say(ph.short_again)?,
                 None => {}

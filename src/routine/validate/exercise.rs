@@ -5,7 +5,9 @@ use toml::Spanned;
 
 use super::{Checker, defaults};
 use crate::routine::raw::RawExercise;
-use crate::routine::{Dose, Exercise, FirstSide, Kind, Origin, Pace, Phase, Sides, Text, limits};
+use crate::routine::{
+    Dose, Exercise, FirstSide, Kind, Origin, Pace, Phase, Sides, SidesAre, Text, limits,
+};
 
 /// One exercise, checked field by field in the order a reader meets the problems.
 pub(super) fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin, quiet: bool) -> Exercise {
@@ -32,6 +34,7 @@ pub(super) fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin, quiet:
         _ => defaults::REST_BETWEEN_REPS_SECS,
     };
     Exercise {
+        dose_note: None,
         id,
         name,
         kind,
@@ -50,6 +53,7 @@ pub(super) fn exercise(c: &mut Checker, e: &RawExercise, origin: &Origin, quiet:
         release: words.release,
         switch: words.switch,
         sides,
+        sides_are: sides_are(c, e, sides, first_side),
         first_side,
         reps: work.reps,
         sets: c.whole_dose("sets", e.sets.as_ref(), 1, 1, limits::MAX_SETS),
@@ -158,6 +162,32 @@ fn sides(c: &mut Checker, e: &RawExercise) -> (Sides, Option<FirstSide>) {
         }
     };
     (sides, first_side)
+}
+
+/// What the sides are; directions have no affected side, and need sides to name.
+fn sides_are(c: &mut Checker, e: &RawExercise, sides: Sides, first: Option<FirstSide>) -> SidesAre {
+    let Some(v) = &e.sides_are else {
+        return SidesAre::Legs;
+    };
+    let Some(are) = c.word("sides_are", v, &SidesAre::NAMES, SidesAre::parse) else {
+        return SidesAre::Legs;
+    };
+    if are == SidesAre::Directions {
+        if sides == Sides::None {
+            c.at(
+                &v.span(),
+                "`sides_are` is set, but this exercise has no sides".to_owned(),
+                "set sides = \"both\" or \"alternating\", or remove sides_are",
+            );
+        } else if first.is_some_and(|f| f.depends_on_affected()) {
+            c.at(
+                &v.span(),
+                "a direction is not an affected or unaffected side".to_owned(),
+                "write first_side = \"left\" or \"right\", or remove sides_are",
+            );
+        }
+    }
+    are
 }
 
 /// An exercise's spoken lines, each list checked with the exercise's sides.

@@ -1,0 +1,427 @@
+//! The history read back, for `hipvoice history`: one plain line per session for a screen
+//! reader, JSON (sessions with their exercises) and CSV (RFC 4180 by the `csv` crate: one row
+//! per exercise per session, for a spreadsheet or a physiotherapist).
+
+use chrono::{DateTime, Datelike, FixedOffset, TimeZone, Utc};
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+/// A recorded session with its exercises. Times are RFC 3339 in the offset the session was
+/// played in ("2026-12-03T18:05:00+01:00").
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    pub id: i64,
+    pub started: String,
+    pub routine_id: String,
+    /// `builtin:ID` or `file:PATH`.
+    pub routine_key: String,
+    pub title: String,
+    pub content_crc64: String,
+    pub voice: String,
+    pub rate_wpm: u32,
+    pub resumed_from: Option<String>,
+    pub ended: Option<String>,
+    /// `finished`, `stopped`, `interrupted`, `device-lost`; `null` for a session still playing
+    /// or whose process was killed.
+    pub ending: Option<String>,
+    /// Seconds from the start to the end, or to the last thing recorded when there is no end.
+    pub length_secs: f64,
+    pub exercises: Vec<Exercise>,
+    #[serde(skip)]
+    started_ms: i64,
+    #[serde(skip)]
+    offset: FixedOffset,
+}
+
+/// An exercise as played in a session.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exercise {
+    pub seq: i64,
+    pub exercise: String,
+    pub name: String,
+    pub round: Option<u32>,
+    pub reps: u32,
+    pub sets: u32,
+    pub hold_secs: f64,
+    pub sides: String,
+    pub dose_reason: String,
+    pub started: String,
+    pub ended: Option<String>,
+    /// Reps played to their end on each side, and with no side.
+    pub reps_left: u32,
+    pub reps_right: u32,
+    pub reps_unsided: u32,
+}
+
+fn at(ms: i64, offset: FixedOffset) -> DateTime<FixedOffset> {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or_default()
+        .with_timezone(&offset)
+}
+
+fn rfc3339(ms: i64, offset: FixedOffset) -> String {
+    at(ms, offset).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// The sessions recorded, newest first: of routine `routine_id` only when given, and started
+/// at or after `since_ms` when given.
+pub fn sessions(
+    conn: &Connection,
+    routine_id: Option<&str>,
+    since_ms: Option<i64>,
+) -> rusqlite::Result<Vec<Session>> {
+    let mut st = conn.prepare(
+        "SELECT id, started_ms, utc_offset_secs, routine_id, routine_key, title, content_crc64, \
+         voice, rate_wpm, resumed_from, ended_ms, ending FROM sessions \
+         WHERE (?1 IS NULL OR routine_id = ?1) AND (?2 IS NULL OR started_ms >= ?2) \
+         ORDER BY started_ms DESC, id DESC",
+    )?;
+    let rows = st.query_map(params![routine_id, since_ms], |r| {
+        let started_ms: i64 = r.get(1)?;
+        let offset = FixedOffset::east_opt(r.get(2)?).unwrap_or(FixedOffset::east_opt(0).unwrap());
+        let ended_ms: Option<i64> = r.get(10)?;
+        Ok((
+            Session {
+                id: r.get(0)?,
+                started: rfc3339(started_ms, offset),
+                routine_id: r.get(3)?,
+                routine_key: r.get(4)?,
+                title: r.get(5)?,
+                content_crc64: r.get(6)?,
+                voice: r.get(7)?,
+                rate_wpm: r.get(8)?,
+                resumed_from: r.get(9)?,
+                ended: ended_ms.map(|e| rfc3339(e, offset)),
+                ending: r.get(11)?,
+                length_secs: 0.0,
+                exercises: Vec::new(),
+                started_ms,
+                offset,
+            },
+            ended_ms,
+        ))
+    })?;
+    let mut out = Vec::new();
+    let mut ex = conn.prepare(
+        "SELECT seq, exercise, name, round, reps, sets, hold_secs, sides, dose_reason, \
+         started_ms, ended_ms, reps_left, reps_right, reps_unsided \
+         FROM exercises WHERE session_id = ?1 ORDER BY seq",
+    )?;
+    for row in rows {
+        let (mut s, ended_ms) = row?;
+        let mut last = ended_ms.unwrap_or(s.started_ms);
+        let offset = s.offset;
+        s.exercises = ex
+            .query_map([s.id], |r| {
+                let started_ms: i64 = r.get(9)?;
+                let ended_ms: Option<i64> = r.get(10)?;
+                Ok((
+                    Exercise {
+                        seq: r.get(0)?,
+                        exercise: r.get(1)?,
+                        name: r.get(2)?,
+                        round: r.get(3)?,
+                        reps: r.get(4)?,
+                        sets: r.get(5)?,
+                        hold_secs: r.get(6)?,
+                        sides: r.get(7)?,
+                        dose_reason: r.get(8)?,
+                        started: rfc3339(started_ms, offset),
+                        ended: ended_ms.map(|e| rfc3339(e, offset)),
+                        reps_left: r.get(11)?,
+                        reps_right: r.get(12)?,
+                        reps_unsided: r.get(13)?,
+                    },
+                    ended_ms.unwrap_or(started_ms),
+                ))
+            })?
+            .map(|r| {
+                r.map(|(e, end)| {
+                    last = last.max(end);
+                    e
+                })
+            })
+            .collect::<rusqlite::Result<_>>()?;
+        s.length_secs = (last - s.started_ms).max(0) as f64 / 1000.0;
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// How a session ended, for the ear.
+fn ending_words(e: Option<&str>) -> &'static str {
+    match e {
+        Some("finished") => "finished",
+        Some("stopped") => "stopped",
+        Some("interrupted") => "stopped by a signal",
+        Some("device-lost") => "the sound went away",
+        _ => "cut off",
+    }
+}
+
+/// What was done of an exercise, for the ear: "10 a side", "6 left, 4 right", "8 reps".
+fn done_words(e: &Exercise) -> String {
+    let name = match e.round {
+        Some(r) => format!("{}, round {r}", e.name),
+        None => e.name.clone(),
+    };
+    let sided = e.reps_left + e.reps_right;
+    let n = |k: u32| {
+        if k == 1 {
+            "1 rep".to_owned()
+        } else {
+            format!("{k} reps")
+        }
+    };
+    if sided == 0 {
+        if e.reps_unsided == 0 {
+            format!("{name} not done")
+        } else {
+            format!("{name} {}", n(e.reps_unsided))
+        }
+    } else if e.reps_left == e.reps_right {
+        format!("{name} {} a side", e.reps_left)
+    } else {
+        format!("{name} {} left, {} right", e.reps_left, e.reps_right)
+    }
+}
+
+/// One session as a plain line: "Thursday 3 December, 18:05, Hip stretch, finished, 12
+/// minutes: Knee lifts 10 a side, Butterfly 3 reps."
+pub fn line(s: &Session) -> String {
+    let when = at(s.started_ms, s.offset).format("%A %-d %B, %H:%M");
+    let minutes = (s.length_secs / 60.0).round() as u64;
+    let length = match minutes {
+        0 => "under a minute".to_owned(),
+        1 => "1 minute".to_owned(),
+        m => format!("{m} minutes"),
+    };
+    let done: Vec<String> = s.exercises.iter().map(done_words).collect();
+    let resumed = if s.resumed_from.is_some() {
+        ", resumed"
+    } else {
+        ""
+    };
+    if done.is_empty() {
+        format!(
+            "{when}, {}{resumed}, {}, {length}, before the first exercise.",
+            s.title,
+            ending_words(s.ending.as_deref())
+        )
+    } else {
+        format!(
+            "{when}, {}{resumed}, {}, {length}: {}.",
+            s.title,
+            ending_words(s.ending.as_deref()),
+            done.join(", ")
+        )
+    }
+}
+
+/// "today", "yesterday", "3 days ago": how long ago `then` was, in calendar days of `now`'s
+/// offset.
+pub fn days_ago(then: DateTime<FixedOffset>, now: DateTime<FixedOffset>) -> String {
+    let days = (now.date_naive() - then.with_timezone(&now.timezone()).date_naive()).num_days();
+    match days {
+        ..=0 => "today".to_owned(),
+        1 => "yesterday".to_owned(),
+        d => format!("{d} days ago"),
+    }
+}
+
+/// Where the person stands with each routine in `sessions`, newest routine first: "Last Hip
+/// stretch: 3 days ago. This week (since Monday): 2 sessions." and, where `frequency` knows the
+/// routine's advice, "The routine says: a few times a week."
+pub fn summary(
+    sessions: &[Session],
+    now: DateTime<FixedOffset>,
+    frequency: impl Fn(&str) -> Option<String>,
+) -> Vec<String> {
+    let monday =
+        now.date_naive() - chrono::Days::new(u64::from(now.weekday().num_days_from_monday()));
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for s in sessions {
+        if seen.contains(&s.routine_id.as_str()) {
+            continue;
+        }
+        seen.push(&s.routine_id);
+        let week = sessions
+            .iter()
+            .filter(|t| {
+                t.routine_id == s.routine_id
+                    && at(t.started_ms, now.timezone()).date_naive() >= monday
+            })
+            .count();
+        let count = if week == 1 {
+            "1 session".to_owned()
+        } else {
+            format!("{week} sessions")
+        };
+        let mut l = format!(
+            "Last {}: {}. This week, since Monday: {count}.",
+            s.title,
+            days_ago(at(s.started_ms, s.offset), now)
+        );
+        if let Some(f) = frequency(&s.routine_id) {
+            l.push_str(&format!(" The routine says: {f}."));
+        }
+        out.push(l);
+    }
+    out
+}
+
+/// The sessions as CSV: a header, then one row per exercise per session (a session with no
+/// exercise yet has one row with the exercise's columns empty).
+pub fn csv(sessions: &[Session]) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "session",
+        "session_started",
+        "routine",
+        "title",
+        "voice",
+        "rate_wpm",
+        "session_ended",
+        "ending",
+        "seq",
+        "exercise",
+        "name",
+        "round",
+        "started",
+        "ended",
+        "reps",
+        "sets",
+        "hold_secs",
+        "sides",
+        "dose_reason",
+        "reps_left",
+        "reps_right",
+        "reps_unsided",
+    ])?;
+    for s in sessions {
+        let head = [
+            s.id.to_string(),
+            s.started.clone(),
+            s.routine_id.clone(),
+            s.title.clone(),
+            s.voice.clone(),
+            s.rate_wpm.to_string(),
+            s.ended.clone().unwrap_or_default(),
+            s.ending.clone().unwrap_or_default(),
+        ];
+        if s.exercises.is_empty() {
+            let mut row = head.to_vec();
+            row.extend(std::iter::repeat_n(String::new(), 14));
+            w.write_record(&row)?;
+        }
+        for e in &s.exercises {
+            let mut row = head.to_vec();
+            row.extend([
+                e.seq.to_string(),
+                e.exercise.clone(),
+                e.name.clone(),
+                e.round.map(|r| r.to_string()).unwrap_or_default(),
+                e.started.clone(),
+                e.ended.clone().unwrap_or_default(),
+                e.reps.to_string(),
+                e.sets.to_string(),
+                e.hold_secs.to_string(),
+                e.sides.clone(),
+                e.dose_reason.clone(),
+                e.reps_left.to_string(),
+                e.reps_right.to_string(),
+                e.reps_unsided.to_string(),
+            ]);
+            w.write_record(&row)?;
+        }
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Where the person stands with a routine before a session: how many sessions of it were
+/// played this week (since Monday, local time) and when the last one was. Only sessions that
+/// reached an exercise count (one stopped in its opening is not a session done).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Standing {
+    pub this_week: usize,
+    pub last: Option<DateTime<FixedOffset>>,
+}
+
+/// The [`Standing`] of the routine keyed `routine_key` (see [`super::source_of`]) at `now`.
+pub fn standing(
+    conn: &Connection,
+    routine_key: &str,
+    now: DateTime<FixedOffset>,
+) -> rusqlite::Result<Standing> {
+    let monday =
+        now.date_naive() - chrono::Days::new(u64::from(now.weekday().num_days_from_monday()));
+    let mut st = conn.prepare(
+        "SELECT s.started_ms FROM sessions s WHERE s.routine_key = ?1 AND s.started_ms <= ?2 \
+         AND EXISTS (SELECT 1 FROM exercises e WHERE e.session_id = s.id) \
+         ORDER BY s.started_ms DESC",
+    )?;
+    let times: Vec<i64> = st
+        .query_map(params![routine_key, now.timestamp_millis()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let tz = now.timezone();
+    Ok(Standing {
+        this_week: times
+            .iter()
+            .filter(|&&t| at(t, tz).date_naive() >= monday)
+            .count(),
+        last: times.first().map(|&t| at(t, tz)),
+    })
+}
+
+/// The opening line for `standing`, in `ph`'s words: nothing before the first session;
+/// "This is your third Hip stretch this week."; "Your last Hip stretch was yesterday.";
+/// "Welcome back. Your last Hip stretch was twelve days ago." (seven days or more).
+pub fn standing_line(
+    ph: &crate::phrases::Phrases,
+    title: &str,
+    s: Standing,
+    now: DateTime<FixedOffset>,
+) -> Option<String> {
+    use crate::phrases::fill;
+    let last = s.last?;
+    if s.this_week > 0 {
+        let nth = s.this_week + 1;
+        return Some(match ph.ordinals.get(nth) {
+            Some(word) => fill(ph.this_week, &[("nth", word), ("title", title)]),
+            None => fill(
+                ph.this_week_number,
+                &[("title", title), ("n", &ph.number(nth as u64))],
+            ),
+        });
+    }
+    let days = (now.date_naive() - last.date_naive()).num_days().max(1) as u64;
+    let when = if days == 1 {
+        ph.yesterday.to_owned()
+    } else {
+        fill(ph.days_ago, &[("days", &ph.number(days))])
+    };
+    let line = fill(ph.last_was, &[("title", title), ("when", &when)]);
+    Some(if days >= 7 {
+        format!("{} {line}", ph.welcome_back)
+    } else {
+        line
+    })
+}
+
+/// The opening line for routine `r` now, read from the history file in `dir` without
+/// changing it; `None` where there is no file, no earlier session, or it cannot be read (the
+/// session plays the same without it).
+pub fn opening_line(dir: &std::path::Path, r: &crate::routine::Routine) -> Option<String> {
+    let conn = super::read_only(dir)?;
+    let (key, _) = super::source_of(r);
+    let local = chrono::Local::now();
+    let now = local.with_timezone(&FixedOffset::east_opt(local.offset().local_minus_utc())?);
+    let s = standing(&conn, &key, now).ok()?;
+    let ph = crate::phrases::for_language_or_english(&r.language);
+    standing_line(ph, &r.title, s, now)
+}
