@@ -392,14 +392,17 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             since,
             forget,
             all,
-        } => history(crate::history::command::Query {
-            routine,
-            json,
-            csv,
-            since,
-            forget,
-            all,
-        }),
+        } => history(
+            routine.as_deref(),
+            crate::history::command::Query {
+                routine: None,
+                json,
+                csv,
+                since,
+                forget,
+                all,
+            },
+        ),
         Command::Play { routine, session } => play(&routine, &session, cli.verbose),
         // `hipvoice stretch --lead-in 5` is `hipvoice play stretch --lead-in 5`.
         Command::External(args) => {
@@ -515,9 +518,12 @@ fn todays_dose(r: &mut Routine, session: &SessionArgs) -> Option<u8> {
     crate::history::dose::adapt(&dir, r, session.dose.unwrap_or_default())
 }
 
+/// A day written exactly YYYY-MM-DD (chrono alone also takes 2026-1-1).
 fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("\"{s}\" is not a day written YYYY-MM-DD, e.g. 2026-12-01"))
+        .ok()
+        .filter(|d| d.format("%Y-%m-%d").to_string() == s)
+        .ok_or_else(|| format!("\"{s}\" is not a day written YYYY-MM-DD, e.g. 2026-12-01"))
 }
 
 /// `hipvoice checkin`: records the answer about the routine's last session, and says what the
@@ -554,8 +560,10 @@ fn checkin(routine: &OsStr, lasted: bool, rating: Option<u8>) -> Result<u8, Erro
             && let Some(from) = n.from
         {
             out.push_str(&format!(
-                "Next time, {}: {} reps instead of {} ({}).\n",
-                after.name, after.reps.value, from, n.reason
+                "Next time, {}: {} instead of {from} ({}).\n",
+                after.name,
+                crate::show::reps(after.reps.value),
+                n.reason
             ));
         }
     }
@@ -567,27 +575,55 @@ fn checkin(routine: &OsStr, lasted: bool, rating: Option<u8>) -> Result<u8, Erro
     print(&out)
 }
 
-/// `hipvoice history`: a routine named as `play` takes it is looked up for its id (a file that
-/// is gone is taken as an id itself).
-fn history(mut q: crate::history::command::Query) -> Result<u8, Error> {
-    if q.forget && q.routine.is_none() && !q.all {
+/// `hipvoice history`: a routine named as `play` takes it picks the sessions of its source
+/// (a copy of a file is another routine); a name no routine has today (a file since deleted)
+/// picks the sessions recorded under that id or that path, and is an error when there are none.
+fn history(routine: Option<&str>, mut q: crate::history::command::Query) -> Result<u8, Error> {
+    use crate::history::{HistoryError, command::Pick};
+    if q.forget && routine.is_none() && !q.all {
         return Err(Error::usage(
             "--forget needs a routine, or --all for every session. hint: `hipvoice history --forget stretch`",
         ));
     }
-    if let Some(name) = &q.routine
-        && let Ok(r) = routine::catalog::find(name)
-    {
-        q.routine = Some(r.id);
-    }
+    q.routine = routine.map(|name| match routine::catalog::find(name) {
+        Ok(r) => Pick::Source {
+            key: crate::history::source_of(&r).0,
+            title: r.title,
+        },
+        Err(_) => Pick::Gone {
+            id: name.to_owned(),
+            key: format!(
+                "file:{}",
+                std::path::absolute(name)
+                    .unwrap_or_else(|_| name.into())
+                    .display()
+            ),
+        },
+    });
     let Some(dir) = crate::history::dir() else {
         return Err(Error::usage(
             "this system has no data folder: there is no history",
         ));
     };
+    let off = SessionArgs::default().resolve().is_ok_and(|s| !s.history);
+    if off && !dir.join(crate::history::FILE).exists() {
+        return print("The history is off (history = false in the config): nothing is recorded.\n");
+    }
     let frequency = |id: &str| routine::catalog::find(id).ok().and_then(|r| r.frequency);
-    let text = crate::history::command::run(&dir, &q, frequency)?;
-    print(&text)
+    match crate::history::command::run(&dir, &q, frequency) {
+        Ok(mut text) => {
+            if off && !q.json && !q.csv && !q.forget {
+                text.push_str(
+                    "Recording is off (history = false in the config): these are older sessions.\n",
+                );
+            }
+            print(&text)
+        }
+        Err(HistoryError::Unknown { name }) => Err(Error::usage(format!(
+            "no routine is named {name}, and no session of that name is recorded. hint: `hipvoice list` names the routines, `hipvoice history` lists every session"
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The session's record in the history, begun; `None` (said once on stderr) when the history
@@ -659,7 +695,7 @@ fn play(routine: &OsStr, session: &SessionArgs, verbose: bool) -> Result<u8, Err
         && !session.despite_pain
     {
         return Err(Error::PainTooHigh {
-            routine: name.to_owned(),
+            routine: r.title.clone(),
             rating,
         });
     }

@@ -181,9 +181,9 @@ pub fn show(routine: &Routine, t: &Timeline, voice: &str, colour: bool) -> Strin
             };
             let _ = writeln!(
                 out,
-                "Today's dose, {}: {} reps{range}, {}.",
+                "Today's dose, {}: {}{range}, {}.",
                 escape(&e.name),
-                e.reps.value,
+                self::reps(e.reps.value),
                 escape(&n.reason)
             );
         }
@@ -229,6 +229,15 @@ pub fn tsv(t: &Timeline) -> String {
         );
     }
     out
+}
+
+/// "1 rep", "8 reps": a number of reps, for reading.
+pub fn reps(n: u32) -> String {
+    if n == 1 {
+        "1 rep".to_owned()
+    } else {
+        format!("{n} reps")
+    }
 }
 
 #[cfg(test)]

@@ -327,3 +327,20 @@ fn a_full_stderr_is_an_exit_code_not_a_panic() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_day_for_since_is_written_in_full() {
+    for bad in ["2026-1-1", "2026-12-1", "1.12.2026", "2026-02-30"] {
+        let o = hipvoice()
+            .args(["history", "--since", bad])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(stderr(&o).contains("YYYY-MM-DD"), "{bad}: {}", stderr(&o));
+    }
+    let o = hipvoice()
+        .args(["history", "--since", "2026-01-01"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

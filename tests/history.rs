@@ -140,9 +140,33 @@ fn sessions_played_are_in_the_history_as_lines_json_and_csv_and_can_be_forgotten
         "tiny interrupted lifts 0 0 True True\ntiny finished lifts 1 1 True True\n"
     );
 
+    // A copy of the routine's file (same id, another source) is another routine: its history
+    // is empty, and forgetting it deletes nothing of the original's.
+    let copy = data.path().join("copy.toml");
+    std::fs::copy(common::root().join(TINY), &copy).unwrap();
+    let copy = copy.to_str().unwrap();
+    assert_eq!(history(data.path(), &[copy, "--json"]), "[]\n");
+    assert_eq!(
+        history(data.path(), &["--forget", copy]),
+        "Deleted 0 sessions of Tiny test from the history.\n"
+    );
+    // A name that is no routine and has no session is an error, not a silent nothing.
+    for args in [&["nosuch"][..], &["--forget", "nosuch"]] {
+        let o = in_data(data.path())
+            .arg("history")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&o).contains("no routine is named nosuch"),
+            "{}",
+            stderr(&o)
+        );
+    }
     assert_eq!(
         history(data.path(), &["--forget", "tiny"]),
-        "Deleted 2 sessions of tiny from the history.\n"
+        "Deleted 2 sessions of Tiny test from the history.\n"
     );
     assert_eq!(history(data.path(), &["--json"]), "[]\n");
 
@@ -155,6 +179,16 @@ fn sessions_played_are_in_the_history_as_lines_json_and_csv_and_can_be_forgotten
         130
     );
     assert_eq!(history(data.path(), &["--json"]), "[]\n");
+    let o = in_data(data.path())
+        .env("XDG_CONFIG_HOME", cfg.path())
+        .arg("history")
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("Recording is off (history = false in the config)"),
+        "{}",
+        stdout(&o)
+    );
 
     // A data folder that cannot be made (a file is in its way): the session plays, and says
     // once that the history is off.
@@ -337,6 +371,28 @@ fn check_ins_after_real_sessions_climb_and_ease_the_next_dose() {
     let (reps, why) = plan_dose(d);
     assert_eq!(reps, 2);
     assert!(why.starts_with("climbed from 1"), "{why}");
+    // The answers are in the history: its line, the JSON and the CSV.
+    let lines = history(d, &["tiny-range"]);
+    assert!(
+        lines
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(" Pain after: no, rated 2 of 10."),
+        "{lines}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&history(d, &["tiny-range", "--json"])).unwrap();
+    assert_eq!(json[0]["checkins"][0]["rating"], 2, "{json:#}");
+    assert_eq!(json[1]["checkins"][0]["pain_lasted"], false, "{json:#}");
+    let csv = d.join("h.csv");
+    std::fs::write(&csv, history(d, &["--csv"])).unwrap();
+    let read = python(
+        "import csv, sys\n\
+         for r in csv.DictReader(open(sys.argv[1], newline='')): print(r['pain_after'], r['pain_rating'], bool(r['checkin_at']))",
+        &csv,
+    );
+    assert_eq!(read, "no 2 True\nno  True\n");
     let show = stdout(&in_data(d).args(["show", RANGE]).output().unwrap());
     assert!(
         show.contains("speech: Two good sessions in a row. Today, two instead of one."),
@@ -373,6 +429,18 @@ fn check_ins_after_real_sessions_climb_and_ease_the_next_dose() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("7 of 10"), "{}", stderr(&o));
     assert!(stderr(&o).contains("--despite-pain"), "{}", stderr(&o));
+    // Played anyway and stopped with no answer about it: the rating still stops the next play.
+    let mut anyway = in_data(d)
+        .args(["play", RANGE, "--despite-pain"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let code = wait_with_limit(&mut anyway, Duration::from_secs(120)).code();
+    assert_eq!(code, Some(0));
+    let o = in_data(d).args(["play", RANGE]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("7 of 10"), "{}", stderr(&o));
     assert_eq!(
         in_data(d)
             .args(["plan", RANGE, "--dose", "start"])

@@ -6,11 +6,32 @@ use chrono::{FixedOffset, Local, NaiveDate, TimeZone};
 
 use super::{FILE, HistoryError, report};
 
+/// The sessions a routine named on the command line stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pick {
+    /// A routine that exists: the sessions of its source (`builtin:ID` or `file:PATH`, as
+    /// [`super::source_of`] keys them), so a copy of a file, or another file with the same id,
+    /// is another routine. `title` names it in messages.
+    Source { key: String, title: String },
+    /// A name no routine has today (a file since deleted): the sessions recorded under that
+    /// routine id, or under that file (`file:` and the absolute path).
+    Gone { id: String, key: String },
+}
+
+impl Pick {
+    fn label(&self) -> &str {
+        match self {
+            Pick::Source { title, .. } => title,
+            Pick::Gone { id, .. } => id,
+        }
+    }
+}
+
 /// What `hipvoice history` was asked.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
-    /// Only this routine's sessions (its id).
-    pub routine: Option<String>,
+    /// Only this routine's sessions.
+    pub routine: Option<Pick>,
     pub json: bool,
     pub csv: bool,
     /// Only the sessions from this local day on.
@@ -39,18 +60,32 @@ pub fn run(
             "No session is recorded yet. Play a routine, and it will be.\n".to_owned()
         });
     }
-    let h = super::open_in(dir)?;
-    let mut out = String::new();
-    h.tell_moved_aside();
     let err = |source| HistoryError::Sqlite {
         path: path.display().to_string(),
         source,
     };
-    let routine = if q.all { None } else { q.routine.as_deref() };
+    // Reading needs no write: a file on a read-only disk is read as it is.
+    let conn = match super::open_in(dir) {
+        Ok(h) => {
+            h.tell_moved_aside();
+            h.conn
+        }
+        Err(e) if q.forget => return Err(e),
+        Err(e) => super::read_only(dir).ok_or(e)?,
+    };
+    let mut out = String::new();
+    let routine = if q.all { None } else { q.routine.as_ref() };
+    if let Some(p @ Pick::Gone { .. }) = routine
+        && super::report::count(&conn, p).map_err(err)? == 0
+    {
+        return Err(HistoryError::Unknown {
+            name: p.label().to_owned(),
+        });
+    }
     if q.forget {
-        let n = super::forget(&h.conn, routine).map_err(err)?;
+        let n = super::forget(&conn, routine).map_err(err)?;
         let what = match routine {
-            Some(r) => format!(" of {r}"),
+            Some(r) => format!(" of {}", r.label()),
             None => String::new(),
         };
         let sessions = if n == 1 { "session" } else { "sessions" };
@@ -63,7 +98,7 @@ pub fn run(
             .earliest()
             .map(|t| t.timestamp_millis())
     });
-    let sessions = report::sessions(&h.conn, routine, since_ms).map_err(err)?;
+    let sessions = report::sessions(&conn, routine, since_ms).map_err(err)?;
     if q.json {
         out = serde_json::to_string_pretty(&sessions).unwrap_or_default();
         out.push('\n');
@@ -75,7 +110,7 @@ pub fn run(
     } else if sessions.is_empty() {
         out.push_str("No session recorded");
         if let Some(r) = routine {
-            out.push_str(&format!(" of {r}"));
+            out.push_str(&format!(" of {}", r.label()));
         }
         if q.since.is_some() {
             out.push_str(" in that time");

@@ -19,7 +19,7 @@
 //!
 //! A step is one rep within a range (`reps = { min = 5, max = 10, start = 8 }`): the floor is
 //! its `min`, the top its `max`. A fixed dose (`reps = 10`) steps down by a fifth of it (at least
-//! one rep) to a floor of half of it, and climbs back to it, never above.
+//! one rep) to a floor of half of it, and climbs back by the same step, never above it.
 
 use rusqlite::{Connection, params};
 
@@ -82,8 +82,9 @@ pub struct Past {
 pub enum Why {
     /// The routine's start: never played, or `--dose start`.
     Start,
-    /// The last dose again.
-    Kept,
+    /// The last dose again (`last` is what the last session played: the dose may have been
+    /// brought into today's range, when the routine changed).
+    Kept { last: u32 },
     /// One step down from `from`: pain lasted too long, or was rated 4 or 5.
     Eased { from: u32, pain: Pain },
     /// One step down from `from`, and a clinician should be asked first: rated 6 or more.
@@ -125,7 +126,7 @@ pub fn choose(range: Dose<u32>, past: &[Past], choice: Choice) -> Chosen {
     let from = last.reps.clamp(floor, range.max);
     let kept = Chosen {
         reps: from,
-        why: Why::Kept,
+        why: Why::Kept { last: last.reps },
     };
     if choice == Choice::Last {
         return kept;
@@ -157,7 +158,7 @@ pub fn choose(range: Dose<u32>, past: &[Past], choice: Choice) -> Chosen {
         && from < range.max
     {
         return Chosen {
-            reps: (from + 1).min(range.max),
+            reps: (from + step).min(range.max),
             why: Why::Climbed { from },
         };
     }
@@ -195,13 +196,14 @@ pub fn past(conn: &Connection, routine_key: &str, exercise: &str) -> rusqlite::R
 /// Today's dose of every exercise of `r` with reps, from the history file in `dir` (read,
 /// never written), by `choice`: each exercise's reps are set, with a [`DoseNote`] saying why.
 /// Nothing changes for an exercise never played, or where there is no history. Returns the
-/// highest pain rating of 6 or more among them (a clinician should be asked first).
+/// rating of the routine's latest check-in when it is 6 or more (a clinician should be asked
+/// first): whichever dose is asked for, and however many sessions were played since without
+/// an answer (only a later answer lifts it).
 pub fn adapt(dir: &std::path::Path, r: &mut Routine, choice: Choice) -> Option<u8> {
     let conn = super::read_only(dir)?;
     let (key, _) = super::source_of(r);
     let ph = crate::phrases::for_language_or_english(&r.language);
     let hours = r.pain_rule.as_ref().map_or(1.0, |p| p.after_hours);
-    let mut high = None;
     for e in r.exercises.iter_mut().filter(|e| e.kind != Kind::Timed) {
         let Ok(p) = past(&conn, &key, &e.id) else {
             continue;
@@ -210,14 +212,28 @@ pub fn adapt(dir: &std::path::Path, r: &mut Routine, choice: Choice) -> Option<u
             continue;
         }
         let c = choose(e.reps, &p, choice);
-        // A rating of 6 or more stops the session whichever dose was asked for.
-        if let Why::SeeClinician { rating, .. } = choose(e.reps, &p, Choice::Adapted).why {
-            high = high.max(Some(rating));
-        }
         e.reps.value = c.reps;
         e.dose_note = Some(note(ph, c, hours));
     }
-    high
+    latest_rating(&conn, &key)
+        .ok()
+        .flatten()
+        .filter(|&r| r >= 6)
+}
+
+/// The rating of the newest check-in about any session of the routine keyed `routine_key`
+/// (`None` when it gave none, or there is none).
+pub fn latest_rating(conn: &Connection, routine_key: &str) -> rusqlite::Result<Option<u8>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT c.rating FROM checkins c JOIN sessions s ON s.id = c.session_id \
+             WHERE s.routine_key = ?1 ORDER BY c.at_ms DESC, c.id DESC LIMIT 1",
+            [routine_key],
+            |r| r.get::<_, Option<u8>>(0),
+        )
+        .optional()?
+        .flatten())
 }
 
 /// The words for a choice: for reading, and for the ear when the dose changed.
@@ -230,11 +246,32 @@ fn note(ph: &crate::phrases::Phrases, c: Chosen, hours: f64) -> DoseNote {
         v.extend_from_slice(extra);
         Some(fill(phrase, &v))
     };
+    // Eased or climbed to where it was (at the floor, or at the top): the dose is kept, and
+    // the reason says why it could not move.
+    let moved = |from: u32| from != c.reps;
+    let eased = |from: u32, cause: String| {
+        if moved(from) {
+            format!("eased from {from}: {cause}")
+        } else {
+            format!("kept at the lowest dose the rule goes to: {cause}")
+        }
+    };
+    let rated = |r: u8| format!("the pain after the last session was rated {r} of 10");
     let (reason, said) = match c.why {
-        Why::Start => ("start: --dose start".to_owned(), None),
-        Why::Kept => ("kept: the last session's dose".to_owned(), None),
+        Why::Start => (
+            "the routine's start, as asked (--dose start)".to_owned(),
+            None,
+        ),
+        Why::Kept { last } if last != c.reps => (
+            format!("the last session's dose, {last}, brought within the routine's range"),
+            None,
+        ),
+        Why::Kept { .. } => ("kept: the last session's dose".to_owned(), None),
         Why::Eased { from, pain } if pain.lasted => (
-            format!("eased from {from}: the pain lasted over {hours} h after the last session"),
+            eased(
+                from,
+                format!("the pain lasted over {hours} h after the last session"),
+            ),
             said(
                 ph.eased_lasted,
                 from,
@@ -244,15 +281,14 @@ fn note(ph: &crate::phrases::Phrases, c: Chosen, hours: f64) -> DoseNote {
         Why::Eased { from, pain } => {
             let rating = pain.rating.unwrap_or(0);
             (
-                format!(
-                    "eased from {from}: the pain after the last session was rated {rating} of 10"
-                ),
+                eased(from, rated(rating)),
                 said(ph.eased_rated, from, &[("rating", &n(u32::from(rating)))]),
             )
         }
         Why::SeeClinician { from, rating } => (
-            format!(
-                "eased from {from}: the pain after the last session was rated {rating} of 10 (6 or more: ask a clinician)"
+            eased(
+                from,
+                format!("{} (6 or more: ask a clinician)", rated(rating)),
             ),
             said(ph.see_clinician, from, &[("rating", &n(u32::from(rating)))]),
         ),
@@ -431,7 +467,7 @@ mod tests {
         );
         // Just climbed: the new dose needs two good sessions of its own.
         let c = choose(r, &[past(9, true, NO), past(8, true, NO)], Choice::Adapted);
-        assert_eq!(c.why, Why::Kept);
+        assert_eq!(c.why, Why::Kept { last: 9 });
         // Never above the top.
         let c = choose(
             r,
@@ -442,13 +478,13 @@ mod tests {
             c,
             Chosen {
                 reps: 10,
-                why: Why::Kept
+                why: Why::Kept { last: 10 }
             }
         );
         // An unfinished session, or one with no answer, is not a good one.
         assert_eq!(
             choose(r, &[past(8, false, NO), past(8, true, NO)], Choice::Adapted).why,
-            Why::Kept
+            Why::Kept { last: 8 }
         );
         assert_eq!(
             choose(
@@ -457,19 +493,22 @@ mod tests {
                 Choice::Adapted
             )
             .why,
-            Why::Kept
+            Why::Kept { last: 8 }
         );
-        // A fixed dose eased after pain climbs back, but not past it.
+        // A fixed dose eased after pain climbs back by the step it eased by (a fifth), but
+        // not past it.
         let fixed = Dose::fixed(10);
-        assert_eq!(
+        let back = |from| {
             choose(
                 fixed,
-                &[past(8, true, NO), past(8, true, NO)],
-                Choice::Adapted
+                &[past(from, true, NO), past(from, true, NO)],
+                Choice::Adapted,
             )
-            .reps,
-            9
-        );
+            .reps
+        };
+        assert_eq!(back(6), 8);
+        assert_eq!(back(8), 10);
+        assert_eq!(back(9), 10);
     }
 
     #[test]
@@ -479,13 +518,57 @@ mod tests {
             choose(r, &[past(9, true, None)], Choice::Adapted),
             Chosen {
                 reps: 9,
-                why: Why::Kept
+                why: Why::Kept { last: 9 }
             }
         );
         // The routine now tops out at 7: the last dose is kept within it.
         assert_eq!(
-            choose(range(5, 6, 7), &[past(9, true, None)], Choice::Adapted).reps,
-            7
+            choose(range(5, 6, 7), &[past(9, true, None)], Choice::Adapted),
+            Chosen {
+                reps: 7,
+                why: Why::Kept { last: 9 }
+            }
         );
+    }
+
+    #[test]
+    fn the_reason_says_kept_when_the_rule_could_not_move_the_dose() {
+        let ph = crate::phrases::for_language_or_english("en");
+        let at_floor = Chosen {
+            reps: 5,
+            why: Why::Eased {
+                from: 5,
+                pain: LASTED.unwrap(),
+            },
+        };
+        let n = note(ph, at_floor, 1.0);
+        assert!(
+            n.reason.starts_with("kept at the lowest dose the rule goes to: the pain lasted"),
+            "{}",
+            n.reason
+        );
+        assert_eq!((n.from, n.said), (None, None), "nothing changed, nothing said");
+        let clamped = Chosen {
+            reps: 7,
+            why: Why::Kept { last: 9 },
+        };
+        assert_eq!(
+            note(ph, clamped, 1.0).reason,
+            "the last session's dose, 9, brought within the routine's range"
+        );
+        let eased = Chosen {
+            reps: 7,
+            why: Why::Eased {
+                from: 8,
+                pain: rated(4).unwrap(),
+            },
+        };
+        let n = note(ph, eased, 1.0);
+        assert_eq!(
+            n.reason,
+            "eased from 8: the pain after the last session was rated 4 of 10"
+        );
+        assert_eq!(n.from, Some(8));
+        assert!(n.said.is_some());
     }
 }

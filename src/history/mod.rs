@@ -59,6 +59,10 @@ pub enum HistoryError {
     },
     #[error("{path}: its schema could not be brought up to date: {reason}")]
     Schema { path: String, reason: String },
+    /// `hipvoice history NAME` where no routine is named NAME and no session was recorded
+    /// under that name.
+    #[error("no routine is named {name}, and no session of that name is recorded")]
+    Unknown { name: String },
     #[error("{path} is damaged and could not be moved aside: {source}")]
     MoveAside {
         path: String,
@@ -212,19 +216,49 @@ fn move_aside(path: &Path) -> Result<PathBuf, HistoryError> {
 }
 
 /// The history file in `dir` opened for reading only, if there is one: nothing is created or
-/// changed, and any problem is the same as no history.
+/// changed, and any problem is the same as no history. On a read-only disk, where SQLite
+/// cannot make the WAL's shared-memory file, the file is read as immutable (what its last
+/// checkpoint and WAL hold cannot change under us there).
 fn read_only(dir: &Path) -> Option<Connection> {
+    use rusqlite::OpenFlags;
     let path = dir.join(FILE);
     if !path.is_file() {
         return None;
     }
-    let conn = Connection::open_with_flags(
-        &path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .ok()?;
-    conn.busy_timeout(Duration::from_secs(2)).ok()?;
-    Some(conn)
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let readable = |c: Connection| {
+        c.busy_timeout(Duration::from_secs(2)).ok()?;
+        c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .ok()?;
+        Some(c)
+    };
+    Connection::open_with_flags(&path, flags)
+        .ok()
+        .and_then(readable)
+        .or_else(|| {
+            let mut uri = url_path(&path);
+            uri.insert_str(0, "file:");
+            uri.push_str("?immutable=1");
+            Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                .ok()
+                .and_then(readable)
+        })
+}
+
+/// `path` with the characters a SQLite URI gives a meaning to (`%`, `?`, `#`) escaped.
+fn url_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Milliseconds since the Unix epoch, now.
@@ -570,10 +604,13 @@ fn close(tx: &rusqlite::Transaction<'_>, session: i64, row: i64, at: i64) -> rus
     Ok(())
 }
 
-/// Deletes the sessions of routine `routine_id` (every session with `None`); how many.
-pub fn forget(conn: &Connection, routine_id: Option<&str>) -> rusqlite::Result<usize> {
-    match routine_id {
-        Some(id) => conn.execute("DELETE FROM sessions WHERE routine_id = ?1", [id]),
+/// Deletes the sessions `routine` picks (every session with `None`); how many.
+pub fn forget(conn: &Connection, routine: Option<&command::Pick>) -> rusqlite::Result<usize> {
+    match routine {
+        Some(p) => {
+            let (sql, args) = report::picked(p);
+            conn.execute(&format!("DELETE FROM sessions WHERE {sql}"), args)
+        }
         None => conn.execute("DELETE FROM sessions", []),
     }
 }

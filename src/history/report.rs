@@ -6,6 +6,8 @@ use chrono::{DateTime, Datelike, FixedOffset, TimeZone, Utc};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
+use super::command::Pick;
+
 /// A recorded session with its exercises. Times are RFC 3339 in the offset the session was
 /// played in ("2026-12-03T18:05:00+01:00").
 #[derive(Debug, Clone, Serialize)]
@@ -27,10 +29,37 @@ pub struct Session {
     /// Seconds from the start to the end, or to the last thing recorded when there is no end.
     pub length_secs: f64,
     pub exercises: Vec<Exercise>,
+    /// The pain check-in answers about this session, oldest first (the newest is the one the
+    /// dose rule reads).
+    pub checkins: Vec<CheckIn>,
     #[serde(skip)]
     started_ms: i64,
     #[serde(skip)]
     offset: FixedOffset,
+}
+
+/// An answer to the pain check-in about a session.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckIn {
+    /// When it was answered, RFC 3339.
+    pub at: String,
+    /// The pain lasted longer than the routine's pain rule allows.
+    pub pain_lasted: bool,
+    /// 0 to 10, when given.
+    pub rating: Option<u8>,
+    /// How it was answered: `command` (`hipvoice checkin`) or `keys` (asked by voice).
+    pub source: String,
+}
+
+impl CheckIn {
+    /// "no", "yes", "no, rated 2 of 10": the answer, for the ear and for a spreadsheet.
+    pub fn words(&self) -> String {
+        let lasted = if self.pain_lasted { "yes" } else { "no" };
+        match self.rating {
+            Some(r) => format!("{lasted}, rated {r} of 10"),
+            None => lasted.to_owned(),
+        }
+    }
 }
 
 /// An exercise as played in a session.
@@ -64,20 +93,39 @@ fn rfc3339(ms: i64, offset: FixedOffset) -> String {
     at(ms, offset).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
-/// The sessions recorded, newest first: of routine `routine_id` only when given, and started
-/// at or after `since_ms` when given.
+/// The condition on `sessions` that picks `p`'s sessions, and its two parameters (`?1`, `?2`).
+pub(super) fn picked(p: &Pick) -> (&'static str, [&str; 2]) {
+    match p {
+        Pick::Source { key, .. } => ("(routine_key = ?1 AND ?2 IS NOT NULL)", [key, ""]),
+        Pick::Gone { id, key } => ("(routine_key = ?2 OR routine_id = ?1)", [id, key]),
+    }
+}
+
+/// How many sessions `p` picks.
+pub fn count(conn: &Connection, p: &Pick) -> rusqlite::Result<i64> {
+    let (sql, args) = picked(p);
+    conn.query_row(
+        &format!("SELECT count(*) FROM sessions WHERE {sql}"),
+        args,
+        |r| r.get(0),
+    )
+}
+
+/// The sessions recorded, newest first: those `routine` picks, when given, and started at or
+/// after `since_ms` when given.
 pub fn sessions(
     conn: &Connection,
-    routine_id: Option<&str>,
+    routine: Option<&Pick>,
     since_ms: Option<i64>,
 ) -> rusqlite::Result<Vec<Session>> {
-    let mut st = conn.prepare(
+    let (pick, [a, b]) = routine.map_or(("1", ["", ""]), picked);
+    let mut st = conn.prepare(&format!(
         "SELECT id, started_ms, utc_offset_secs, routine_id, routine_key, title, content_crc64, \
          voice, rate_wpm, resumed_from, ended_ms, ending FROM sessions \
-         WHERE (?1 IS NULL OR routine_id = ?1) AND (?2 IS NULL OR started_ms >= ?2) \
+         WHERE {pick} AND (?3 IS NULL OR started_ms >= ?3) AND ?1 IS NOT NULL AND ?2 IS NOT NULL \
          ORDER BY started_ms DESC, id DESC",
-    )?;
-    let rows = st.query_map(params![routine_id, since_ms], |r| {
+    ))?;
+    let rows = st.query_map(params![a, b, since_ms], |r| {
         let started_ms: i64 = r.get(1)?;
         let offset = FixedOffset::east_opt(r.get(2)?).unwrap_or(FixedOffset::east_opt(0).unwrap());
         let ended_ms: Option<i64> = r.get(10)?;
@@ -96,6 +144,7 @@ pub fn sessions(
                 ending: r.get(11)?,
                 length_secs: 0.0,
                 exercises: Vec::new(),
+                checkins: Vec::new(),
                 started_ms,
                 offset,
             },
@@ -108,8 +157,23 @@ pub fn sessions(
          started_ms, ended_ms, reps_left, reps_right, reps_unsided \
          FROM exercises WHERE session_id = ?1 ORDER BY seq",
     )?;
+    let mut answers = conn.prepare(
+        "SELECT at_ms, pain_lasted, rating, source FROM checkins WHERE session_id = ?1 \
+         ORDER BY at_ms, id",
+    )?;
     for row in rows {
         let (mut s, ended_ms) = row?;
+        let offset = s.offset;
+        s.checkins = answers
+            .query_map([s.id], |r| {
+                Ok(CheckIn {
+                    at: rfc3339(r.get(0)?, offset),
+                    pain_lasted: r.get(1)?,
+                    rating: r.get(2)?,
+                    source: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         let mut last = ended_ms.unwrap_or(s.started_ms);
         let offset = s.offset;
         s.exercises = ex
@@ -156,7 +220,7 @@ fn ending_words(e: Option<&str>) -> &'static str {
         Some("stopped") => "stopped",
         Some("interrupted") => "stopped by a signal",
         Some("device-lost") => "the sound went away",
-        _ => "cut off",
+        _ => "not ended (still playing, or cut off)",
     }
 }
 
@@ -167,13 +231,7 @@ fn done_words(e: &Exercise) -> String {
         None => e.name.clone(),
     };
     let sided = e.reps_left + e.reps_right;
-    let n = |k: u32| {
-        if k == 1 {
-            "1 rep".to_owned()
-        } else {
-            format!("{k} reps")
-        }
-    };
+    let n = crate::show::reps;
     if sided == 0 {
         if e.reps_unsided == 0 {
             format!("{name} not done")
@@ -203,6 +261,11 @@ pub fn line(s: &Session) -> String {
     } else {
         ""
     };
+    let pain = s
+        .checkins
+        .last()
+        .map(|c| format!(" Pain after: {}.", c.words()))
+        .unwrap_or_default();
     if done.is_empty() {
         format!(
             "{when}, {}{resumed}, {}, {length}, before the first exercise.",
@@ -211,7 +274,7 @@ pub fn line(s: &Session) -> String {
         )
     } else {
         format!(
-            "{when}, {}{resumed}, {}, {length}: {}.",
+            "{when}, {}{resumed}, {}, {length}: {}.{pain}",
             s.title,
             ending_words(s.ending.as_deref()),
             done.join(", ")
@@ -243,14 +306,14 @@ pub fn summary(
     let mut seen: Vec<&str> = Vec::new();
     let mut out = Vec::new();
     for s in sessions {
-        if seen.contains(&s.routine_id.as_str()) {
+        if seen.contains(&s.routine_key.as_str()) {
             continue;
         }
-        seen.push(&s.routine_id);
+        seen.push(&s.routine_key);
         let week = sessions
             .iter()
             .filter(|t| {
-                t.routine_id == s.routine_id
+                t.routine_key == s.routine_key
                     && at(t.started_ms, now.timezone()).date_naive() >= monday
             })
             .count();
@@ -272,8 +335,21 @@ pub fn summary(
     out
 }
 
+/// A text cell as a spreadsheet should show it: one that starts with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return would be read as a formula (CSV injection, OWASP), so it gets a leading
+/// `'`, which spreadsheets show as text and hide.
+fn text_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
 /// The sessions as CSV: a header, then one row per exercise per session (a session with no
-/// exercise yet has one row with the exercise's columns empty).
+/// exercise yet has one row with the exercise's columns empty). The session's pain check-in
+/// (the newest answer about it) is on each of its rows. Text from routines (titles, names,
+/// reasons) is kept from being read as a formula ([`text_cell`]).
 pub fn csv(sessions: &[Session]) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
@@ -285,6 +361,9 @@ pub fn csv(sessions: &[Session]) -> Result<String, csv::Error> {
         "rate_wpm",
         "session_ended",
         "ending",
+        "pain_after",
+        "pain_rating",
+        "checkin_at",
         "seq",
         "exercise",
         "name",
@@ -301,15 +380,24 @@ pub fn csv(sessions: &[Session]) -> Result<String, csv::Error> {
         "reps_unsided",
     ])?;
     for s in sessions {
+        let answer = s.checkins.last();
         let head = [
             s.id.to_string(),
             s.started.clone(),
-            s.routine_id.clone(),
-            s.title.clone(),
-            s.voice.clone(),
+            text_cell(&s.routine_id),
+            text_cell(&s.title),
+            text_cell(&s.voice),
             s.rate_wpm.to_string(),
             s.ended.clone().unwrap_or_default(),
             s.ending.clone().unwrap_or_default(),
+            answer
+                .map(|c| if c.pain_lasted { "yes" } else { "no" }.to_owned())
+                .unwrap_or_default(),
+            answer
+                .and_then(|c| c.rating)
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+            answer.map(|c| c.at.clone()).unwrap_or_default(),
         ];
         if s.exercises.is_empty() {
             let mut row = head.to_vec();
@@ -320,8 +408,8 @@ pub fn csv(sessions: &[Session]) -> Result<String, csv::Error> {
             let mut row = head.to_vec();
             row.extend([
                 e.seq.to_string(),
-                e.exercise.clone(),
-                e.name.clone(),
+                text_cell(&e.exercise),
+                text_cell(&e.name),
                 e.round.map(|r| r.to_string()).unwrap_or_default(),
                 e.started.clone(),
                 e.ended.clone().unwrap_or_default(),
@@ -329,7 +417,7 @@ pub fn csv(sessions: &[Session]) -> Result<String, csv::Error> {
                 e.sets.to_string(),
                 e.hold_secs.to_string(),
                 e.sides.clone(),
-                e.dose_reason.clone(),
+                text_cell(&e.dose_reason),
                 e.reps_left.to_string(),
                 e.reps_right.to_string(),
                 e.reps_unsided.to_string(),
@@ -424,4 +512,19 @@ pub fn opening_line(dir: &std::path::Path, r: &crate::routine::Routine) -> Optio
     let s = standing(&conn, &key, now).ok()?;
     let ph = crate::phrases::for_language_or_english(&r.language);
     standing_line(ph, &r.title, s, now)
+}
+
+#[cfg(test)]
+mod cell_tests {
+    use super::text_cell;
+
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_as_a_formula_is_kept_as_text() {
+        for f in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(text_cell(f), format!("'{f}"));
+        }
+        for t in ["Hip stretch", "eased from 2: pain", "", "1-2"] {
+            assert_eq!(text_cell(t), t);
+        }
+    }
 }

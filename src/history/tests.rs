@@ -72,7 +72,11 @@ fn a_session_records_its_exercises_reps_sides_and_ending() {
     }
     rec.end(Ending::Finished);
     let h = open_in(d.path()).unwrap();
-    let s = report::sessions(&h.conn, Some("stretch"), None).unwrap();
+    let pick = super::command::Pick::Source {
+        key: "builtin:stretch".into(),
+        title: "Hip stretch".into(),
+    };
+    let s = report::sessions(&h.conn, Some(&pick), None).unwrap();
     assert_eq!(s.len(), 1);
     assert_eq!(s[0].ending.as_deref(), Some("finished"));
     let e = &s[0].exercises;
@@ -203,10 +207,18 @@ fn a_file_of_a_newer_hipvoice_is_left_as_it_is() {
 
 #[test]
 fn forget_deletes_a_routines_sessions_with_their_exercises() {
+    use super::command::Pick;
     let d = tempfile::tempdir().unwrap();
-    for id in ["stretch", "strengthen", "stretch"] {
+    // Two files with the same id (a copy), and another routine.
+    for (id, key) in [
+        ("stretch", "file:/a/stretch.toml"),
+        ("strengthen", "builtin:strengthen"),
+        ("stretch", "file:/b/stretch.toml"),
+        ("stretch", "file:/a/stretch.toml"),
+    ] {
         let b = Begin {
             routine_id: id.into(),
+            routine_key: key.into(),
             ..begin()
         };
         let rec = Recorder::start(open_in(d.path()).unwrap(), b).unwrap();
@@ -214,7 +226,21 @@ fn forget_deletes_a_routines_sessions_with_their_exercises() {
         rec.end(Ending::Finished);
     }
     let h = open_in(d.path()).unwrap();
-    assert_eq!(forget(&h.conn, Some("stretch")).unwrap(), 2);
+    let a = Pick::Source {
+        key: "file:/a/stretch.toml".into(),
+        title: "Hip stretch".into(),
+    };
+    assert_eq!(report::count(&h.conn, &a).unwrap(), 2);
+    assert_eq!(forget(&h.conn, Some(&a)).unwrap(), 2);
+    let left = report::sessions(&h.conn, None, None).unwrap();
+    let keys: Vec<&str> = left.iter().map(|s| s.routine_key.as_str()).collect();
+    assert_eq!(keys, ["file:/b/stretch.toml", "builtin:strengthen"]);
+    // A routine gone from the disk is picked by its id (or its old path).
+    let gone = Pick::Gone {
+        id: "stretch".into(),
+        key: "file:/nowhere".into(),
+    };
+    assert_eq!(forget(&h.conn, Some(&gone)).unwrap(), 1);
     let left = report::sessions(&h.conn, None, None).unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].routine_id, "strengthen");
@@ -348,4 +374,29 @@ fn a_rating_of_six_or_more_stops_the_session_whichever_dose_is_asked_for() {
             "{choice:?}"
         );
     }
+    // Played anyway (--despite-pain), and stopped with no answer: the block stays.
+    let session = || {
+        let rec = Recorder::start(
+            open_in(d.path()).unwrap(),
+            Begin::new(&r, "en-us", 155, None),
+        )
+        .unwrap();
+        rec.reached(&Step::of(&first, None, Phase::Setup), true);
+        rec.end(Ending::Stopped);
+    };
+    session();
+    session();
+    assert_eq!(
+        dose::adapt(d.path(), &mut r.clone(), Choice::Adapted),
+        Some(7)
+    );
+    // Only a later answer lifts it.
+    let h = open_in(d.path()).unwrap();
+    let fine = Pain {
+        lasted: false,
+        rating: None,
+    };
+    dose::check_in(&h.conn, "builtin:stretch", fine, "keys").unwrap();
+    drop(h);
+    assert_eq!(dose::adapt(d.path(), &mut r.clone(), Choice::Adapted), None);
 }
