@@ -84,6 +84,38 @@ fn a_wav_render_is_the_plan_frame_for_frame() {
     }
 }
 
+/// No click at a line's edges: where a line starts or ends against silence, its outer two
+/// samples are below -60 dBFS (each line is faded in and out over 3 ms; espeak-ng's own edges,
+/// cut where its silence ends, stepped by up to -27 dBFS).
+#[test]
+fn speech_starts_and_ends_without_a_click() {
+    for routine in ["stretch", "strengthen"] {
+        let t = plan(routine, &[]);
+        let (_dir, wav) = render(routine, "s.wav", &[]);
+        let (x, _) = read_wav(&wav);
+        let quiet = |i: Option<usize>| i.and_then(|i| x.get(i)).is_none_or(|s| s.abs() < SILENT);
+        let mut edges = 0;
+        for c in t.of_kind(CueKind::Speech) {
+            let (s, e) = (c.start as usize, c.end as usize);
+            let mut check = |outer: Option<usize>, inner: [usize; 2], which: &str| {
+                if quiet(outer) {
+                    edges += 1;
+                    let step = inner.iter().map(|&i| x[i].abs()).fold(0f32, f32::max);
+                    assert!(
+                        step < SILENT,
+                        "{routine}: {:?} {which}s with a step of {:.1} dBFS",
+                        c.text,
+                        20.0 * step.log10()
+                    );
+                }
+            };
+            check(s.checked_sub(1), [s, s + 1], "start");
+            check(Some(e), [e - 2, e - 1], "end");
+        }
+        assert!(edges > 100, "{routine}: only {edges} edges against silence");
+    }
+}
+
 #[test]
 fn volume_scales_the_whole_mix() {
     let t = plan("strengthen", &["--lead-in", "0"]);

@@ -543,11 +543,16 @@ mod tests {
         };
         let n = note(ph, at_floor, 1.0);
         assert!(
-            n.reason.starts_with("kept at the lowest dose the rule goes to: the pain lasted"),
+            n.reason
+                .starts_with("kept at the lowest dose the rule goes to: the pain lasted"),
             "{}",
             n.reason
         );
-        assert_eq!((n.from, n.said), (None, None), "nothing changed, nothing said");
+        assert_eq!(
+            (n.from, n.said),
+            (None, None),
+            "nothing changed, nothing said"
+        );
         let clamped = Chosen {
             reps: 7,
             why: Why::Kept { last: 9 },

@@ -206,6 +206,19 @@ impl SpeechTimer for PhraseCache {
     }
 }
 
+/// Fades the first and last `frames` samples of `clip` in and out on a raised cosine, from a
+/// gain of 0 at the outer sample to 1; a clip shorter than two fades is faded over halves. The
+/// length, and so every planned frame, is unchanged.
+pub fn fade_edges(clip: &mut [f32], frames: usize) {
+    let n = frames.min(clip.len() / 2);
+    let len = clip.len();
+    for i in 0..n {
+        let g = 0.5 - 0.5 * (std::f32::consts::PI * i as f32 / n as f32).cos();
+        clip[i] *= g;
+        clip[len - 1 - i] *= g;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,5 +246,23 @@ mod tests {
         assert_eq!(c.get(&lines[0]).unwrap(), all.get(&lines[0]).unwrap());
         assert_eq!(c.syntheses(), 42);
         assert_eq!(c.len(), 41);
+    }
+
+    #[test]
+    fn a_clip_is_faded_at_both_edges_and_keeps_its_length() {
+        let mut x = vec![1.0f32; 200];
+        fade_edges(&mut x, 66);
+        assert_eq!(x.len(), 200);
+        assert_eq!((x[0], x[199]), (0.0, 0.0));
+        assert!(x[1] > 0.0 && x[1] < 0.01, "{}", x[1]);
+        assert!(x.windows(2).take(66).all(|w| w[1] >= w[0]), "rises");
+        assert_eq!(x[66..134], [1.0; 68], "the middle untouched");
+        // Shorter than two fades: faded over halves.
+        let mut y = vec![1.0f32; 10];
+        fade_edges(&mut y, 66);
+        assert_eq!((y[0], y[9]), (0.0, 0.0));
+        assert!(y[4] > 0.5);
+        fade_edges(&mut [], 66);
+        fade_edges(&mut [1.0], 66);
     }
 }
