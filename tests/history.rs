@@ -164,9 +164,10 @@ fn sessions_played_are_in_the_history_as_lines_json_and_csv_and_can_be_forgotten
             stderr(&o)
         );
     }
+    // By id: no routine file is named `tiny` here, so its recorded sessions are.
     assert_eq!(
         history(data.path(), &["--forget", "tiny"]),
-        "Deleted 2 sessions of Tiny test from the history.\n"
+        "Deleted 2 sessions of tiny from the history.\n"
     );
     assert_eq!(history(data.path(), &["--json"]), "[]\n");
 

@@ -367,6 +367,41 @@ fn an_mp3_render_is_gapless_with_the_plan_frame_0_at_sample_0() {
     assert!(dir.path().join("s.vtt").exists());
 }
 
+/// A title in any script reads back as written: the MP3's ID3v2.4 tag (UTF-8 text frames)
+/// and the Ogg's comments, as ffprobe reads them.
+#[test]
+fn a_title_in_any_script_is_the_files_title() {
+    let dir = tempfile::tempdir().unwrap();
+    let title = "腰のストレッチ تمارين الورك Hüft";
+    let text = std::fs::read_to_string(root().join("tests/fixtures/tiny.toml"))
+        .unwrap()
+        .replace("title = \"Tiny test\"", &format!("title = \"{title}\""));
+    let routine = dir.path().join("tiny.toml");
+    std::fs::write(&routine, text).unwrap();
+    for file in ["t.mp3", "t.ogg"] {
+        let (_out, path) = render(routine.to_str().unwrap(), file, &[]);
+        let o = std::process::Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-show_entries",
+                "format_tags=title:stream_tags=title",
+                "-of",
+                "default=nw=1:nk=1",
+            ])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            stdout(&o).lines().next(),
+            Some(title),
+            "{file}: {}",
+            stdout(&o)
+        );
+    }
+}
+
 #[test]
 fn render_refuses_an_unknown_format_and_an_unwritable_path() {
     let o = run(&["render", "stretch", "-o", "session.mp4"]);

@@ -28,49 +28,34 @@ impl Mp3 {
     }
 }
 
-/// A LAME encoder for the session's rate at [`super::MP3_KBPS`]. With a title, the first part's:
-/// an ID3v2 tag and a LAME tag; without, a part to be joined after it: frames only.
-fn mp3_encoder(rate: u32, title: Option<&str>) -> Result<mp3lame_encoder::Encoder, String> {
-    use mp3lame_encoder::{Bitrate, Builder, Id3Tag, Quality};
-    let mut b = Builder::new().ok_or("it could not start")?;
-    if let Some(title) = title {
-        let comment = concat!("hipvoice ", env!("CARGO_PKG_VERSION"));
-        let title = latin1(title);
-        b = b
-            .with_id3_tag(Id3Tag {
-                title: &title,
-                artist: b"",
-                album: b"",
-                album_art: b"",
-                year: b"",
-                comment: comment.as_bytes(),
-            })
-            .map_err(|e| format!("{e:?}"))?;
-    }
+/// A LAME encoder for the session's rate at [`super::MP3_KBPS`]. With `lame_tag`, the first
+/// part's, which writes the LAME tag; without, a part to be joined after it: frames only. LAME
+/// writes no ID3 tag: its ID3 text is Latin-1 only, so the title goes in our own ([`id3v2`]).
+fn mp3_encoder(rate: u32, lame_tag: bool) -> Result<mp3lame_encoder::Encoder, String> {
+    use mp3lame_encoder::{Bitrate, Builder, Quality};
+    let b = Builder::new().ok_or("it could not start")?;
     b.with_num_channels(1)
         .and_then(|b| b.with_sample_rate(rate))
         .and_then(|b| b.with_output_sample_rate(NonZeroU32::new(rate)))
         .and_then(|b| b.with_brate(Bitrate::Kbps64))
         .and_then(|b| b.with_quality(Quality::Ok))
-        .and_then(|b| b.with_to_write_vbr_tag(title.is_some()))
+        .and_then(|b| b.with_to_write_vbr_tag(lame_tag))
         .and_then(|b| b.build())
         .map_err(|e| e.to_string())
 }
 
-/// Text for LAME's ID3 tags, which it marks ISO-8859-1: characters of Latin-1 as they are
-/// ("Hüft-Dehnung für Zoë"), common typographic ones as their plain forms (dashes, curly
-/// quotes), anything else as "?". UTF-8 bytes there would read as "HÃ¼ft".
-fn latin1(text: &str) -> Vec<u8> {
-    text.replace('\u{2026}', "...")
-        .chars()
-        .map(|c| match c {
-            '\u{2010}'..='\u{2015}' | '\u{2212}' => b'-',
-            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{2032}' => b'\'',
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => b'"',
-            c if u32::from(c) <= 0xFF => u32::from(c) as u8,
-            _ => b'?',
-        })
-        .collect()
+/// The ID3v2.4 tag an MP3 render starts with, by the `id3` crate: the title (TIT2) and the
+/// encoder (TSSE, "hipvoice VERSION") as UTF-8 text frames, so any script's title reads back as
+/// written ("腰のストレッチ", "تمارين الورك"). No ID3v1 tag is written: it holds Latin-1 only.
+fn id3v2(title: &str) -> Result<Vec<u8>, String> {
+    use id3::TagLike as _;
+    let mut tag = id3::Tag::new();
+    tag.set_title(title);
+    tag.set_text("TSSE", concat!("hipvoice ", env!("CARGO_PKG_VERSION")));
+    let mut out = Vec::new();
+    tag.write_to(&mut out, id3::Version::Id3v24)
+        .map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 fn mp3_refused(path: &Path, e: &dyn std::fmt::Display) -> ExportError {
@@ -78,16 +63,14 @@ fn mp3_refused(path: &Path, e: &dyn std::fmt::Display) -> ExportError {
 }
 
 /// Mixes from where `mixer` is to frame `to`, encodes it and flushes the encoder (padding the
-/// last frame, see [`crate::render::mp3`]). The ID3v1 tag LAME ends a stream with (when it
-/// has a title) is not written but returned, so a part joined after this one does not follow
-/// it: it goes at the end of the joined file.
+/// last frame, see [`crate::render::mp3`]).
 fn encode_mp3(
     mixer: &mut Streamed<'_>,
     to: u64,
     enc: &mut mp3lame_encoder::Encoder,
     sink: &mut (impl std::io::Write + ?Sized),
     out: Out<'_>,
-) -> Result<Vec<u8>, ExportError> {
+) -> Result<(), ExportError> {
     let path = out.path;
     use mp3lame_encoder::{FlushGap, MonoPcm, max_required_buffer_size};
     let mut buf = vec![0f32; CHUNK];
@@ -106,12 +89,7 @@ fn encode_mp3(
     out_bytes.reserve(7200);
     enc.flush_to_vec::<FlushGap>(&mut out_bytes)
         .map_err(|e| mp3_refused(path, &e))?;
-    let v1 = match out_bytes.len().checked_sub(128) {
-        Some(at) if out_bytes[at..].starts_with(b"TAG") => out_bytes.split_off(at),
-        _ => Vec::new(),
-    };
-    sink.write_all(&out_bytes).map_err(|e| write_err(path, e))?;
-    Ok(v1)
+    sink.write_all(&out_bytes).map_err(|e| write_err(path, e))
 }
 
 /// Where an MP3 render cuts the session into parts.
@@ -147,11 +125,10 @@ fn lame_tag(enc: &mp3lame_encoder::Encoder, path: &Path) -> Result<Vec<u8>, Expo
 }
 
 /// What the first part's encoder leaves besides its frames: its LAME tag, the length of the
-/// ID3v2 tag before it, and the ID3v1 tag that goes at the end of the file.
+/// What the first part's encoder leaves besides its frames: its LAME tag (the part's first
+/// frame, to be rewritten for the whole).
 pub(crate) struct FirstMp3 {
     tag: Vec<u8>,
-    id3: u64,
-    v1: Vec<u8>,
 }
 
 impl Codec for Mp3 {
@@ -165,22 +142,19 @@ impl Codec for Mp3 {
 
     /// A part's MP3 encoder; the first part's has the title, and returns its tags.
     fn part_encoder(&self, out: Out<'_>) -> Arc<EncodePart<Option<FirstMp3>>> {
-        let (path, stop, title) = (out.path.to_path_buf(), out.stop.clone(), self.title.clone());
+        let (path, stop) = (out.path.to_path_buf(), out.stop.clone());
         Arc::new(move |k, mixer, part, bytes| {
             let out = Out {
                 path: &path,
                 stop: &stop,
             };
-            let title = (k == 0).then_some(title.as_str());
-            let mut enc = mp3_encoder(mixer.rate(), title).map_err(|e| mp3_refused(&path, &e))?;
-            let v1 = encode_mp3(mixer, part.to, &mut enc, bytes, out)?;
+            let mut enc = mp3_encoder(mixer.rate(), k == 0).map_err(|e| mp3_refused(&path, &e))?;
+            encode_mp3(mixer, part.to, &mut enc, bytes, out)?;
             if k > 0 {
                 return Ok(None);
             }
             Ok(Some(FirstMp3 {
                 tag: lame_tag(&enc, &path)?,
-                id3: enc.id3v2_tag_size() as u64,
-                v1,
             }))
         })
     }
@@ -199,9 +173,14 @@ impl Codec for Mp3 {
         use std::io::{Seek, SeekFrom};
         let path = out.path;
         let n = program.frames();
-        let joined_file = file.try_clone().map_err(|e| write_err(path, e))?;
-        // The first part's tag, ID3v2 length, ID3v1 tag and LAME tag as read; then the joined
-        // stream counted as it is written.
+        let id3 = id3v2(&self.title).map_err(|e| mp3_refused(path, &e))?;
+        let mut joined_file = file.try_clone().map_err(|e| write_err(path, e))?;
+        joined_file
+            .write_all(&id3)
+            .map_err(|e| write_err(path, e))?;
+        let id3 = id3.len() as u64;
+        // The first part's tag and LAME tag as read; then the joined stream (after our ID3v2
+        // tag) counted as it is written.
         let mut first = None;
         let mut joined = None;
         let mut first_bytes = 0;
@@ -209,15 +188,15 @@ impl Codec for Mp3 {
                         mut bytes: parts::Range<'_>,
                         extra: Option<FirstMp3>|
          -> Result<Option<String>, ExportError> {
-            if let Some(FirstMp3 { tag, id3, v1 }) = extra {
+            if let Some(FirstMp3 { tag }) = extra {
                 let Some(lame) = read_tag(&tag) else {
                     return Ok(Some("the first part's tag is not a LAME tag".into()));
                 };
-                first = Some((tag, id3, v1, lame));
+                first = Some((tag, lame));
                 let f = joined_file.try_clone().map_err(|e| write_err(path, e))?;
-                joined = Some(Tally::new(std::io::BufWriter::new(f), id3, true));
+                joined = Some(Tally::new(std::io::BufWriter::new(f), 0, true));
             }
-            let (Some((_, _, _, lame)), Some(tally)) = (first.as_ref(), joined.as_mut()) else {
+            let (Some((_, lame)), Some(tally)) = (first.as_ref(), joined.as_mut()) else {
                 return Ok(Some("the first part came back without its tag".into()));
             };
             let part = parts[k];
@@ -260,7 +239,7 @@ impl Codec for Mp3 {
         if let Some(why) = pool.join(&mut join)? {
             return Ok(Some(why));
         }
-        let (Some((mut tag, id3, v1, lame)), Some(mut tally)) = (first, joined) else {
+        let (Some((mut tag, lame)), Some(mut tally)) = (first, joined) else {
             return Ok(Some("no parts".into()));
         };
         if !tally.whole() {
@@ -277,11 +256,7 @@ impl Codec for Mp3 {
         if let Err(why) = rewrite_tag(&mut tag, total, added, padding, tally.music_crc()) {
             return Ok(Some(why));
         }
-        tally
-            .get_mut()
-            .write_all(&v1)
-            .and_then(|_| tally.flush())
-            .map_err(|e| write_err(path, e))?;
+        tally.flush().map_err(|e| write_err(path, e))?;
         let mut out = tally
             .into_inner()
             .into_inner()
@@ -303,14 +278,15 @@ impl Codec for Mp3 {
         use std::io::{Seek, SeekFrom};
         let path = out.path;
         let rate = mixer.rate();
-        let mut enc = mp3_encoder(rate, Some(&self.title)).map_err(|e| mp3_refused(path, &e))?;
+        let mut enc = mp3_encoder(rate, true).map_err(|e| mp3_refused(path, &e))?;
+        let id3 = id3v2(&self.title).map_err(|e| mp3_refused(path, &e))?;
         let mut sink = std::io::BufWriter::new(file);
+        sink.write_all(&id3).map_err(|e| write_err(path, e))?;
         let frames = mixer.frames();
-        let v1 = encode_mp3(mixer, frames, &mut enc, &mut sink, out)?;
-        sink.write_all(&v1).map_err(|e| write_err(path, e))?;
+        encode_mp3(mixer, frames, &mut enc, &mut sink, out)?;
         let tag = lame_tag(&enc, path)?;
         let mut file = sink.into_inner().map_err(|e| write_err(path, e.error()))?;
-        file.seek(SeekFrom::Start(enc.id3v2_tag_size() as u64))
+        file.seek(SeekFrom::Start(id3.len() as u64))
             .and_then(|_| file.write_all(&tag))
             .map_err(|e| write_err(path, e))
     }
@@ -323,6 +299,9 @@ mod tests {
     use crate::render::mp3::{FRAME, Tally, read_tag, tag_crc};
     use crate::render::program::Streamed;
     use std::sync::atomic::AtomicBool;
+
+    /// A title in three scripts: Japanese, Arabic, and Latin-1 with typography.
+    const TITLE: &str = "腰のストレッチ تمارين الورك Hüft — Zoë’s";
 
     /// An MP3 encoded in parts carries a LAME tag that tells the truth about the joined
     /// stream: every frame counted, the bytes, the music CRC of every audio frame, the tag's
@@ -342,23 +321,20 @@ mod tests {
                 stop: &stop,
             };
             let (parts, why) = if joined {
-                let how =
-                    joined::write(&Mp3::new("Hüft — Zoë’s"), &mut s, file, out, None).unwrap();
+                let how = joined::write(&Mp3::new(TITLE), &mut s, file, out, None).unwrap();
                 (how.parts, how.because)
             } else {
                 // One stream, as LAME alone writes it.
-                Mp3::new("Title").one_stream(&mut s, file, out).unwrap();
+                Mp3::new(TITLE).one_stream(&mut s, file, out).unwrap();
                 (1, None)
             };
             assert_eq!(why, None);
             assert_eq!(parts > 1, joined, "{parts} parts");
             let bytes = std::fs::read(&path).unwrap();
-            assert_eq!(&bytes[..3], b"ID3");
-            if joined {
-                // The title in Latin-1, as the tag's text encoding says, not UTF-8 bytes.
-                let want: &[u8] = b"H\xfcft - Zo\xeb's";
-                assert!(bytes.windows(want.len()).any(|w| w == want));
-            }
+            // ID3v2.4, its title read back as written, by the same crate.
+            assert_eq!(&bytes[..4], b"ID3\x04");
+            let read = id3::Tag::read_from2(std::io::Cursor::new(&bytes)).unwrap();
+            assert_eq!(id3::TagLike::title(&read), Some(TITLE));
             let id3 = 10
                 + bytes[6..10]
                     .iter()
@@ -367,8 +343,11 @@ mod tests {
                 crate::render::mp3::frame_len(bytes[id3..id3 + 4].try_into().unwrap()).unwrap();
             let tag = &bytes[id3..id3 + tag_len];
             let info = read_tag(tag).expect("a LAME tag");
-            let (audio, v1) = bytes[id3 + tag_len..].split_at(bytes.len() - id3 - tag_len - 128);
-            assert!(v1.starts_with(b"TAG"), "the ID3v1 tag is last");
+            let audio = &bytes[id3 + tag_len..];
+            assert!(
+                !audio[audio.len() - 128..].starts_with(b"TAG"),
+                "no ID3v1 tag"
+            );
             let mut tally = Tally::new(Vec::new(), 0, false);
             tally.write_all(audio).unwrap();
             assert!(tally.whole(), "only whole frames between the tags");
