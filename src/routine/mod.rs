@@ -587,7 +587,10 @@ pub fn parse(file: &str, text: &str, origin: Origin) -> Result<Routine, Diagnost
         return Err(too_big(file, text.len() as u64));
     }
     let map = SourceMap::new(file, text);
-    let (raw, problems) = raw::read(&map);
+    let (raw, problems, header_broken) = raw::read(&map);
+    if header_broken {
+        return Err(Diagnostics(problems));
+    }
     validate::routine(&map, raw, problems, origin)
 }
 

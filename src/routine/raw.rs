@@ -340,8 +340,9 @@ impl<'i> Fields<'_, 'i> {
 }
 
 /// Reads a routine document. Returns what could be read and every problem found on the way;
-/// the routine is usable only when the list is empty.
-pub fn read(map: &SourceMap) -> (RawRoutine, Vec<Diagnostic>) {
+/// the routine is usable only when the list is empty. The flag is true when a table header is
+/// broken: the problems are then the syntax errors alone, and nothing else should be judged.
+pub fn read(map: &SourceMap) -> (RawRoutine, Vec<Diagnostic>, bool) {
     let text = map.source();
     let (doc, errors) = DeTable::parse_recoverable(text);
     let mut out: Vec<Diagnostic> = errors
@@ -354,6 +355,18 @@ pub fn read(map: &SourceMap) -> (RawRoutine, Vec<Diagnostic>) {
         .filter_map(|e| e.span())
         .map(|s| map.loc(s.start).line)
         .collect();
+    // A broken table header (`[[exercise]`) loses its table: the parser files the lines under
+    // it in the table before, so every other problem found would be a follow-on of that one
+    // ("no exercises", "unknown field", "`id` is set twice"). Only the syntax errors are told.
+    let header_broken = errors.iter().filter_map(|e| e.span()).any(|s| {
+        let start = text[..s.start.min(text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        text[start..].trim_start().starts_with('[')
+    });
+    if header_broken {
+        return (RawRoutine::default(), out, true);
+    }
     let mut f = Fields::new(map, doc.into_inner(), 0..0, clean, &broken);
     f.what = "this routine";
     let o = &mut out;
@@ -393,7 +406,7 @@ pub fn read(map: &SourceMap) -> (RawRoutine, Vec<Diagnostic>) {
     r.exercise_span = exercise_span;
     r.circuit = f.tables("circuit", "[[circuit]]", o, circuit).0;
     f.finish(&ROUTINE_FIELDS, o);
-    (r, out)
+    (r, out, false)
 }
 
 fn exercise(mut f: Fields<'_, '_>, o: &mut Vec<Diagnostic>) -> RawExercise {

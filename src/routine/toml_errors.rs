@@ -130,6 +130,9 @@ pub fn describe_toml_error(
             .collect();
         Diagnostic::new(loc, format!("`{key}` is set twice"))
             .hint("each field may be set once; remove one")
+    } else if msg.contains("unclosed array table") || msg.contains("unclosed table") {
+        Diagnostic::new(loc, "this table header is not closed")
+            .hint("write it whole on its line: [[exercise]], [[circuit]] or [pain_rule]")
     } else {
         Diagnostic::new(
             loc,
