@@ -31,8 +31,36 @@ impl Ogg {
     }
 }
 
+/// The most chapters an Ogg carries: the CHAPTERxxx comments have three digits, and readers
+/// (ffprobe, mpv) stop at CHAPTER999.
+pub(crate) const MAX_CHAPTERS: usize = 999;
+
+/// The chapters of an Ogg render, `(start frame, name)`: one per exercise played. Past
+/// [`MAX_CHAPTERS`] (a long circuit: 100 exercises of 16 rounds are 1,600), one per round of a
+/// circuit, named "Round N: first exercise", with every exercise outside circuits; if that is
+/// still too many, every k-th of those, evenly. The captions' chapter file keeps them all.
+pub(crate) fn ogg_chapters(t: &Timeline) -> Vec<(u64, String)> {
+    let all: Vec<&crate::plan::Cue> = t.of_kind(CueKind::Exercise).collect();
+    let name = |c: &crate::plan::Cue| c.text.clone().unwrap_or_default();
+    if all.len() <= MAX_CHAPTERS {
+        return all.iter().map(|c| (c.start, name(c))).collect();
+    }
+    let mut rounds: Vec<(u64, String)> = Vec::new();
+    let mut last_round = None;
+    for c in &all {
+        match c.round {
+            Some(r) if last_round == Some(r) => continue,
+            Some(r) => rounds.push((c.start, format!("Round {r}: {}", name(c)))),
+            None => rounds.push((c.start, name(c))),
+        }
+        last_round = c.round;
+    }
+    let k = rounds.len().div_ceil(MAX_CHAPTERS);
+    rounds.into_iter().step_by(k).collect()
+}
+
 /// The Vorbis comments: the title, the encoder, and chapters (CHAPTERxxx / CHAPTERxxxNAME,
-/// which players such as VLC read).
+/// which players such as VLC read; see [`ogg_chapters`]).
 fn ogg_tags(t: &Timeline, title: &str) -> Vec<(String, String)> {
     let mut tags = vec![
         ("TITLE".to_owned(), title.to_owned()),
@@ -41,15 +69,12 @@ fn ogg_tags(t: &Timeline, title: &str) -> Vec<(String, String)> {
             concat!("hipvoice ", env!("CARGO_PKG_VERSION")).to_owned(),
         ),
     ];
-    for (i, c) in t.of_kind(CueKind::Exercise).enumerate() {
+    for (i, (start, name)) in ogg_chapters(t).into_iter().enumerate() {
         tags.push((
             format!("CHAPTER{:03}", i + 1),
-            timestamp(c.start, t.sample_rate),
+            timestamp(start, t.sample_rate),
         ));
-        tags.push((
-            format!("CHAPTER{:03}NAME", i + 1),
-            c.text.clone().unwrap_or_default(),
-        ));
+        tags.push((format!("CHAPTER{:03}NAME", i + 1), name));
     }
     tags
 }
@@ -353,5 +378,56 @@ mod tests {
             made[2] == made[0],
             "a part that could not be widened was not encoded whole"
         );
+    }
+
+    /// A circuit of 100 exercises in 16 rounds: 1,600 exercises played, kept to one chapter a
+    /// round (each named by its round and first exercise); a plain routine keeps one a piece.
+    #[test]
+    fn chapters_stay_within_what_readers_read() {
+        use crate::plan::Cue;
+        let cue = |start: u64, round: Option<u32>, name: String| Cue {
+            kind: CueKind::Exercise,
+            start,
+            end: start + 10,
+            text: Some(name),
+            sound: None,
+            exercise: None,
+            side: None,
+            set: None,
+            rep: None,
+            round,
+            step: None,
+            live_only: false,
+            sides_are: Default::default(),
+        };
+        let timeline = |cues: Vec<Cue>| Timeline {
+            routine: "t".into(),
+            sample_rate: 22050,
+            frames: 1 << 40,
+            cues,
+            doses: Vec::new(),
+        };
+        let circuit: Vec<Cue> = (0..1600u64)
+            .map(|i| {
+                cue(
+                    i * 1000,
+                    Some(i as u32 / 100 + 1),
+                    format!("Move {}", i % 100),
+                )
+            })
+            .collect();
+        let c = ogg_chapters(&timeline(circuit));
+        assert_eq!(c.len(), 16);
+        assert_eq!(c[0], (0, "Round 1: Move 0".to_owned()));
+        assert_eq!(c[15], (1500 * 1000, "Round 16: Move 0".to_owned()));
+        let tags = ogg_tags(
+            &timeline((0..1600u64).map(|i| cue(i, None, "x".into())).collect()),
+            "T",
+        );
+        let chapters = tags.iter().filter(|(k, _)| k.ends_with("NAME")).count();
+        assert!(chapters <= MAX_CHAPTERS && chapters >= 800, "{chapters}");
+        assert!(tags.iter().all(|(k, _)| !k.starts_with("CHAPTER1000")));
+        let plain: Vec<Cue> = (0..3u64).map(|i| cue(i, None, format!("E{i}"))).collect();
+        assert_eq!(ogg_chapters(&timeline(plain)).len(), 3);
     }
 }
