@@ -4,28 +4,8 @@ use std::path::Path;
 
 use chrono::{FixedOffset, Local, NaiveDate, TimeZone};
 
+pub use super::pick::Pick;
 use super::{FILE, HistoryError, report};
-
-/// The sessions a routine named on the command line stands for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Pick {
-    /// A routine that exists: the sessions of its source (`builtin:ID` or `file:PATH`, as
-    /// [`super::source_of`] keys them), so a copy of a file, or another file with the same id,
-    /// is another routine. `title` names it in messages.
-    Source { key: String, title: String },
-    /// A name no routine has today (a file since deleted): the sessions recorded under that
-    /// routine id, or under that file (`file:` and the absolute path).
-    Gone { id: String, key: String },
-}
-
-impl Pick {
-    fn label(&self) -> &str {
-        match self {
-            Pick::Source { title, .. } => title,
-            Pick::Gone { id, .. } => id,
-        }
-    }
-}
 
 /// What `hipvoice history` was asked.
 #[derive(Debug, Clone, Default)]

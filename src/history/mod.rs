@@ -13,6 +13,7 @@
 
 pub mod command;
 pub mod dose;
+pub mod pick;
 pub mod report;
 mod schema;
 
@@ -605,10 +606,10 @@ fn close(tx: &rusqlite::Transaction<'_>, session: i64, row: i64, at: i64) -> rus
 }
 
 /// Deletes the sessions `routine` picks (every session with `None`); how many.
-pub fn forget(conn: &Connection, routine: Option<&command::Pick>) -> rusqlite::Result<usize> {
+pub fn forget(conn: &Connection, routine: Option<&pick::Pick>) -> rusqlite::Result<usize> {
     match routine {
         Some(p) => {
-            let (sql, args) = report::picked(p);
+            let (sql, args) = pick::picked(p);
             conn.execute(&format!("DELETE FROM sessions WHERE {sql}"), args)
         }
         None => conn.execute("DELETE FROM sessions", []),

@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, FixedOffset, TimeZone, Utc};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
-use super::command::Pick;
+use super::pick::{Pick, picked};
 
 /// A recorded session with its exercises. Times are RFC 3339 in the offset the session was
 /// played in ("2026-12-03T18:05:00+01:00").
@@ -91,14 +91,6 @@ fn at(ms: i64, offset: FixedOffset) -> DateTime<FixedOffset> {
 
 fn rfc3339(ms: i64, offset: FixedOffset) -> String {
     at(ms, offset).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-}
-
-/// The condition on `sessions` that picks `p`'s sessions, and its two parameters (`?1`, `?2`).
-pub(super) fn picked(p: &Pick) -> (&'static str, [&str; 2]) {
-    match p {
-        Pick::Source { key, .. } => ("(routine_key = ?1 AND ?2 IS NOT NULL)", [key, ""]),
-        Pick::Gone { id, key } => ("(routine_key = ?2 OR routine_id = ?1)", [id, key]),
-    }
 }
 
 /// How many sessions `p` picks.
