@@ -324,10 +324,11 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::List => list(),
         Command::Show { routine, session } => {
             let mut r = routine::catalog::find_os(&routine)?;
-            todays_dose(&mut r, &session);
+            let settings = session.resolve().map_err(Error::Config)?;
+            todays_dose(&mut r, &settings, &session);
             let s = Session::prepare_shaped(
                 &r,
-                &session.resolve().map_err(Error::Config)?,
+                &settings,
                 &Shape::for_place(
                     &r,
                     &routine.to_string_lossy(),
@@ -344,10 +345,11 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             session,
         } => {
             let mut r = routine::catalog::find_os(&routine)?;
-            todays_dose(&mut r, &session);
+            let settings = session.resolve().map_err(Error::Config)?;
+            todays_dose(&mut r, &settings, &session);
             let t = Session::prepare_shaped(
                 &r,
-                &session.resolve().map_err(Error::Config)?,
+                &settings,
                 &Shape::for_place(
                     &r,
                     &routine.to_string_lossy(),
@@ -512,9 +514,8 @@ fn ask_checkin(
 
 /// Today's dose for `r` from the person's history (`--dose`, adapted unless it says so); the
 /// pain rating of 6 or more that should stop the session, if any. Off with `history = false`.
-fn todays_dose(r: &mut Routine, session: &SessionArgs) -> Option<u8> {
-    let on = session.resolve().map(|s| s.history).unwrap_or(true);
-    let dir = crate::history::dir().filter(|_| on)?;
+fn todays_dose(r: &mut Routine, settings: &Settings, session: &SessionArgs) -> Option<u8> {
+    let dir = crate::history::dir().filter(|_| settings.history)?;
     crate::history::dose::adapt(&dir, r, session.dose.unwrap_or_default())
 }
 
@@ -526,16 +527,18 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
         .ok_or_else(|| format!("\"{s}\" is not a day written YYYY-MM-DD, e.g. 2026-12-01"))
 }
 
+/// The history folder, or the error `history` and `checkin` give without one.
+fn history_dir() -> Result<std::path::PathBuf, Error> {
+    crate::history::dir()
+        .ok_or_else(|| Error::usage("this system has no data folder: there is no history"))
+}
+
 /// `hipvoice checkin`: records the answer about the routine's last session, and says what the
 /// next session's dose will be.
 fn checkin(routine: &OsStr, lasted: bool, rating: Option<u8>) -> Result<u8, Error> {
     use crate::history::dose::{self, Pain};
     let r = routine::catalog::find_os(routine)?;
-    let Some(dir) = crate::history::dir() else {
-        return Err(Error::usage(
-            "this system has no data folder: there is no history",
-        ));
-    };
+    let dir = history_dir()?;
     let h = crate::history::open_in(&dir)?;
     let (key, _) = crate::history::source_of(&r);
     let pain = Pain { lasted, rating };
@@ -600,11 +603,7 @@ fn history(routine: Option<&str>, mut q: crate::history::command::Query) -> Resu
             ),
         },
     });
-    let Some(dir) = crate::history::dir() else {
-        return Err(Error::usage(
-            "this system has no data folder: there is no history",
-        ));
-    };
+    let dir = history_dir()?;
     let off = SessionArgs::default().resolve().is_ok_and(|s| !s.history);
     if off && !dir.join(crate::history::FILE).exists() {
         return print("The history is off (history = false in the config): nothing is recorded.\n");
@@ -691,7 +690,7 @@ fn play(routine: &OsStr, session: &SessionArgs, verbose: bool) -> Result<u8, Err
             code::OK
         });
     }
-    if let Some(rating) = todays_dose(&mut r, session)
+    if let Some(rating) = todays_dose(&mut r, &settings, session)
         && !session.despite_pain
     {
         return Err(Error::PainTooHigh {

@@ -311,9 +311,9 @@ fn note(ph: &crate::phrases::Phrases, c: Chosen, hours: f64) -> DoseNote {
     }
 }
 
-/// The last session of the routine keyed `routine_key` that reached an exercise, when no
-/// check-in has answered about it yet: the one the check-in before a session asks about.
-pub fn unanswered(conn: &Connection, routine_key: &str) -> rusqlite::Result<Option<i64>> {
+/// The last session of the routine keyed `routine_key` that reached an exercise: the one a
+/// check-in answers about.
+fn last_session(conn: &Connection, routine_key: &str) -> rusqlite::Result<Option<i64>> {
     use rusqlite::OptionalExtension;
     conn.query_row(
         "SELECT id FROM sessions s WHERE routine_key = ?1 \
@@ -322,18 +322,24 @@ pub fn unanswered(conn: &Connection, routine_key: &str) -> rusqlite::Result<Opti
         [routine_key],
         |r| r.get::<_, i64>(0),
     )
-    .optional()?
-    .map_or(Ok(None), |id| {
-        let answered: bool = conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM checkins WHERE session_id = ?1)",
-            [id],
-            |r| r.get(0),
-        )?;
-        Ok((!answered).then_some(id))
-    })
+    .optional()
 }
 
-/// Records a check-in answer about the last session of the routine keyed `routine_key`.
+/// The [`last_session`] of the routine keyed `routine_key`, when no check-in has answered
+/// about it yet: the one the check-in before a session asks about.
+pub fn unanswered(conn: &Connection, routine_key: &str) -> rusqlite::Result<Option<i64>> {
+    let Some(id) = last_session(conn, routine_key)? else {
+        return Ok(None);
+    };
+    let answered: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM checkins WHERE session_id = ?1)",
+        [id],
+        |r| r.get(0),
+    )?;
+    Ok((!answered).then_some(id))
+}
+
+/// Records a check-in answer about the [`last_session`] of the routine keyed `routine_key`.
 /// Returns the session's row id, or `None` when the routine has no session to answer about.
 pub fn check_in(
     conn: &Connection,
@@ -341,17 +347,7 @@ pub fn check_in(
     pain: Pain,
     source: &str,
 ) -> rusqlite::Result<Option<i64>> {
-    use rusqlite::OptionalExtension;
-    let Some(session) = conn
-        .query_row(
-            "SELECT id FROM sessions WHERE routine_key = ?1 \
-             AND EXISTS (SELECT 1 FROM exercises e WHERE e.session_id = sessions.id) \
-             ORDER BY started_ms DESC, id DESC LIMIT 1",
-            [routine_key],
-            |r| r.get::<_, i64>(0),
-        )
-        .optional()?
-    else {
+    let Some(session) = last_session(conn, routine_key)? else {
         return Ok(None);
     };
     conn.execute(

@@ -167,7 +167,6 @@ pub fn sessions(
             })?
             .collect::<rusqlite::Result<_>>()?;
         let mut last = ended_ms.unwrap_or(s.started_ms);
-        let offset = s.offset;
         s.exercises = ex
             .query_map([s.id], |r| {
                 let started_ms: i64 = r.get(9)?;

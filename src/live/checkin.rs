@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind};
 
 use crate::voice::EspeakSettings;
 
@@ -32,14 +32,15 @@ pub fn wait() -> Duration {
     Duration::from_secs(secs)
 }
 
-/// What a key answers, if anything.
-fn answer_of(code: KeyCode, m: KeyModifiers) -> Option<Answer> {
-    match code {
+/// What a key press answers, if anything: `y` or `n`, or a key that quits a session
+/// ([`crate::output::keys::command`]: q, Esc, Ctrl-C, ...).
+fn answer_of(k: &KeyEvent) -> Option<Answer> {
+    use crate::control::Command;
+    match k.code {
+        _ if k.kind != KeyEventKind::Press => None,
         KeyCode::Char('y' | 'Y') => Some(Answer::Lasted(true)),
         KeyCode::Char('n' | 'N') => Some(Answer::Lasted(false)),
-        KeyCode::Char('c') if m.contains(KeyModifiers::CONTROL) => Some(Answer::Quit),
-        KeyCode::Char('q') | KeyCode::Esc => Some(Answer::Quit),
-        _ => None,
+        _ => (crate::output::keys::command(k) == Some(Command::Quit)).then_some(Answer::Quit),
     }
 }
 
@@ -78,8 +79,7 @@ pub fn ask(
         match event::poll(left.min(Duration::from_millis(100))) {
             Ok(true) => {
                 if let Ok(Event::Key(k)) = event::read()
-                    && k.kind != KeyEventKind::Release
-                    && let Some(a) = answer_of(k.code, k.modifiers)
+                    && let Some(a) = answer_of(&k)
                 {
                     break a;
                 }
@@ -105,6 +105,12 @@ pub fn ask(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crossterm::event::KeyModifiers;
+
+    fn answer_of(code: KeyCode, m: KeyModifiers) -> Option<Answer> {
+        super::answer_of(&KeyEvent::new(code, m))
+    }
 
     #[test]
     fn y_and_n_answer_and_q_stops() {

@@ -86,6 +86,19 @@ impl T {
         }
     }
 
+    /// The conductor is handed the plan of `generation`, made at `rate_wpm`.
+    fn ready(&mut self, generation: u16, timeline: Arc<Timeline>, rate_wpm: u32) -> Vec<Action> {
+        self.c.handle(
+            self.now,
+            Event::Ready {
+                generation,
+                timeline,
+                complete: true,
+                rate_wpm,
+            },
+        )
+    }
+
     fn t(&self) -> Arc<Timeline> {
         self.c.ix.t.clone()
     }
@@ -619,28 +632,12 @@ fn a_new_rate_takes_over_at_the_next_step_never_replaying_the_one_done() {
     assert!(a.contains(&Action::Replan(180)));
     assert_eq!(said(&a), ["Faster."]);
     // A plan made at the old rate arriving late is ignored.
-    let stale = s.c.handle(
-        s.now,
-        Event::Ready {
-            generation: 2,
-            timeline: timeline(ROUTINE, 0.4),
-            complete: true,
-            rate_wpm: 160,
-        },
-    );
+    let stale = s.ready(2, timeline(ROUTINE, 0.4), 160);
     assert!(stale.is_empty());
     let new = timeline(ROUTINE, 0.2);
     let new_next = step_start(&new, &next_id);
     assert_ne!(new_next, next.start);
-    let a = s.c.handle(
-        s.now,
-        Event::Ready {
-            generation: 3,
-            timeline: new.clone(),
-            complete: true,
-            rate_wpm: 180,
-        },
-    );
+    let a = s.ready(3, new.clone(), 180);
     assert!(
         !a.iter().any(|x| matches!(x, Action::Load { .. })),
         "the rep done is not replayed: {a:?}"
@@ -675,15 +672,7 @@ fn a_new_rate_takes_over_at_once_before_its_step_has_sounded_or_on_a_jump() {
     s.tick(rep.start);
     s.cmd(Command::Slower);
     let new = timeline(ROUTINE, 0.6);
-    let a = s.c.handle(
-        s.now,
-        Event::Ready {
-            generation: 2,
-            timeline: new.clone(),
-            complete: true,
-            rate_wpm: 140,
-        },
-    );
+    let a = s.ready(2, new.clone(), 140);
     assert!(a.contains(&Action::Load {
         generation: 2,
         complete: true
@@ -695,15 +684,7 @@ fn a_new_rate_takes_over_at_once_before_its_step_has_sounded_or_on_a_jump() {
     s.tick(hold.start + 2000);
     s.cmd(Command::Faster);
     let new = timeline(ROUTINE, 0.2);
-    let a = s.c.handle(
-        s.now,
-        Event::Ready {
-            generation: 2,
-            timeline: new.clone(),
-            complete: true,
-            rate_wpm: 180,
-        },
-    );
+    let a = s.ready(2, new.clone(), 180);
     assert!(!a.iter().any(|x| matches!(x, Action::Load { .. })));
     let a = s.cmd(Command::Next);
     assert!(a.contains(&Action::Load {
