@@ -31,7 +31,12 @@ impl Tmux {
     /// [`Tmux::start`] with the history in `data`, and `env` (`NAME=value ...`) set.
     fn start_in(args: &str, state: &Path, data: &Path, env: &str) -> Tmux {
         let dir = tempfile::tempdir().unwrap();
-        let socket = format!("hipvoice-test-{}", std::process::id());
+        // A socket of its own per terminal: `kill-server` returns before the old server has
+        // gone, and a new session on the same socket then meets a dying server ("server exited
+        // unexpectedly", seen in CI).
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("hipvoice-test-{}-{n}", std::process::id());
         let cmd = format!(
             "env XDG_CONFIG_HOME={cfg} XDG_STATE_HOME={state} XDG_DATA_HOME={data} NO_COLOR=1 {env} {bin} {args}; \
              echo $? > {d}/exit.tmp; stty -a > {d}/stty; mv {d}/exit.tmp {d}/exit; sleep 60",
