@@ -21,6 +21,8 @@ fn settings() -> Settings {
         history: false,
         window_secs: 60.0,
         notes: Vec::new(),
+        engine: Default::default(),
+        system_voice: None,
     }
 }
 

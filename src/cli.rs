@@ -131,6 +131,15 @@ pub enum Command {
         #[arg(long, requires = "forget", conflicts_with = "routine")]
         all: bool,
     },
+    /// List the voices of both engines, grouped by language: the embedded one (--voice) and
+    /// your speech-dispatcher's (--engine system --system-voice).
+    Voices {
+        /// Only the voices of this routine's language [default: the language of your voice].
+        routine: Option<OsString>,
+        /// Every language.
+        #[arg(long, conflicts_with = "routine")]
+        all: bool,
+    },
     /// `hipvoice ROUTINE` plays it.
     #[command(external_subcommand)]
     External(Vec<OsString>),
@@ -174,6 +183,15 @@ pub struct SessionArgs {
     /// Play even though your last check-in rated the pain 6 or more (ask a clinician first).
     #[arg(long)]
     pub despite_pain: bool,
+    /// Which voice says the lines: embedded (espeak-ng inside hipvoice: exact, can render) or
+    /// system (your speech-dispatcher voice, as your screen reader uses; play only)
+    /// [default: embedded].
+    #[arg(long, value_name = "ENGINE", value_parser = clap::builder::PossibleValuesParser::new(crate::session::Engine::NAMES).map(|s| crate::session::Engine::parse(&s).unwrap_or_default()))]
+    pub engine: Option<crate::session::Engine>,
+    /// With --engine system: a speech-dispatcher voice by name (`hipvoice voices` lists them)
+    /// [default: speech-dispatcher's own].
+    #[arg(long, value_name = "NAME")]
+    pub system_voice: Option<String>,
 }
 
 impl SessionArgs {
@@ -207,6 +225,8 @@ impl SessionArgs {
             sounds_dir: crate::dirs::sounds(),
             window_secs,
             history: config.history.unwrap_or(true),
+            engine: self.engine.or(config.engine).unwrap_or_default(),
+            system_voice: self.system_voice.clone().or(config.system_voice),
             notes: window_note.into_iter().collect(),
         })
     }
@@ -405,6 +425,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 all,
             },
         ),
+        Command::Voices { routine, all } => voices(routine.as_deref(), all),
         Command::Play { routine, session } => play(&routine, &session, cli.verbose),
         // `hipvoice stretch --lead-in 5` is `hipvoice play stretch --lead-in 5`.
         Command::External(args) => {
@@ -776,6 +797,39 @@ fn percent(s: &str) -> Result<u32, String> {
     }
 }
 
+/// How long `voices` waits for speech-dispatcher's list (about 2 s for 13,000 voices, measured).
+const SYSTEM_VOICES_WAIT: std::time::Duration = std::time::Duration::from_secs(8);
+
+fn voices(routine: Option<&OsStr>, all: bool) -> Result<u8, Error> {
+    use crate::voice::listing::{self, Listed};
+    let settings = SessionArgs::default().resolve().map_err(Error::Config)?;
+    let only = match (all, routine) {
+        (true, _) => None,
+        (false, Some(r)) => Some(crate::voice::primary_language(
+            &routine::catalog::find_os(r)?.language,
+        )),
+        (false, None) => Some(crate::voice::primary_language(&settings.espeak.voice)),
+    };
+    let embedded: Vec<Listed> = crate::voice::espeak::voices()
+        .map_err(crate::session::SessionError::from)?
+        .into_iter()
+        .map(|(name, language, _)| Listed { name, language })
+        .collect();
+    let system: Result<Vec<Listed>, String> =
+        crate::voice::system::voices(SYSTEM_VOICES_WAIT).map(|v| {
+            v.into_iter()
+                .map(|(name, language)| Listed { name, language })
+                .collect()
+        });
+    print(&listing::format(
+        &embedded,
+        system.as_deref().map_err(String::as_str),
+        only.as_deref(),
+        &settings.espeak.voice,
+        settings.system_voice.as_deref(),
+    ))
+}
+
 fn render(routine: &OsStr, path: &Path, session: &SessionArgs, verbose: bool) -> Result<u8, Error> {
     let name = &*routine.to_string_lossy();
     let Some(format) = Format::from_path(path) else {
@@ -784,8 +838,18 @@ fn render(routine: &OsStr, path: &Path, session: &SessionArgs, verbose: bool) ->
             path.display()
         )));
     };
+    if session.engine == Some(crate::session::Engine::System) {
+        return Err(Error::usage(
+            "the system voice cannot be rendered into a file: speech-dispatcher speaks to the sound card and gives hipvoice no samples. hint: leave out --engine system (or use --engine embedded) to render with the embedded voice",
+        ));
+    }
     let r = routine::catalog::find_os(routine)?;
     let settings = session.resolve().map_err(Error::Config)?;
+    if settings.engine == crate::session::Engine::System {
+        eprintln!(
+            "hipvoice: the config's engine = \"system\" is for playing; a file is rendered with the embedded voice."
+        );
+    }
     let stop = crate::output::signals::stop_flag();
     // As in play: a file is never made silent by a volume under the floor.
     if let Some(note) = settings.volume.floor_note("rendering") {

@@ -31,6 +31,10 @@ pub struct Config {
     pub transcript: Option<crate::session::TranscriptMode>,
     /// `false`: no session is recorded in the history (see [`crate::history`]).
     pub history: Option<bool>,
+    /// Which voice says a live session's lines: "embedded" or "system".
+    pub engine: Option<crate::session::Engine>,
+    /// A speech-dispatcher voice by name, for `engine = "system"`.
+    pub system_voice: Option<String>,
 }
 
 /// `affected_side` as written in the config file.
@@ -50,6 +54,8 @@ struct RawConfig {
     affected_side: Option<Spanned<String>>,
     transcript: Option<Spanned<String>>,
     history: Option<bool>,
+    engine: Option<Spanned<String>>,
+    system_voice: Option<Spanned<String>>,
 }
 
 /// The largest config file read.
@@ -95,6 +101,8 @@ pub fn load(path: &Path) -> Result<Config, Diagnostics> {
         affected_side: c.affected_side(raw.affected_side),
         transcript: c.transcript(raw.transcript),
         history: raw.history,
+        engine: c.engine(raw.engine),
+        system_voice: c.name("system_voice", raw.system_voice),
     };
     let mut problems = c.problems;
     if problems.is_empty() {
@@ -167,6 +175,22 @@ impl Values<'_> {
                 None
             }
         }
+    }
+
+    fn engine(&mut self, v: Option<Spanned<String>>) -> Option<crate::session::Engine> {
+        let v = v?;
+        let e = crate::session::Engine::parse(v.get_ref());
+        if e.is_none() {
+            self.problem(
+                v.span(),
+                format!(
+                    "`engine` must be \"embedded\" or \"system\" (got \"{}\")",
+                    crate::diag::escape(v.get_ref())
+                ),
+                "for example engine = \"system\" (your speech-dispatcher voice)".into(),
+            );
+        }
+        e
     }
 
     fn transcript(&mut self, v: Option<Spanned<String>>) -> Option<crate::session::TranscriptMode> {
@@ -267,6 +291,22 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("config.toml:1:14: `transcript` must be")
+        );
+        std::fs::write(
+            &p,
+            "engine = \"system\"\nsystem_voice = \"English (America)+Alex\"\n",
+        )
+        .unwrap();
+        let c = load(&p).unwrap();
+        assert_eq!(c.engine, Some(crate::session::Engine::System));
+        assert_eq!(c.system_voice.as_deref(), Some("English (America)+Alex"));
+        std::fs::write(&p, "engine = \"orca\"\n").unwrap();
+        let e = load(&p).unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "config.toml:1:10: `engine` must be \"embedded\" or \"system\" (got \"orca\")"
+            ),
+            "{e}"
         );
         std::fs::write(&p, "lead_in_secs = 601\n").unwrap();
         assert!(load(&p).is_err(), "601 is over the 600 s limit");

@@ -30,6 +30,9 @@ pub enum Command {
     DeviceGone,
     /// A key that means nothing: a soft sound says it was heard.
     Unknown,
+    /// The system voice stopped answering (speech-dispatcher died or froze): the embedded
+    /// voice says the rest of the session, and says so once.
+    VoiceLost,
 }
 
 /// MPRIS playback status.

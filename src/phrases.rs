@@ -129,6 +129,8 @@ pub struct Controls {
     /// Said when the sound output came back after it was lost (a restarted sound server, a
     /// new headset); the part that was playing then starts again.
     pub sound_back: &'static str,
+    /// Said once when the system voice stops answering and the embedded voice takes over.
+    pub voice_switched: &'static str,
     /// The same, when the session was paused: it stays paused.
     pub sound_back_paused: &'static str,
     /// The same, when there is no terminal.
@@ -266,6 +268,7 @@ pub static EN: Phrases = Phrases {
         still_paused_buttons: "Still paused. Press play to go on.",
         resuming: "Going on.",
         sound_back: "The sound is back. Starting this part again.",
+        voice_switched: "Switching to the built-in voice.",
         sound_back_paused: "The sound is back. Still paused. Press space to go on.",
         sound_back_paused_buttons: "The sound is back. Still paused. Press play to go on.",
         next: "Next.",

@@ -672,3 +672,51 @@ fn a_signal_during_a_render_stops_it_cleanly() {
         );
     }
 }
+
+/// The system voice gives no samples: `render --engine system` says why and what to use, and
+/// writes nothing; `engine = "system"` in the config renders with the embedded voice, saying so.
+#[test]
+fn the_system_voice_cannot_render_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.wav");
+    let o = hipvoice()
+        .args([
+            "render",
+            "tests/fixtures/tiny.toml",
+            "--engine",
+            "system",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = fails_with(
+        &o,
+        2,
+        "hipvoice: the system voice cannot be rendered into a file",
+    );
+    assert!(err.contains("--engine embedded"), "{err}");
+    assert!(!out.exists());
+
+    let cfg = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(cfg.path().join("hipvoice")).unwrap();
+    std::fs::write(
+        cfg.path().join("hipvoice/config.toml"),
+        "engine = \"system\"\n",
+    )
+    .unwrap();
+    let o = hipvoice()
+        .env("XDG_CONFIG_HOME", cfg.path())
+        .args(["render", "tests/fixtures/tiny.toml", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("rendered with the embedded voice"),
+        "{}",
+        stderr(&o)
+    );
+    let (x, _) = read_wav(&out);
+    assert!(rms(&x) > 0.01, "the embedded voice spoke");
+}

@@ -25,6 +25,7 @@ pub mod conductor;
 pub mod deck;
 mod device;
 mod prepare;
+mod spoken;
 pub mod start_error;
 mod transcript;
 mod windows;
@@ -102,6 +103,8 @@ pub struct Request {
 const TICK: Duration = Duration::from_millis(20);
 /// After the last frame, the device's buffer still has to play out.
 const DRAIN: Duration = Duration::from_millis(400);
+/// How long the system voice may go on saying its last line after the session's end.
+const SYSTEM_LAST_WORDS: Duration = Duration::from_secs(5);
 
 /// Returns the memory freed since the last call to the system (glibc keeps freed memory in
 /// each thread's arena otherwise, and a long session's peak would count the old windows and
@@ -122,7 +125,12 @@ fn give_back_memory() {
 pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<Outcome, Error> {
     let trace = req.trace;
     // Before the terminal goes raw: this may say on stderr that a setting was not taken.
-    let windows = Windows::new(&req.settings);
+    let mut windows = Windows::new(&req.settings);
+    // Before the terminal goes raw too: a voice that cannot start is said on stderr.
+    let system = (req.settings.engine == crate::session::Engine::System)
+        .then(|| System::start(&req, &trace))
+        .flatten();
+    windows.set_speech(system.is_none());
     // Keys first: a key pressed while the device opens is read, not echoed.
     let (cmd_tx, commands) = mpsc::channel::<Command>();
     let raw = req.keys.then(|| start_keys(&cmd_tx, &trace)).flatten();
@@ -173,6 +181,9 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         trim_after_collect: false,
         told_first: false,
         history: req.history,
+        system,
+        voice_lost: false,
+        gates: Gates::default(),
     };
     let started = Instant::now();
     // The volume as the conductor holds it (never under the floor), sent with the first
@@ -187,6 +198,8 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         match live.output.watch(Instant::now(), &trace) {
             Some(Change::Lost) => events.push(Event::Command(Command::DeviceLost)),
             Some(Change::Back) => {
+                // A new deck has no gate: whatever is held back is sent again.
+                live.gates.sent = None;
                 // The new deck is empty: it plays what the old one played.
                 if let Some(p) = &live.playing {
                     cmd.load = Some(p.program.clone());
@@ -284,6 +297,90 @@ struct Live<'o> {
     trim_after_collect: bool,
     told_first: bool,
     history: Option<crate::history::Recorder>,
+    /// The system voice and its pacing, while it speaks (`--engine system`).
+    system: Option<System>,
+    /// The system voice was lost in the last turn: the conductor is told in the next.
+    voice_lost: bool,
+    gates: Gates,
+}
+
+/// The cursor's gate has two owners: the conductor (spoken answers) and the system voice's
+/// pacing. The deck gets the nearer of the two.
+#[derive(Default)]
+struct Gates {
+    conductor: Option<u64>,
+    system: Option<u64>,
+    /// Sent to the deck last; `None` inside: released.
+    sent: Option<Option<u64>>,
+    /// The conductor asked this turn (a new deck has no gate: always send what it asks).
+    asked: bool,
+    /// The mark and frame of the conductor's last seek: a position report with another mark
+    /// is from before it.
+    mark: u16,
+    seek: Option<u64>,
+}
+
+impl Gates {
+    fn wanted(&self) -> Option<u64> {
+        match (self.conductor, self.system) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// What to send the deck this turn, if anything.
+    fn take_changed(&mut self) -> Option<Option<u64>> {
+        let w = self.wanted();
+        if self.asked || self.sent != Some(w) {
+            self.asked = false;
+            self.sent = Some(w);
+            return Some(w);
+        }
+        None
+    }
+}
+
+/// The system voice and where it is in the playing timeline ([`spoken`]).
+struct System {
+    voice: crate::voice::system::SystemVoice,
+    pacer: Option<spoken::Pacer>,
+    /// The timeline the pacer was made for.
+    timeline: Option<Arc<crate::plan::Timeline>>,
+}
+
+impl System {
+    /// The system voice for `req`, or `None` (said on stderr) when it will not start.
+    fn start(req: &Request, trace: &Trace) -> Option<System> {
+        let s = &req.settings;
+        let settings = crate::voice::system::SystemSettings {
+            rate_wpm: s.espeak.rate_wpm,
+            pitch: s.espeak.pitch,
+            gain: s.volume.gain(),
+            voice: s.system_voice.clone(),
+            language: req.routine.language.clone(),
+        };
+        match crate::voice::system::SystemVoice::start(&settings) {
+            Ok(voice) => {
+                trace.say(format_args!(
+                    "the system voice speaks: {} ({} ms after start)",
+                    voice.description,
+                    trace.since.elapsed().as_millis()
+                ));
+                Some(System {
+                    voice,
+                    pacer: None,
+                    timeline: None,
+                })
+            }
+            Err(e) => {
+                eprintln!(
+                    "hipvoice: the system voice cannot speak ({}); the built-in voice says this session.",
+                    crate::diag::escape(&e)
+                );
+                None
+            }
+        }
+    }
 }
 
 /// The place to resume from, as saved in this session.
@@ -298,14 +395,22 @@ impl Live<'_> {
     /// One turn of the loop: the conductor's answers to `events` at `now` (time since the
     /// session started) carried out, together with `cmd`, as one deck command. Returns how
     /// the session ended, once it has.
-    fn turn(&mut self, now: Duration, events: Vec<Event>, mut cmd: DeckCmd) -> Option<Ended> {
+    fn turn(&mut self, now: Duration, mut events: Vec<Event>, mut cmd: DeckCmd) -> Option<Ended> {
         let mut end = None;
+        self.system_heard();
+        if std::mem::take(&mut self.voice_lost) {
+            events.push(Event::Command(Command::VoiceLost));
+        }
         for e in events {
             for a in self.conductor.handle(now, e) {
                 if let Some(how) = self.carry_out(a, &mut cmd) {
                     end = Some(how);
                 }
             }
+        }
+        self.system_pace(&cmd);
+        if let Some(g) = self.gates.take_changed() {
+            cmd.gate = Some(g);
         }
         self.window(&mut cmd);
         send(&mut self.output.deck, cmd);
@@ -334,11 +439,30 @@ impl Live<'_> {
                 generation,
                 complete,
             } => self.load(generation, complete, cmd),
-            Action::Seek(f) => cmd.seek = Some(f),
-            Action::Mark(m) => cmd.mark = Some(m),
-            Action::Gate(g) => cmd.gate = Some(g),
+            Action::Seek(f) => {
+                cmd.seek = Some(f);
+                self.gates.seek = Some(f);
+                if let Some(s) = self.system.as_mut()
+                    && let Some(p) = s.pacer.as_mut()
+                {
+                    p.moved(f, &mut s.voice);
+                }
+            }
+            Action::Mark(m) => {
+                cmd.mark = Some(m);
+                self.gates.mark = m;
+            }
+            Action::Gate(g) => {
+                self.gates.conductor = g;
+                self.gates.asked = true;
+            }
             Action::Pause(p) => cmd.pause = Some(p),
-            Action::Gain(g) => cmd.gain = Some(g),
+            Action::Gain(g) => {
+                cmd.gain = Some(g);
+                if let Some(s) = &self.system {
+                    s.voice.set_gain(g);
+                }
+            }
             // One overlay per deck command: the conductor counts every answer it asked for,
             // and the deck counts each one that ends or is cut.
             a @ (Action::Say(_) | Action::SayStopping) => {
@@ -349,7 +473,18 @@ impl Live<'_> {
                     _ => self.ph.controls.stopping_for(self.place.saved),
                 };
                 self.transcript.said(text, None);
-                let clip = self.answers.line(text);
+                let mut clip = self.answers.line(text);
+                if let Some(s) = self.system.as_mut()
+                    && let Some(p) = s.pacer.as_mut()
+                {
+                    // The system voice says it; the overlay lane plays silence as long as the
+                    // embedded voice's answer, so the conductor's count of answers still meets
+                    // the deck's, and the pacing holds the cursor until the voice has ended.
+                    let frames = clip.as_ref().map_or(0, |c| c.len());
+                    let text = text.to_owned();
+                    p.answer(&text, frames as u64, Instant::now(), &mut s.voice);
+                    clip = Some(vec![0.0; frames.max(1)].into());
+                }
                 overlay(&mut self.output.deck, cmd, clip);
             }
             Action::Sound(name) => {
@@ -370,6 +505,9 @@ impl Live<'_> {
             }
             Action::Replan(wpm) => {
                 self.answers.set_rate(wpm);
+                if let Some(s) = &self.system {
+                    s.voice.set_rate(wpm);
+                }
                 self.plans.replan(wpm);
             }
             Action::End(how) => return Some(how),
@@ -383,7 +521,9 @@ impl Live<'_> {
         let Some(p) = self.plans.take(generation) else {
             return;
         };
-        let (program, span) = match p.program {
+        // With the system voice, the opening's program (made with the lines' samples) is not
+        // played: its first window, made at once, has the sounds only.
+        let (program, span) = match p.program.filter(|_| self.system.is_none()) {
             Some(program) => (program, 0..p.timeline.frames),
             None => (Arc::new(Program::silence(RATE)), 0..0),
         };
@@ -429,6 +569,85 @@ impl Live<'_> {
         }
     }
 
+    /// Reads what the system voice reported; a voice that failed is given up.
+    fn system_heard(&mut self) {
+        let Some(s) = self.system.as_mut() else {
+            return;
+        };
+        let now = Instant::now();
+        let mut lost = None;
+        for h in s.voice.heard() {
+            if let Some(p) = s.pacer.as_mut()
+                && let Err(e) = p.heard(&h, now)
+            {
+                lost = Some(e);
+                break;
+            }
+            if let crate::voice::system::Heard::Failed(why) = h {
+                lost = Some(spoken::Lost(why));
+                break;
+            }
+        }
+        if let Some(l) = lost {
+            self.lose_system(l);
+        }
+    }
+
+    /// Hands the system voice the line the cursor has played into, and sets the pacing's
+    /// gate. The pacer follows the timeline playing: a new plan gets a new one.
+    fn system_pace(&mut self, cmd: &DeckCmd) {
+        let Some(s) = self.system.as_mut() else {
+            return;
+        };
+        let Some(playing) = &self.playing else {
+            return;
+        };
+        let pos = self.output.deck.position();
+        // A report from before the last seek is stale: the cursor is where the seek put it.
+        let at = match (cmd.seek, pos.mark == self.gates.mark) {
+            (Some(f), _) => f,
+            (None, true) => pos.frame,
+            (None, false) => self.gates.seek.unwrap_or(pos.frame),
+        };
+        if s.timeline
+            .as_ref()
+            .is_none_or(|t| !Arc::ptr_eq(t, &playing.timeline))
+        {
+            let mut pacer = spoken::Pacer::new(&playing.timeline);
+            pacer.moved(at, &mut s.voice);
+            s.pacer = Some(pacer);
+            s.timeline = Some(playing.timeline.clone());
+        }
+        let pacer = s.pacer.as_mut().expect("made above");
+        let left_out = pacer.left_out;
+        match pacer.turn(at, Instant::now(), &mut s.voice) {
+            Ok(g) => {
+                if pacer.left_out > left_out {
+                    self.trace
+                        .say("the system voice was still speaking: a count was left out");
+                }
+                self.gates.system = g;
+            }
+            Err(e) => self.lose_system(e),
+        }
+    }
+
+    /// The system voice stopped answering: the embedded voice says the rest, from the next
+    /// window (made at once), and the conductor says so in the next turn.
+    fn lose_system(&mut self, why: spoken::Lost) {
+        self.system = None;
+        self.gates.system = None;
+        self.voice_lost = true;
+        self.windows.set_speech(true);
+        if let Some(p) = self.playing.as_mut() {
+            p.renew();
+        }
+        self.transcript.note(&format!(
+            "hipvoice: the system voice stopped answering ({}); the built-in voice goes on.",
+            crate::diag::escape(&why.0)
+        ));
+    }
+
     /// After the session ended `how`: the last frames played out (when it finished), the deck
     /// stopped, media clients told, the terminal given back.
     fn finish(
@@ -441,6 +660,25 @@ impl Live<'_> {
             // The last frames are still in the device's buffer: let them play out.
             let drain = Instant::now();
             while drain.elapsed() < DRAIN && !stop.load(Ordering::Acquire) {
+                std::thread::sleep(TICK);
+            }
+        }
+        // The system voice's last words ("Well done.", "Stopping.") are its own to finish,
+        // within a limit.
+        if let Some(s) = self.system.as_mut() {
+            let until = Instant::now() + SYSTEM_LAST_WORDS;
+            while s.pacer.as_ref().is_some_and(|p| p.is_speaking())
+                && Instant::now() < until
+                && !(ended != Ended::Finished && stop.load(Ordering::Acquire))
+            {
+                let now = Instant::now();
+                for h in s.voice.heard() {
+                    if let Some(p) = s.pacer.as_mut()
+                        && p.heard(&h, now).is_err()
+                    {
+                        s.pacer = None;
+                    }
+                }
                 std::thread::sleep(TICK);
             }
         }

@@ -61,6 +61,8 @@ pub struct Windows {
     voice: Option<(u32, PhraseCache)>,
     ahead: u64,
     behind: u64,
+    /// Whether the windows carry the lines' samples: false while the system voice says them.
+    speech: bool,
 }
 
 /// The program the deck plays: a generation's timeline and sounds, and the window of it made
@@ -74,6 +76,13 @@ pub struct Playing {
     pub span: std::ops::Range<u64>,
 }
 
+impl Playing {
+    /// Forgets the window held, so the next turn makes a new one where the deck is.
+    pub fn renew(&mut self) {
+        self.span = 0..0;
+    }
+}
+
 impl Windows {
     pub fn new(settings: &Settings) -> Windows {
         let rate = crate::voice::espeak::RATE;
@@ -83,7 +92,14 @@ impl Windows {
             voice: None,
             ahead: crate::plan::frames(ahead_secs, rate),
             behind: crate::plan::frames(WINDOW_BEHIND_SECS.min(ahead_secs), rate),
+            speech: true,
         }
+    }
+
+    /// Windows with the lines' samples (`true`), or with the sounds only. A change takes effect
+    /// with the next window: [`Playing::renew`] asks for one at once.
+    pub fn set_speech(&mut self, speech: bool) {
+        self.speech = speech;
     }
 
     /// True when `p` needs a new window at frame `at` (see [`needs_window`]).
@@ -93,6 +109,14 @@ impl Windows {
 
     /// A window of `p`'s timeline around frame `at`.
     pub fn make(&mut self, p: &mut Playing, at: u64) -> Result<(), Error> {
+        let span = at.saturating_sub(self.behind)..(at + self.ahead).min(p.timeline.frames);
+        if !self.speech {
+            let program = Program::sounds_window(&p.timeline, &p.bank, span.clone())
+                .map_err(SessionError::from)?;
+            p.program = Arc::new(program);
+            p.span = span;
+            return Ok(());
+        }
         if self.voice.as_ref().is_none_or(|(r, _)| *r != p.rate_wpm) {
             let mut settings = self.settings.espeak.clone();
             settings.rate_wpm = p.rate_wpm;
@@ -103,7 +127,6 @@ impl Windows {
             ));
         }
         let (_, cache) = self.voice.as_mut().expect("made above");
-        let span = at.saturating_sub(self.behind)..(at + self.ahead).min(p.timeline.frames);
         let program = Program::window(&p.timeline, cache, &p.bank, span.clone())
             .map_err(SessionError::from)?;
         p.program = Arc::new(program);

@@ -117,11 +117,33 @@ impl Program {
         bank: &SoundBank,
         span: std::ops::Range<u64>,
     ) -> Result<Program, VoiceError> {
+        Program::window_of(t, cache, bank, span, true)
+    }
+
+    /// [`Program::window`] with the sounds only, and silence where speech is: what the deck
+    /// plays while the system voice says the lines (`live::spoken`).
+    pub fn sounds_window(
+        t: &Timeline,
+        bank: &SoundBank,
+        span: std::ops::Range<u64>,
+    ) -> Result<Program, VoiceError> {
+        let mut none = PhraseCache::new(Box::new(crate::voice::StandIn::new(t.sample_rate)));
+        Program::window_of(t, &mut none, bank, span, false)
+    }
+
+    fn window_of(
+        t: &Timeline,
+        cache: &mut PhraseCache,
+        bank: &SoundBank,
+        span: std::ops::Range<u64>,
+        speech: bool,
+    ) -> Result<Program, VoiceError> {
         let mut clips = Vec::new();
         for cue in t
             .cues
             .iter()
             .filter(|c| c.start < span.end && c.end > span.start)
+            .filter(|c| speech || c.kind != CueKind::Speech)
         {
             clips.extend(Clip::of(cue, cache, bank)?);
         }

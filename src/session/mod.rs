@@ -99,9 +99,36 @@ pub struct Settings {
     pub window_secs: f64,
     /// Record the session in the history (the config's `history`, on unless it says false).
     pub history: bool,
+    /// Which voice says the lines of a live session.
+    pub engine: Engine,
+    /// The system voice by name (speech-dispatcher's, `hipvoice voices`); `None`: its default.
+    pub system_voice: Option<String>,
     /// What was not taken as written while resolving (an environment value out of range),
     /// one line each for stderr, printed by the command it matters to (`play`).
     pub notes: Vec<String>,
+}
+
+/// Which voice says a live session's lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// espeak-ng inside hipvoice: exact to the sample, renders to files, no daemon.
+    #[default]
+    Embedded,
+    /// The person's own speech-dispatcher voice (through the `tts` crate): close, not exact;
+    /// live only (it cannot render into samples).
+    System,
+}
+
+impl Engine {
+    pub const NAMES: [&'static str; 2] = ["embedded", "system"];
+
+    pub fn parse(s: &str) -> Option<Engine> {
+        match s {
+            "embedded" => Some(Engine::Embedded),
+            "system" => Some(Engine::System),
+            _ => None,
+        }
+    }
 }
 
 /// What a playing session prints on stdout. A screen reader reads what is printed aloud, over

@@ -252,6 +252,49 @@ pub(crate) mod in_process {
     }
 }
 
+/// Every voice espeak-ng has: (the name `--voice` takes, its language, what espeak-ng calls it),
+/// sorted by language. The name is the voice file's (`gmw/en-US` → `en-us`), which
+/// `espeak_SetVoiceByName` takes. Errors: the engine cannot start (no voice data).
+pub fn voices() -> Result<Vec<(String, String, String)>, VoiceError> {
+    let _engine = engine()?
+        .lock()
+        .map_err(|_| VoiceError::Init("the speech engine failed earlier".into()))?;
+    let mut out = Vec::new();
+    // SAFETY: the engine is initialised and its lock held; espeak-ng owns the returned
+    // NULL-terminated array and its strings until the next call, and each is read before that.
+    unsafe {
+        let list = sys::espeak_ListVoices(std::ptr::null_mut());
+        if list.is_null() {
+            return Ok(out);
+        }
+        let mut i = 0;
+        loop {
+            let v = *list.add(i);
+            if v.is_null() {
+                break;
+            }
+            i += 1;
+            let text = |p: *const std::ffi::c_char| {
+                if p.is_null() {
+                    String::new()
+                } else {
+                    std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
+                }
+            };
+            let language = if (*v).languages.is_null() {
+                String::new()
+            } else {
+                text((*v).languages.add(1))
+            };
+            let id = text((*v).identifier);
+            let name = id.rsplit('/').next().unwrap_or(&id).to_ascii_lowercase();
+            out.push((name, language, text((*v).name)));
+        }
+    }
+    out.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+    Ok(out)
+}
+
 /// The first language of the current voice. espeak-ng keeps a voice's languages as a list of
 /// entries, each a priority byte and a NUL-terminated name; the first is its own.
 fn current_language() -> String {

@@ -5,7 +5,7 @@
 //! worker can start (a test binary), in this process.
 
 use super::engine::in_process;
-pub use super::engine::{EspeakSettings, MAX_VOICE_NAME, RATE, RATE_WPM, check_name};
+pub use super::engine::{EspeakSettings, MAX_VOICE_NAME, RATE, RATE_WPM, check_name, voices};
 use super::{Voice, VoiceError};
 
 /// The embedded espeak-ng voice with its settings.

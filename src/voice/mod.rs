@@ -5,7 +5,9 @@
 
 mod engine;
 pub mod espeak;
+pub mod listing;
 pub mod standin;
+pub mod system;
 pub mod worker;
 
 use std::collections::HashMap;

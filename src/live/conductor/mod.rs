@@ -520,6 +520,7 @@ impl Conductor {
             }
             (Command::PlayPause | Command::Play, Mode::Paused { .. }) => self.resume(out),
             (Command::Play | Command::Pause, _) => {}
+            (Command::VoiceLost, _) => self.say(ctl.voice_switched.to_owned(), out),
             (_, Mode::Starting) => self.soft(out),
             (Command::Next, _) => self.next(out),
             (Command::Back, _) => self.back(now, out),

@@ -1075,3 +1075,20 @@ fn where_am_i_and_the_title_name_a_direction_where_both_legs_move_together() {
         "Roll, to the left".into()
     )));
 }
+
+/// The system voice lost: the switch is said once, as an answer (gated like any other), while
+/// playing or paused; nothing is said once the session is ending.
+#[test]
+fn a_lost_system_voice_is_said_as_an_answer() {
+    let mut s = T::new();
+    s.tick(10);
+    let a = s.cmd(Command::VoiceLost);
+    assert_eq!(said(&a), ["Switching to the built-in voice."]);
+    assert_eq!(gates(&a).len(), 1, "gated like an answer: {a:?}");
+    s.tick(20);
+    s.cmd(Command::Pause);
+    let a = s.cmd(Command::VoiceLost);
+    assert_eq!(said(&a), ["Switching to the built-in voice."]);
+    s.cmd(Command::Quit);
+    assert!(said(&s.cmd(Command::VoiceLost)).is_empty());
+}

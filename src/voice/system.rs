@@ -1,0 +1,352 @@
+//! The system voice: the person's own speech-dispatcher voice (the one Orca speaks with),
+//! through the `tts` crate. It cannot render into samples: a live session hands it each line
+//! when the cursor reaches it and waits for the utterance's end (`live::spoken`).
+//!
+//! `tts` is not `Send` and its calls can block or crash on a daemon in trouble (measured, see
+//! the design notes: a killed daemon never sends an utterance's end, a frozen one blocks
+//! `speak` until it resumes, and the getters segfault inside libspeechd on a dead one). So one
+//! thread of its own owns the `Tts` and does only what it is asked, never a getter; this side
+//! sends requests and reads [`Heard`] events, and waits on nothing but with a timeout. A thread
+//! stuck in a frozen daemon is left behind; the process does not wait for it.
+
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+/// How long the voice may take to connect (and pick a voice by name or language, which lists
+/// every voice: about 2 s with 13,000 of them, measured) before the session goes on without it.
+pub const START_TIMEOUT: Duration = Duration::from_secs(6);
+/// How long `speak` may take to hand a line over before the daemon is taken as frozen.
+pub const SPEAK_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// The settings the system voice is given (never read back: the getters crash on a dead
+/// daemon).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemSettings {
+    /// Words per minute, as for the embedded voice (80 to 450).
+    pub rate_wpm: u32,
+    /// 0 to 100, 50 normal, as for the embedded voice.
+    pub pitch: u32,
+    /// 0.0 to 1.0: the session's gain.
+    pub gain: f32,
+    /// A speech-dispatcher voice by name (`hipvoice voices`); `None`: the daemon's default.
+    pub voice: Option<String>,
+    /// The routine's language (BCP 47): when no voice is named and it is not English, the
+    /// first voice of that language is taken.
+    pub language: String,
+}
+
+/// speech-dispatcher's rate (-100 to 100, 0 normal) for words per minute. Its espeak-ng module
+/// speaks 170 wpm at 0, 80 at -100 and 449 at 100 (`EspeakNormalRate`, `EspeakMinRate`,
+/// `EspeakMaxRate` in Debian's modules/espeak-ng.conf), linearly on each side of 0: at the same
+/// wpm the two voices are about equally fast. Other modules have scales of their own.
+pub fn rate_of(wpm: u32) -> f32 {
+    let w = wpm as f32;
+    let r = if w >= 170.0 {
+        (w - 170.0) / (449.0 - 170.0) * 100.0
+    } else {
+        (w - 170.0) / (170.0 - 80.0) * 100.0
+    };
+    r.clamp(-100.0, 100.0)
+}
+
+/// speech-dispatcher's pitch (-100 to 100) for the embedded voice's 0 to 100.
+pub fn pitch_of(pitch: u32) -> f32 {
+    ((pitch.min(100) as f32 - 50.0) * 2.0).clamp(-100.0, 100.0)
+}
+
+/// speech-dispatcher's volume (-100 to 100) for a gain: full gain is 0, not 100, because
+/// speech-dispatcher's volume from 50 up clipped on these machines (measured), and 0 was clean.
+pub fn volume_of(gain: f32) -> f32 {
+    (-100.0 + 100.0 * gain.clamp(0.0, 1.0)).round()
+}
+
+/// What the voice's thread reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Heard {
+    /// The line of this token has been handed over.
+    Queued(u64),
+    /// The line of this token has been said to its end, or stopped.
+    Ended(u64),
+    /// A call failed: the daemon is gone (its text says what failed).
+    Failed(String),
+}
+
+enum Request {
+    Speak { token: u64, text: String },
+    Stop,
+    Rate(u32),
+    Volume(f32),
+}
+
+/// The system voice, spoken through its own thread.
+pub struct SystemVoice {
+    requests: Sender<Request>,
+    heard: Receiver<Heard>,
+    next_token: u64,
+    /// What the voice describes itself as ("speech-dispatcher, its default voice").
+    pub description: String,
+}
+
+impl SystemVoice {
+    /// Connects to speech-dispatcher with `settings`, waiting at most [`START_TIMEOUT`].
+    /// Errors (as a sentence for stderr): no daemon, a voice name it does not have, no answer
+    /// in time.
+    pub fn start(settings: &SystemSettings) -> Result<SystemVoice, String> {
+        let (requests, inbox) = mpsc::channel::<Request>();
+        let (events, heard) = mpsc::channel::<Heard>();
+        let (ready_tx, ready) = mpsc::channel::<Result<String, String>>();
+        let s = settings.clone();
+        std::thread::Builder::new()
+            .name("system-voice".into())
+            .spawn(move || serve(s, inbox, events, ready_tx))
+            .map_err(|e| format!("could not start its thread: {e}"))?;
+        match ready.recv_timeout(START_TIMEOUT) {
+            Ok(Ok(description)) => Ok(SystemVoice {
+                requests,
+                heard,
+                next_token: 1,
+                description,
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(format!(
+                "speech-dispatcher did not answer within {} s",
+                START_TIMEOUT.as_secs()
+            )),
+        }
+    }
+
+    /// Hands `text` to the voice, cutting whatever it is saying. Returns the token its
+    /// [`Heard`] events carry.
+    pub fn speak(&mut self, text: &str) -> u64 {
+        let token = self.next_token;
+        self.next_token += 1;
+        let _ = self.requests.send(Request::Speak {
+            token,
+            text: text.to_owned(),
+        });
+        token
+    }
+
+    pub fn stop(&self) {
+        let _ = self.requests.send(Request::Stop);
+    }
+
+    pub fn set_rate(&self, wpm: u32) {
+        let _ = self.requests.send(Request::Rate(wpm));
+    }
+
+    pub fn set_gain(&self, gain: f32) {
+        let _ = self.requests.send(Request::Volume(gain));
+    }
+
+    /// The events reported since the last call, oldest first.
+    pub fn heard(&self) -> Vec<Heard> {
+        let mut v: Vec<Heard> = self.heard.try_iter().collect();
+        if v.is_empty()
+            && let Err(mpsc::TryRecvError::Disconnected) = self.heard.try_recv()
+        {
+            v.push(Heard::Failed("its thread ended".into()));
+        }
+        v
+    }
+}
+
+/// The voice's thread: owns the `Tts`, carries out requests one at a time, reports.
+fn serve(
+    settings: SystemSettings,
+    inbox: Receiver<Request>,
+    events: Sender<Heard>,
+    ready: Sender<Result<String, String>>,
+) {
+    let mut tts = match tts::Tts::new(tts::Backends::SpeechDispatcher) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = ready.send(Err(format!("speech-dispatcher is not available: {e}")));
+            return;
+        }
+    };
+    // Message ids of speech-dispatcher to our tokens, filled as lines are queued; an end can
+    // arrive (on libspeechd's thread) before `speak` has returned here.
+    let (ends_tx, ends) = mpsc::channel::<u64>();
+    for on_end in [true, false] {
+        let tx = ends_tx.clone();
+        let f: Box<dyn FnMut(tts::UtteranceId)> = Box::new(move |id| {
+            let tts::UtteranceId::SpeechDispatcher(n) = id;
+            let _ = tx.send(n);
+        });
+        let r = if on_end {
+            tts.on_utterance_end(Some(f))
+        } else {
+            tts.on_utterance_stop(Some(f))
+        };
+        if let Err(e) = r {
+            let _ = ready.send(Err(format!(
+                "speech-dispatcher does not report when a line ends: {e}"
+            )));
+            return;
+        }
+    }
+    let _ = tts.set_rate(rate_of(settings.rate_wpm));
+    let _ = tts.set_pitch(pitch_of(settings.pitch));
+    let _ = tts.set_volume(volume_of(settings.gain));
+    let description = match choose_voice(&mut tts, &settings) {
+        Ok(d) => d,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    if ready.send(Ok(description)).is_err() {
+        return;
+    }
+    // Ends for messages whose token is not known yet, and tokens by message id.
+    let mut early: Vec<u64> = Vec::new();
+    let mut tokens: Vec<(u64, u64)> = Vec::new();
+    loop {
+        let req = match inbox.recv_timeout(Duration::from_millis(20)) {
+            Ok(r) => Some(r),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        for msg in ends.try_iter() {
+            match tokens.iter().position(|(m, _)| *m == msg) {
+                Some(i) => {
+                    let (_, token) = tokens.remove(i);
+                    let _ = events.send(Heard::Ended(token));
+                }
+                None => early.push(msg),
+            }
+        }
+        let result = match req {
+            None => Ok(()),
+            Some(Request::Speak { token, text }) => match tts.speak(text, true) {
+                Ok(Some(tts::UtteranceId::SpeechDispatcher(msg))) => {
+                    let _ = events.send(Heard::Queued(token));
+                    if let Some(i) = early.iter().position(|m| *m == msg) {
+                        early.remove(i);
+                        let _ = events.send(Heard::Ended(token));
+                    } else {
+                        tokens.push((msg, token));
+                    }
+                    Ok(())
+                }
+                Ok(_) => Err("speaking a line gave no message id".to_owned()),
+                Err(e) => Err(format!("speaking a line failed: {e}")),
+            },
+            Some(Request::Stop) => tts
+                .stop()
+                .map(|_| ())
+                .map_err(|e| format!("stopping failed: {e}")),
+            Some(Request::Rate(w)) => tts
+                .set_rate(rate_of(w))
+                .map(|_| ())
+                .map_err(|e| format!("setting the rate failed: {e}")),
+            Some(Request::Volume(g)) => tts
+                .set_volume(volume_of(g))
+                .map(|_| ())
+                .map_err(|e| format!("setting the volume failed: {e}")),
+        };
+        if let Err(e) = result {
+            let _ = events.send(Heard::Failed(e));
+            return;
+        }
+        // Bounded: a message whose end never comes (a cut line) is forgotten after a while.
+        if tokens.len() > 64 {
+            tokens.drain(..32);
+        }
+        if early.len() > 64 {
+            early.drain(..32);
+        }
+    }
+}
+
+/// Sets the voice named in `settings`, or one of the routine's language when that is not
+/// English; says which voice speaks.
+fn choose_voice(tts: &mut tts::Tts, settings: &SystemSettings) -> Result<String, String> {
+    let primary = super::primary_language(&settings.language);
+    if settings.voice.is_none() && (primary == "en" || primary.is_empty()) {
+        return Ok("speech-dispatcher, its default voice".to_owned());
+    }
+    let voices = tts
+        .voices()
+        .map_err(|e| format!("speech-dispatcher could not list its voices: {e}"))?;
+    let found = match &settings.voice {
+        Some(name) => voices.iter().find(|v| v.name() == *name).ok_or_else(|| {
+            format!(
+                "speech-dispatcher has no voice named \"{}\"; `hipvoice voices` lists them",
+                crate::diag::escape(name)
+            )
+        })?,
+        None => match voices
+            .iter()
+            .find(|v| super::primary_language(v.language().as_str()) == primary)
+        {
+            Some(v) => v,
+            None => {
+                return Err(format!(
+                    "speech-dispatcher has no voice for the language \"{}\"",
+                    settings.language
+                ));
+            }
+        },
+    };
+    tts.set_voice(found)
+        .map_err(|e| format!("speech-dispatcher would not take the voice: {e}"))?;
+    Ok(format!(
+        "speech-dispatcher, voice {} ({})",
+        found.name(),
+        found.language()
+    ))
+}
+
+/// Every voice speech-dispatcher offers: (name, language tag). Waits at most `limit` (the list
+/// takes about 2 s with 13,000 voices, measured). Errors: no daemon, no answer in time.
+pub fn voices(limit: Duration) -> Result<Vec<(String, String)>, String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("system-voices".into())
+        .spawn(move || {
+            let r = tts::Tts::new(tts::Backends::SpeechDispatcher)
+                .map_err(|e| format!("speech-dispatcher is not available: {e}"))
+                .and_then(|t| {
+                    t.voices()
+                        .map_err(|e| format!("speech-dispatcher could not list its voices: {e}"))
+                })
+                .map(|vs| {
+                    vs.iter()
+                        .map(|v| (v.name(), v.language().as_str().to_owned()))
+                        .collect::<Vec<_>>()
+                });
+            let _ = tx.send(r);
+        })
+        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    rx.recv_timeout(limit).unwrap_or_else(|_| {
+        Err(format!(
+            "speech-dispatcher did not list its voices within {} s",
+            started.elapsed().as_secs()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_map_onto_speech_dispatchers_scales() {
+        assert_eq!(rate_of(170), 0.0);
+        assert_eq!(rate_of(80), -100.0);
+        assert_eq!(rate_of(449), 100.0);
+        assert_eq!(rate_of(450), 100.0);
+        assert!((rate_of(155) - -16.67).abs() < 0.01);
+        assert!(rate_of(300) > 46.0 && rate_of(300) < 47.0);
+        assert_eq!(pitch_of(50), 0.0);
+        assert_eq!(pitch_of(0), -100.0);
+        assert_eq!(pitch_of(100), 100.0);
+        // Full gain is speech-dispatcher's 0 (50 and up clipped), silence is -100.
+        assert_eq!(volume_of(1.0), 0.0);
+        assert_eq!(volume_of(0.5), -50.0);
+        assert_eq!(volume_of(0.0), -100.0);
+    }
+}
