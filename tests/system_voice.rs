@@ -10,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::tmux::Tmux;
 use common::*;
 use hipvoice::plan::{CueKind, Timeline};
 
@@ -464,4 +465,59 @@ fn voices_lists_both_engines() {
         "a speech-dispatcher voice of English: {system}"
     );
     assert!(!system.contains("None:"), "{system}");
+}
+
+/// The answers to keys speak with the system voice too: "where am I" pressed in a hold is
+/// heard on the voice's own sink, while hipvoice's own output stays silent (no embedded
+/// answer), and the session goes on to its next line.
+#[test]
+#[ignore = "needs a sound server, speech-dispatcher and tmux: run scripts/test"]
+fn the_answers_to_keys_speak_with_the_system_voice() {
+    let Some(sink) = sink() else { return };
+    if !speechd_here() {
+        return;
+    }
+    let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    let speech = NullSink::new("hipvoice_answers");
+    let sd = Speechd::start(Some(&speech.name));
+    let state = tempfile::tempdir().unwrap();
+    let rec_sounds = record(&sink);
+    let rec0 = Instant::now() - Duration::from_millis(300);
+    let rec_speech = record(&speech.name);
+    let rec0_b = Instant::now() - Duration::from_millis(300);
+    let tm = Tmux::start_in(
+        &format!("play {FIXTURE} --engine system"),
+        state.path(),
+        &fresh_data_home(),
+        &format!("SPEECHD_ADDRESS={}", sd.address()),
+    );
+    tm.wait_line("Hold for six seconds.", 1);
+    std::thread::sleep(Duration::from_millis(1500));
+    let pressed = Instant::now();
+    tm.keys(&["w"]);
+    tm.wait_for("the answer to w", Duration::from_secs(10), |s| {
+        s.iter()
+            .any(|l| l.starts_with("Lifts") && l.ends_with("to go."))
+    });
+    tm.wait_line("Down.", 1);
+    tm.keys(&["q"]);
+    let (code, _) = tm.exit(Duration::from_secs(20));
+    let screen = tm.screen().join("\n");
+    let (a, rate, _d1) = rec_sounds.stop();
+    let (b, _, _d2) = rec_speech.stop();
+    assert_eq!(code, "0", "{screen}");
+    assert!(!screen.contains("Switching"), "{screen}");
+    let secs_of = |t: Instant, r0: Instant| t.saturating_duration_since(r0).as_secs_f64();
+    // The second after the key: no sound is planned there (the hold's count starts later).
+    let (from_a, from_b) = (secs_of(pressed, rec0), secs_of(pressed, rec0_b));
+    let own = rms_between(&a, rate, from_a + 0.05, from_a + 1.0);
+    let voice = rms_between(&b, rate, from_b, from_b + 2.0);
+    assert!(
+        own < 0.002,
+        "hipvoice's own output spoke the answer (rms {own})"
+    );
+    assert!(
+        voice > 0.01,
+        "the system voice said the answer (rms {voice})"
+    );
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: the binary, golden files, WAV reading, onsets.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
 use std::sync::Mutex;
