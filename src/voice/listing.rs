@@ -41,7 +41,9 @@ pub fn format(
                 );
             }
         }
-        Err(why) => out.push_str(&format!("None: {why}.\n")),
+        Err(why) => out.push_str(&format!(
+            "No voices here: {why}. Start speech-dispatcher (it comes with the speech-dispatcher package), or use the embedded voice.\n"
+        )),
     }
     if only.is_some() {
         out.push_str("\nEvery language: hipvoice voices --all\n");
