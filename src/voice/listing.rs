@@ -147,7 +147,9 @@ mod tests {
             None,
         );
         assert!(
-            none.contains("None: speech-dispatcher is not available.\n"),
+            none.contains(
+                "No voices here: speech-dispatcher is not available. Start speech-dispatcher"
+            ),
             "{none}"
         );
         assert!(none.contains("en-gb: en-gb.\n"), "{none}");
