@@ -47,19 +47,7 @@ fn main() -> ExitCode {
     }
     // The first onset after 150 ms of quiet anchors the search; each sound is then looked for
     // within 50 ms of where the plan puts it.
-    let quiet = (0.15 * rate) as usize;
-    let mut run = quiet;
-    let mut onsets = Vec::new();
-    for (i, s) in x.iter().enumerate() {
-        if s.abs() > 0.003 {
-            if run >= quiet {
-                onsets.push(i as f64 / rate);
-            }
-            run = 0;
-        } else {
-            run += 1;
-        }
-    }
+    let onsets = onsets(&x, rate, 0.15);
     let first_planned = cues.iter().find(|c| c["kind"] == "sound").unwrap()["start"]
         .as_f64()
         .unwrap()
@@ -112,19 +100,7 @@ fn in_order_pacing(
     prate: f64,
     holds: &[(f64, f64)],
 ) -> ExitCode {
-    let quiet = (0.06 * rate) as usize;
-    let mut run = quiet;
-    let mut onsets = Vec::new();
-    for (i, s) in x.iter().enumerate() {
-        if s.abs() > 0.003 {
-            if run >= quiet {
-                onsets.push(i as f64 / rate);
-            }
-            run = 0;
-        } else {
-            run += 1;
-        }
-    }
+    let onsets = onsets(x, rate, 0.06);
     let sounds: Vec<f64> = cues
         .iter()
         .filter(|c| c["kind"] == "sound")
@@ -168,4 +144,23 @@ fn in_order_pacing(
         whole
     );
     ExitCode::SUCCESS
+}
+
+/// The times (seconds) where sound (over 0.003, about -50 dBFS) starts after at least
+/// `quiet_secs` of quiet; the first sample counts as after quiet.
+fn onsets(x: &[f32], rate: f64, quiet_secs: f64) -> Vec<f64> {
+    let quiet = (quiet_secs * rate) as usize;
+    let mut run = quiet;
+    let mut out = Vec::new();
+    for (i, s) in x.iter().enumerate() {
+        if s.abs() > 0.003 {
+            if run >= quiet {
+                out.push(i as f64 / rate);
+            }
+            run = 0;
+        } else {
+            run += 1;
+        }
+    }
+    out
 }

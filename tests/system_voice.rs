@@ -495,7 +495,8 @@ fn the_answers_to_keys_speak_with_the_system_voice() {
     std::thread::sleep(Duration::from_millis(1500));
     let pressed = Instant::now();
     tm.keys(&["w"]);
-    tm.wait_for("the answer to w", Duration::from_secs(10), |s| {
+    // A hang guard only: the answer is printed as soon as it is asked for.
+    tm.wait_for("the answer to w", Duration::from_secs(60), |s| {
         s.iter()
             .any(|l| l.starts_with("Lifts") && l.ends_with("to go."))
     });

@@ -349,6 +349,20 @@ struct System {
 }
 
 impl System {
+    /// Hands what the voice reported to the pacer. Errors: the voice failed.
+    fn read_heard(&mut self) -> Result<(), spoken::Lost> {
+        let now = Instant::now();
+        for h in self.voice.heard() {
+            if let crate::voice::system::Heard::Failed(why) = h {
+                return Err(spoken::Lost(why));
+            }
+            if let Some(p) = self.pacer.as_mut() {
+                p.heard(&h, now)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The system voice for `req`, or `None` (said on stderr) when it will not start.
     fn start(req: &Request, trace: &Trace) -> Option<System> {
         let s = &req.settings;
@@ -571,25 +585,8 @@ impl Live<'_> {
 
     /// Reads what the system voice reported; a voice that failed is given up.
     fn system_heard(&mut self) {
-        let Some(s) = self.system.as_mut() else {
-            return;
-        };
-        let now = Instant::now();
-        let mut lost = None;
-        for h in s.voice.heard() {
-            if let Some(p) = s.pacer.as_mut()
-                && let Err(e) = p.heard(&h, now)
-            {
-                lost = Some(e);
-                break;
-            }
-            if let crate::voice::system::Heard::Failed(why) = h {
-                lost = Some(spoken::Lost(why));
-                break;
-            }
-        }
-        if let Some(l) = lost {
-            self.lose_system(l);
+        if let Some(Err(lost)) = self.system.as_mut().map(System::read_heard) {
+            self.lose_system(lost);
         }
     }
 
@@ -671,13 +668,8 @@ impl Live<'_> {
                 && Instant::now() < until
                 && !(ended != Ended::Finished && stop.load(Ordering::Acquire))
             {
-                let now = Instant::now();
-                for h in s.voice.heard() {
-                    if let Some(p) = s.pacer.as_mut()
-                        && p.heard(&h, now).is_err()
-                    {
-                        s.pacer = None;
-                    }
+                if s.read_heard().is_err() {
+                    break;
                 }
                 std::thread::sleep(TICK);
             }
