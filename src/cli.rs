@@ -188,13 +188,22 @@ pub struct SessionArgs {
     /// [default: embedded].
     #[arg(long, value_name = "ENGINE", value_parser = clap::builder::PossibleValuesParser::new(crate::session::Engine::NAMES).map(|s| crate::session::Engine::parse(&s).unwrap_or_default()))]
     pub engine: Option<crate::session::Engine>,
-    /// With --engine system: a speech-dispatcher voice by name (`hipvoice voices` lists them)
-    /// [default: speech-dispatcher's own].
+    /// A speech-dispatcher voice by name, case aside (`hipvoice voices` lists them); implies
+    /// --engine system [default: speech-dispatcher's own].
     #[arg(long, value_name = "NAME")]
     pub system_voice: Option<String>,
 }
 
 impl SessionArgs {
+    /// The engine asked for on the command line: `--engine`, or the system voice when only
+    /// `--system-voice` names one (a voice of speech-dispatcher is only heard through it).
+    pub fn engine_asked(&self) -> Option<crate::session::Engine> {
+        self.engine.or(self
+            .system_voice
+            .as_ref()
+            .map(|_| crate::session::Engine::System))
+    }
+
     /// Flags win over the config file, the file over the defaults. Errors: the config file's
     /// problems.
     pub fn resolve(&self) -> Result<Settings, Diagnostics> {
@@ -225,9 +234,18 @@ impl SessionArgs {
             sounds_dir: crate::dirs::sounds(),
             window_secs,
             history: config.history.unwrap_or(true),
-            engine: self.engine.or(config.engine).unwrap_or_default(),
+            engine: self.engine_asked().or(config.engine).unwrap_or_default(),
             system_voice: self.system_voice.clone().or(config.system_voice),
-            notes: window_note.into_iter().collect(),
+            notes: window_note
+                .into_iter()
+                .chain(
+                    (self.engine == Some(crate::session::Engine::Embedded)
+                        && self.system_voice.is_some())
+                    .then(|| {
+                        "hipvoice: --system-voice is a voice of speech-dispatcher; with --engine embedded the built-in voice speaks (--voice chooses it).".to_owned()
+                    }),
+                )
+                .collect(),
         })
     }
 }
@@ -838,9 +856,9 @@ fn render(routine: &OsStr, path: &Path, session: &SessionArgs, verbose: bool) ->
             path.display()
         )));
     };
-    if session.engine == Some(crate::session::Engine::System) {
+    if session.engine_asked() == Some(crate::session::Engine::System) {
         return Err(Error::usage(
-            "the system voice cannot be rendered into a file: speech-dispatcher speaks to the sound card and gives hipvoice no samples. hint: leave out --engine system (or use --engine embedded) to render with the embedded voice",
+            "the system voice cannot be rendered into a file: speech-dispatcher speaks to the sound card and gives hipvoice no samples. hint: leave out --engine system and --system-voice (or use --engine embedded) to render with the embedded voice",
         ));
     }
     let r = routine::catalog::find_os(routine)?;
@@ -1046,4 +1064,24 @@ fn check(files: &[OsString], strict: bool) -> Result<u8, Error> {
         }
     }
     Ok(worst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::Engine;
+
+    /// A speech-dispatcher voice named alone asks for the system voice; `--engine` always wins.
+    #[test]
+    fn a_system_voice_alone_asks_for_the_system_engine() {
+        let mut a = SessionArgs::default();
+        assert_eq!(a.engine_asked(), None);
+        a.system_voice = Some("English (America)".into());
+        assert_eq!(a.engine_asked(), Some(Engine::System));
+        a.engine = Some(Engine::Embedded);
+        assert_eq!(a.engine_asked(), Some(Engine::Embedded));
+        a.system_voice = None;
+        a.engine = Some(Engine::System);
+        assert_eq!(a.engine_asked(), Some(Engine::System));
+    }
 }

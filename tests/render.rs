@@ -697,6 +697,25 @@ fn the_system_voice_cannot_render_and_says_why() {
     );
     assert!(err.contains("--engine embedded"), "{err}");
     assert!(!out.exists());
+    // A speech-dispatcher voice by name asks for the system voice too.
+    let o = hipvoice()
+        .args([
+            "render",
+            "tests/fixtures/tiny.toml",
+            "--system-voice",
+            "English (America)+Alex",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = fails_with(
+        &o,
+        2,
+        "hipvoice: the system voice cannot be rendered into a file",
+    );
+    assert!(err.contains("--system-voice"), "{err}");
+    assert!(!out.exists());
 
     let cfg = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(cfg.path().join("hipvoice")).unwrap();
