@@ -105,6 +105,9 @@ const TICK: Duration = Duration::from_millis(20);
 const DRAIN: Duration = Duration::from_millis(400);
 /// How long the system voice may go on saying its last line after the session's end.
 const SYSTEM_LAST_WORDS: Duration = Duration::from_secs(5);
+/// How long the system voice is waited for after it is told to stop (its stop is reported
+/// within tens of milliseconds when the daemon answers; a frozen one is not waited for).
+const SYSTEM_CUT: Duration = Duration::from_millis(300);
 
 /// Returns the memory freed since the last call to the system (glibc keeps freed memory in
 /// each thread's arena otherwise, and a long session's peak would count the old windows and
@@ -184,6 +187,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         system,
         voice_lost: false,
         gates: Gates::default(),
+        held_prints: Vec::new(),
     };
     let started = Instant::now();
     // The volume as the conductor holds it (never under the floor), sent with the first
@@ -302,6 +306,9 @@ struct Live<'o> {
     /// The system voice was lost in the last turn: the conductor is told in the next.
     voice_lost: bool,
     gates: Gates,
+    /// Transcript lines (first frame, text, instruction) waiting for the system voice's
+    /// pacing to hand them over ([`Live::print_held`]).
+    held_prints: Vec<(u64, String, bool)>,
 }
 
 /// The cursor's gate has two owners: the conductor (spoken answers) and the system voice's
@@ -422,7 +429,13 @@ impl Live<'_> {
                 }
             }
         }
+        if self.system.is_none() {
+            // Kept from the voice's loss until the conductor has had the switch: the cursor
+            // waits where it was, and the switch is said before what comes next.
+            self.gates.system = None;
+        }
         self.system_pace(&cmd);
+        self.print_held();
         if let Some(g) = self.gates.take_changed() {
             cmd.gate = Some(g);
         }
@@ -504,7 +517,19 @@ impl Live<'_> {
             Action::Sound(name) => {
                 overlay(&mut self.output.deck, cmd, self.answers.sound(name));
             }
-            Action::Print { text, instruction } => self.transcript.said(&text, Some(instruction)),
+            Action::Print {
+                text,
+                instruction,
+                at,
+            } => {
+                if self.system.as_ref().is_some_and(|s| s.pacer.is_some()) {
+                    // Printed once the system voice has said it, or not at all when it was
+                    // left out (after the pacing's turn).
+                    self.held_prints.push((at, text, instruction));
+                } else {
+                    self.transcript.said(&text, Some(instruction));
+                }
+            }
             Action::Status(playback, title) => {
                 if let Some(m) = self.media.as_mut() {
                     m.set(playback, &title);
@@ -629,11 +654,29 @@ impl Live<'_> {
         }
     }
 
+    /// The transcript lines held for the system voice: printed once the pacing has handed
+    /// them over, dropped when it left them out (a count with no time for it is not heard, so
+    /// it is not printed either). All of them once the system voice is gone.
+    fn print_held(&mut self) {
+        let pacer = self.system.as_ref().and_then(|s| s.pacer.as_ref());
+        let decided = self
+            .held_prints
+            .iter()
+            .take_while(|(at, ..)| pacer.is_none_or(|p| p.decided(*at)))
+            .count();
+        for (at, text, instruction) in self.held_prints.drain(..decided) {
+            if !pacer.is_some_and(|p| p.was_left_out(at)) {
+                self.transcript.said(&text, Some(instruction));
+            }
+        }
+    }
+
     /// The system voice stopped answering: the embedded voice says the rest, from the next
     /// window (made at once), and the conductor says so in the next turn.
     fn lose_system(&mut self, why: spoken::Lost) {
+        // What the pacing left out is still known: not printed.
+        self.print_held();
         self.system = None;
-        self.gates.system = None;
         self.voice_lost = true;
         self.windows.set_speech(true);
         if let Some(p) = self.playing.as_mut() {
@@ -661,13 +704,20 @@ impl Live<'_> {
             }
         }
         // The system voice's last words ("Well done.", "Stopping.") are its own to finish,
-        // within a limit.
+        // within a limit. A signal (Ctrl-C) or a gone device cuts it: the daemon is told before
+        // the process ends, or it would finish the line after hipvoice has gone.
         if let Some(s) = self.system.as_mut() {
-            let until = Instant::now() + SYSTEM_LAST_WORDS;
-            while s.pacer.as_ref().is_some_and(|p| p.is_speaking())
-                && Instant::now() < until
-                && !(ended != Ended::Finished && stop.load(Ordering::Acquire))
-            {
+            let mut cut = false;
+            let mut until = Instant::now() + SYSTEM_LAST_WORDS;
+            while s.pacer.as_ref().is_some_and(|p| p.is_speaking()) && Instant::now() < until {
+                // A signal (now or during the last words) or a gone device cuts them.
+                let cutting = matches!(ended, Ended::Interrupted { .. } | Ended::DeviceLost { .. })
+                    || stop.load(Ordering::Acquire);
+                if cutting && !cut {
+                    cut = true;
+                    s.voice.stop();
+                    until = until.min(Instant::now() + SYSTEM_CUT);
+                }
                 if s.read_heard().is_err() {
                     break;
                 }

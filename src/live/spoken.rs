@@ -20,6 +20,9 @@
 //! - No report of a handed line within [`SPEAK_TIMEOUT`], or no end within twice its estimate
 //!   and [`END_GRACE`]: the voice is lost ([`Lost`]), and the session goes on with the
 //!   embedded voice.
+//! - A daemon killed or stopped mid-line is seen sooner: it is looked at before a line is
+//!   handed over and every [`CHECK_EVERY`] while one is said ([`Speaker::check`]); a line
+//!   not handed over counts as left out, so the transcript does not print it as said.
 
 use std::time::{Duration, Instant};
 
@@ -30,11 +33,18 @@ use crate::voice::system::{Heard, SPEAK_TIMEOUT};
 /// 0.4 s after the last audible sample (measured), and a daemon under load more.
 pub const END_GRACE: Duration = Duration::from_secs(3);
 
+/// While a line is being said, how often the daemon is looked at ([`Speaker::check`]): a
+/// killed or stopped daemon never reports the end, and waiting for the timeout would leave
+/// seconds of silence.
+pub const CHECK_EVERY: Duration = Duration::from_millis(400);
+
 /// What speaks: the system voice, or a recording of calls in tests.
 pub trait Speaker {
     /// Says `text`, cutting anything being said; returns its token.
     fn speak(&mut self, text: &str) -> u64;
     fn stop(&mut self);
+    /// Whether the voice can still speak: `Err` with why when it cannot.
+    fn check(&mut self) -> Result<(), String>;
 }
 
 impl Speaker for crate::voice::system::SystemVoice {
@@ -43,6 +53,9 @@ impl Speaker for crate::voice::system::SystemVoice {
     }
     fn stop(&mut self) {
         crate::voice::system::SystemVoice::stop(self)
+    }
+    fn check(&mut self) -> Result<(), String> {
+        crate::voice::system::SystemVoice::check(self)
     }
 }
 
@@ -85,6 +98,11 @@ pub struct Pacer {
     ratio: f64,
     /// Lines left out (inside a hold, no time for them), for `--verbose`.
     pub left_out: u32,
+    /// The first frames of the lines left out lately (bounded), so that they are not
+    /// printed as said.
+    left_out_at: Vec<u64>,
+    /// When the daemon was last looked at while a line was being said.
+    checked: Option<Instant>,
 }
 
 impl Pacer {
@@ -130,6 +148,8 @@ impl Pacer {
             speaking: None,
             ratio: 1.0,
             left_out: 0,
+            left_out_at: Vec::new(),
+            checked: None,
         }
     }
 
@@ -207,6 +227,11 @@ impl Pacer {
     ) -> Result<Option<u64>, Lost> {
         if let Some(s) = &self.speaking {
             let waited = now.saturating_duration_since(s.since);
+            let last = self.checked.map_or(s.since, |c| c.max(s.since));
+            if now.saturating_duration_since(last) >= CHECK_EVERY {
+                self.checked = Some(now);
+                sp.check().map_err(Lost)?;
+            }
             if !s.queued && waited > SPEAK_TIMEOUT {
                 return Err(Lost(format!(
                     "speech-dispatcher took more than {:.1} s to take a line",
@@ -227,6 +252,17 @@ impl Pacer {
         }
         if self.next > first {
             let i = self.next - 1;
+            // A line is never handed to a daemon that is gone (it would be printed as said).
+            if self
+                .checked
+                .is_none_or(|c| now.saturating_duration_since(c) >= CHECK_EVERY)
+            {
+                self.checked = Some(now);
+                if let Err(why) = sp.check() {
+                    self.leave_out(i);
+                    return Err(Lost(why));
+                }
+            }
             let l = &self.lines[i];
             match l.within {
                 Some(end) => {
@@ -235,7 +271,7 @@ impl Pacer {
                         let (text, len) = (l.text.clone(), l.len);
                         self.say(sp, &text, Some(i), len, now);
                     } else {
-                        self.left_out += 1;
+                        self.leave_out(i);
                     }
                 }
                 None => {
@@ -270,9 +306,28 @@ impl Pacer {
         Ok(gate)
     }
 
+    fn leave_out(&mut self, i: usize) {
+        self.left_out += 1;
+        if self.left_out_at.len() >= 64 {
+            self.left_out_at.drain(..32);
+        }
+        self.left_out_at.push(self.lines[i].start);
+    }
+
     fn next_audible_from(&self, at: u64) -> u64 {
         let i = self.audible.partition_point(|&s| s < at);
         self.audible.get(i).copied().unwrap_or(self.frames)
+    }
+
+    /// Whether the line whose first frame is `start` has been dealt with: handed over, left
+    /// out or passed by a seek.
+    pub fn decided(&self, start: u64) -> bool {
+        self.lines.get(self.next).is_none_or(|l| l.start > start)
+    }
+
+    /// Whether the line whose first frame is `start` was left out lately.
+    pub fn was_left_out(&self, start: u64) -> bool {
+        self.left_out_at.contains(&start)
     }
 
     /// Whether the voice is saying something now.
@@ -290,6 +345,9 @@ mod tests {
     struct Calls {
         said: Vec<String>,
         stops: u32,
+        checks: u32,
+        /// What `check` says: the daemon is gone.
+        gone: Option<String>,
     }
 
     impl Speaker for Calls {
@@ -299,6 +357,10 @@ mod tests {
         }
         fn stop(&mut self) {
             self.stops += 1;
+        }
+        fn check(&mut self) -> Result<(), String> {
+            self.checks += 1;
+            self.gone.clone().map_or(Ok(()), Err)
         }
     }
 
@@ -393,6 +455,9 @@ mod tests {
         p.turn(701, t0, &mut sp).unwrap();
         assert_eq!(sp.said, ["Two."]);
         assert_eq!(p.left_out, 1);
+        // Both are dealt with; only "One." is not to be printed.
+        assert!(p.decided(600) && p.decided(700) && !p.decided(900));
+        assert!(p.was_left_out(700) && !p.was_left_out(600));
         // At the hold's end the voice is stopped.
         p.turn(800, t0, &mut sp).unwrap();
         assert_eq!(sp.stops, 1);
@@ -470,5 +535,44 @@ mod tests {
             p.heard(&Heard::Failed("gone".into()), t0),
             Err(Lost("gone".into()))
         );
+    }
+
+    /// A daemon killed or stopped mid-line never reports the end: it is looked at every
+    /// CHECK_EVERY while a line is said (never while the voice is silent), and lost as soon as
+    /// it is seen gone, long before the end's timeout.
+    #[test]
+    fn a_daemon_gone_mid_line_is_seen_at_the_next_check() {
+        let t0 = Instant::now();
+        let mut sp = Calls::default();
+        let mut p = Pacer::new(&timeline());
+        p.turn(0, t0, &mut sp).unwrap();
+        p.turn(0, t0 + CHECK_EVERY * 3, &mut sp).unwrap();
+        assert_eq!(sp.checks, 0, "nothing said: nothing looked at");
+        p.turn(5, t0, &mut sp).unwrap();
+        assert_eq!(sp.checks, 1, "looked at before a line is handed over");
+        p.heard(&Heard::Queued(1), t0).unwrap();
+        p.turn(6, t0 + CHECK_EVERY / 2, &mut sp).unwrap();
+        assert_eq!(sp.checks, 1);
+        p.turn(6, t0 + CHECK_EVERY, &mut sp).unwrap();
+        p.turn(6, t0 + CHECK_EVERY + Duration::from_millis(20), &mut sp)
+            .unwrap();
+        assert_eq!(sp.checks, 2, "once per CHECK_EVERY");
+        sp.gone = Some("speech-dispatcher is stopped".into());
+        let lost = p.turn(7, t0 + CHECK_EVERY * 2, &mut sp);
+        assert_eq!(lost, Err(Lost("speech-dispatcher is stopped".into())));
+    }
+
+    /// Gone before a line: the line is not handed over, and counts as left out (not printed).
+    #[test]
+    fn a_line_is_never_handed_to_a_daemon_that_is_gone() {
+        let mut sp = Calls {
+            gone: Some("speech-dispatcher is gone".into()),
+            ..Calls::default()
+        };
+        let mut p = Pacer::new(&timeline());
+        let lost = p.turn(5, Instant::now(), &mut sp);
+        assert_eq!(lost, Err(Lost("speech-dispatcher is gone".into())));
+        assert!(sp.said.is_empty());
+        assert!(p.decided(0) && p.was_left_out(0));
     }
 }

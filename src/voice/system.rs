@@ -9,6 +9,7 @@
 //! sends requests and reads [`Heard`] events, and waits on nothing but with a timeout. A thread
 //! stuck in a frozen daemon is left behind; the process does not wait for it.
 
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -85,6 +86,132 @@ pub struct SystemVoice {
     next_token: u64,
     /// What the voice describes itself as ("speech-dispatcher, its default voice").
     pub description: String,
+    /// The daemon, to see whether it is still there ([`Daemon::probe`]).
+    daemon: Option<Daemon>,
+}
+
+/// The daemon's local socket as libspeechd finds it: `SPEECHD_ADDRESS` of the form
+/// `unix_socket:PATH`, else `$XDG_RUNTIME_DIR/speech-dispatcher/speechd.sock`. `None` for a
+/// TCP address (`inet_socket:…`), which [`Daemon::probe`] cannot look behind.
+pub fn daemon_socket() -> Option<PathBuf> {
+    socket_of(
+        std::env::var("SPEECHD_ADDRESS").ok().as_deref(),
+        std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from),
+    )
+}
+
+/// [`daemon_socket`] for an address and a runtime folder.
+fn socket_of(address: Option<&str>, runtime_dir: Option<PathBuf>) -> Option<PathBuf> {
+    let default = || Some(runtime_dir?.join("speech-dispatcher/speechd.sock"));
+    match address.map(|a| a.strip_prefix("unix_socket")) {
+        None | Some(Some("" | ":")) => default(),
+        Some(Some(rest)) => rest.strip_prefix(':').map(PathBuf::from),
+        Some(None) => None,
+    }
+}
+
+/// The daemon behind a local socket, looked at to tell whether it can still speak
+/// ([`Daemon::probe`]).
+#[derive(Debug)]
+pub struct Daemon {
+    socket: PathBuf,
+    /// The process listening on the socket, once found (`None` inside: looked for, not found).
+    pid: Option<Option<i32>>,
+}
+
+impl Daemon {
+    pub fn new(socket: PathBuf) -> Daemon {
+        Daemon { socket, pid: None }
+    }
+
+    /// `Err` with why when nothing listens on the socket any more (the daemon was killed) or
+    /// the listening process is stopped (SIGSTOP) or dead; `Ok` when it is there or that
+    /// cannot be told. A connection to a listening socket is taken by the kernel even for a
+    /// stopped process, so the process's state in `/proc` tells a frozen daemon. Costs one
+    /// connect and close (the daemon sees a client come and go) and, the first time, a look
+    /// through `/proc` for the listening process.
+    pub fn probe(&mut self) -> Result<(), String> {
+        let stream = match std::os::unix::net::UnixStream::connect(&self.socket) {
+            Ok(s) => s,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::NotFound
+                ) =>
+            {
+                return Err("speech-dispatcher is gone".to_owned());
+            }
+            Err(_) => return Ok(()),
+        };
+        let pid = *self
+            .pid
+            .get_or_insert_with(|| listener_pid(&stream, &self.socket));
+        let Some(pid) = pid else { return Ok(()) };
+        match process_state(pid) {
+            Some('T' | 't') => Err("speech-dispatcher is stopped".to_owned()),
+            Some('Z' | 'X') | None => Err("speech-dispatcher is gone".to_owned()),
+            Some(_) => Ok(()),
+        }
+    }
+}
+
+/// The state letter of process `pid` in `/proc` (`R`, `S`, `T` stopped, `Z`…), `None` when
+/// there is no such process.
+fn process_state(pid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "PID (COMMAND) STATE …": the command may hold spaces and parentheses.
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.trim_start().chars().next()
+}
+
+/// The process that listens on `socket` (`stream` is connected to it). `SO_PEERCRED` names
+/// the process that called `listen`, but speech-dispatcher listens before it forks into the
+/// background (measured: the PID it names is gone), so when that process is gone the listening
+/// socket's inode is read from `/proc/net/unix` and the process holding it is found among
+/// `/proc/*/fd`.
+fn listener_pid(stream: &std::os::unix::net::UnixStream, socket: &Path) -> Option<i32> {
+    use std::os::fd::AsRawFd;
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` and `len` are valid for writes of a `ucred`, the size given.
+    let r = unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&raw mut cred).cast(),
+            &raw mut len,
+        )
+    };
+    if r == 0 && cred.pid > 0 && process_state(cred.pid).is_some() {
+        return Some(cred.pid);
+    }
+    let inode = listening_inode(&std::fs::read_to_string("/proc/net/unix").ok()?, socket)?;
+    let link = std::ffi::OsString::from(format!("socket:[{inode}]"));
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|p| {
+        let pid: i32 = p.file_name().to_str()?.parse().ok()?;
+        let holds = std::fs::read_dir(p.path().join("fd"))
+            .ok()?
+            .flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l.as_os_str() == link));
+        holds.then_some(pid)
+    })
+}
+
+/// The inode of the listening socket bound to `path` in `/proc/net/unix`'s text
+/// ("Num RefCount Protocol Flags Type St Inode Path"; a listening socket has the
+/// `__SO_ACCEPTCON` flag, 0x10000).
+fn listening_inode(table: &str, path: &Path) -> Option<u64> {
+    let path = path.to_str()?;
+    table.lines().skip(1).find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        let flags = u32::from_str_radix(f.get(3)?, 16).ok()?;
+        (f.get(7) == Some(&path) && flags & 0x10000 != 0).then(|| f.get(6)?.parse().ok())?
+    })
 }
 
 impl SystemVoice {
@@ -106,6 +233,7 @@ impl SystemVoice {
                 heard,
                 next_token: 1,
                 description,
+                daemon: daemon_socket().map(Daemon::new),
             }),
             Ok(Err(e)) => Err(e),
             Err(_) => Err(format!(
@@ -137,6 +265,11 @@ impl SystemVoice {
 
     pub fn set_gain(&self, gain: f32) {
         let _ = self.requests.send(Request::Volume(gain));
+    }
+
+    /// Whether the daemon can still speak ([`Daemon::probe`]); `Ok` when that cannot be told.
+    pub fn check(&mut self) -> Result<(), String> {
+        self.daemon.as_mut().map_or(Ok(()), Daemon::probe)
     }
 
     /// The events reported since the last call, oldest first.
@@ -270,26 +403,11 @@ fn choose_voice(tts: &mut tts::Tts, settings: &SystemSettings) -> Result<String,
     let voices = tts
         .voices()
         .map_err(|e| format!("speech-dispatcher could not list its voices: {e}"))?;
-    let found = match &settings.voice {
-        Some(name) => voices.iter().find(|v| v.name() == *name).ok_or_else(|| {
-            format!(
-                "speech-dispatcher has no voice named \"{}\"; `hipvoice voices` lists them",
-                crate::diag::escape(name)
-            )
-        })?,
-        None => match voices
-            .iter()
-            .find(|v| super::primary_language(v.language().as_str()) == primary)
-        {
-            Some(v) => v,
-            None => {
-                return Err(format!(
-                    "speech-dispatcher has no voice for the language \"{}\"",
-                    settings.language
-                ));
-            }
-        },
-    };
+    let listed: Vec<(String, String)> = voices
+        .iter()
+        .map(|v| (v.name(), v.language().as_str().to_owned()))
+        .collect();
+    let found = &voices[pick(&listed, settings)?];
     tts.set_voice(found)
         .map_err(|e| format!("speech-dispatcher would not take the voice: {e}"))?;
     Ok(format!(
@@ -297,6 +415,35 @@ fn choose_voice(tts: &mut tts::Tts, settings: &SystemSettings) -> Result<String,
         found.name(),
         found.language()
     ))
+}
+
+/// Which of the `listed` voices (name, language tag) to speak with: the one named in
+/// `settings` (written exactly as listed, else with case aside: "english (america)+alex" finds
+/// "English (America)+Alex"), or else the first of the routine's primary language. Errors: no
+/// such name, no voice of the language.
+fn pick(listed: &[(String, String)], settings: &SystemSettings) -> Result<usize, String> {
+    if let Some(name) = &settings.voice {
+        let exact = listed.iter().position(|(n, _)| n == name);
+        let lower = name.to_lowercase();
+        return exact
+            .or_else(|| listed.iter().position(|(n, _)| n.to_lowercase() == lower))
+            .ok_or_else(|| {
+                format!(
+                    "speech-dispatcher has no voice named \"{}\"; `hipvoice voices` lists them",
+                    crate::diag::escape(name)
+                )
+            });
+    }
+    let primary = super::primary_language(&settings.language);
+    listed
+        .iter()
+        .position(|(_, l)| super::primary_language(l) == primary)
+        .ok_or_else(|| {
+            format!(
+                "speech-dispatcher has no voice for the language \"{}\"",
+                settings.language
+            )
+        })
 }
 
 /// Every voice speech-dispatcher offers: (name, language tag). Waits at most `limit` (the list
@@ -348,5 +495,118 @@ mod tests {
         assert_eq!(volume_of(1.0), 0.0);
         assert_eq!(volume_of(0.5), -50.0);
         assert_eq!(volume_of(0.0), -100.0);
+    }
+
+    #[test]
+    fn a_voice_is_picked_by_its_name_with_case_aside_or_by_the_routines_language() {
+        let listed: Vec<(String, String)> = [
+            ("English (America)+Alex", "en-US"),
+            ("english (america)+alex", "en-US"),
+            ("German", "de"),
+            ("German+Max", "de"),
+            ("Dansk", "da"),
+        ]
+        .map(|(n, l)| (n.to_owned(), l.to_owned()))
+        .into();
+        let with = |voice: Option<&str>, language: &str| SystemSettings {
+            rate_wpm: 170,
+            pitch: 50,
+            gain: 1.0,
+            voice: voice.map(str::to_owned),
+            language: language.to_owned(),
+        };
+        let pick_of = |v, l| pick(&listed, &with(v, l));
+        assert_eq!(pick_of(Some("english (america)+alex"), "en"), Ok(1));
+        assert_eq!(pick_of(Some("ENGLISH (AMERICA)+ALEX"), "en"), Ok(0));
+        assert_eq!(
+            pick_of(Some("dansk"), "de"),
+            Ok(4),
+            "a name wins over the language"
+        );
+        assert!(
+            pick_of(Some("Dansk+"), "en")
+                .unwrap_err()
+                .contains("no voice named")
+        );
+        // No name: the first voice of the routine's primary language.
+        assert_eq!(pick_of(None, "de-AT"), Ok(2));
+        assert_eq!(pick_of(None, "da"), Ok(4));
+        assert!(
+            pick_of(None, "fi")
+                .unwrap_err()
+                .contains("no voice for the language \"fi\"")
+        );
+    }
+
+    #[test]
+    fn the_daemons_socket_is_found_as_libspeechd_finds_it() {
+        let rt = || Some(PathBuf::from("/run/user/7"));
+        let default = Some(PathBuf::from("/run/user/7/speech-dispatcher/speechd.sock"));
+        assert_eq!(socket_of(None, rt()), default);
+        assert_eq!(socket_of(Some("unix_socket"), rt()), default);
+        assert_eq!(
+            socket_of(Some("unix_socket:/tmp/x/speechd.sock"), rt()),
+            Some(PathBuf::from("/tmp/x/speechd.sock"))
+        );
+        assert_eq!(socket_of(Some("inet_socket:localhost:6560"), rt()), None);
+        assert_eq!(socket_of(None, None), None);
+    }
+
+    /// A real listener: there, it answers; closed (its file left behind) or never there, the
+    /// daemon is gone; a listening process that is stopped is told too. (A daemon that forks
+    /// after listening, as speech-dispatcher does, is found through /proc: the system-voice
+    /// tests freeze a real one.)
+    #[test]
+    fn the_probe_tells_a_listening_daemon_from_a_gone_or_stopped_one() {
+        let dir = std::env::temp_dir().join(format!("hipvoice-probe-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let sock = dir.join("s.sock");
+        let _ = std::fs::remove_file(&sock);
+        let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        let mut here = Daemon::new(sock.clone());
+        assert_eq!(here.probe(), Ok(()));
+        assert_eq!(here.pid, Some(Some(std::process::id() as i32)));
+        drop(listener);
+        assert!(sock.exists());
+        assert_eq!(here.probe(), Err("speech-dispatcher is gone".to_owned()));
+        assert_eq!(
+            Daemon::new(dir.join("none.sock")).probe(),
+            Err("speech-dispatcher is gone".to_owned())
+        );
+        // Another process listens, then is stopped.
+        let other = dir.join("other.sock");
+        let _ = std::fs::remove_file(&other);
+        let script = "import socket,sys,time\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\ns.listen(8)\nprint('up',flush=True)\ntime.sleep(60)";
+        let mut child = std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(&other)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        let mut up = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut up,
+        )
+        .unwrap();
+        assert_eq!(up.trim(), "up");
+        let mut other = Daemon::new(other);
+        assert_eq!(other.probe(), Ok(()));
+        let pid = child.id() as libc::pid_t;
+        // SAFETY: signals to our own child.
+        unsafe { libc::kill(pid, libc::SIGSTOP) };
+        // The stop is asynchronous: wait (bounded) until /proc says so.
+        let mut told = Ok(());
+        for _ in 0..200 {
+            told = other.probe();
+            if told.is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(told, Err("speech-dispatcher is stopped".to_owned()));
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        let _ = child.wait();
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -79,10 +79,12 @@ pub enum Action {
     /// Play this built-in sound on the overlay lane.
     Sound(&'static str),
     /// A transcript line: a planned line as its first frame is played. `instruction` is false
-    /// for the lines that only help (count-down numbers, "Hold.", tempo words, time checks).
+    /// for the lines that only help (count-down numbers, "Hold.", tempo words, time checks);
+    /// `at` is the line's first frame.
     Print {
         text: String,
         instruction: bool,
+        at: u64,
     },
     /// The media-button status and title ("Knee lifts, left leg").
     Status(Playback, String),

@@ -100,6 +100,9 @@ pub struct Conductor {
     keys: bool,
     /// A plan at a new speech rate, waiting for the step boundary where it takes over.
     pending: Option<Pending>,
+    /// The system voice was lost inside a hold: the switch is said at the first frame
+    /// outside one, so the hold keeps its length.
+    switch_due: bool,
 }
 
 /// A plan at a new rate, ready: it takes over at frame `at` of the playing timeline (the
@@ -137,6 +140,7 @@ impl Conductor {
             reached: None,
             keys: true,
             pending: None,
+            switch_due: false,
         }
     }
 
@@ -396,6 +400,7 @@ impl Conductor {
                 out.push(Action::Print {
                     text: c.text.clone().unwrap_or_default(),
                     instruction: self.is_instruction(c),
+                    at: c.start,
                 });
                 self.next_line += 1;
             }
@@ -422,6 +427,14 @@ impl Conductor {
             && self.pending.as_ref().is_some_and(|p| frame >= p.at)
         {
             self.take_over(out);
+        }
+        if self.switch_due
+            && current
+            && self.mode == Mode::Playing
+            && self.in_hold(self.pos).is_none()
+        {
+            self.switch_due = false;
+            self.say(self.ph.controls.voice_switched.to_owned(), out);
         }
         match self.mode {
             Mode::Paused { last_said } if now.saturating_sub(last_said) >= PAUSE_REMINDER => {
@@ -500,6 +513,8 @@ impl Conductor {
                     paused: c == Command::Pause,
                 }
             }
+            // Said when the sound is back, outside a hold.
+            (Command::VoiceLost, Mode::Lost { .. }) => self.switch_due = true,
             (_, Mode::Lost { .. }) => {}
             (_, Mode::Quitting { .. }) => {}
             (Command::Quit, _) => {
@@ -520,6 +535,9 @@ impl Conductor {
             }
             (Command::PlayPause | Command::Play, Mode::Paused { .. }) => self.resume(out),
             (Command::Play | Command::Pause, _) => {}
+            (Command::VoiceLost, Mode::Playing) if self.in_hold(self.pos).is_some() => {
+                self.switch_due = true;
+            }
             (Command::VoiceLost, _) => self.say(ctl.voice_switched.to_owned(), out),
             (_, Mode::Starting) => self.soft(out),
             (Command::Next, _) => self.next(out),
@@ -553,17 +571,8 @@ impl Conductor {
     /// timed block goes on where it was.
     fn resume(&mut self, out: &mut Vec<Action>) {
         let p = self.pos;
-        let in_hold = self
-            .ix
-            .windows
-            .iter()
-            .map(|&i| &self.ix.t.cues[i])
-            .find(|c| {
-                matches!(c.kind, CueKind::Hold | CueKind::Phase)
-                    && c.start <= p
-                    && p < c.end + self.release_len(c.end)
-            });
-        let to = if let Some(h) = in_hold {
+        // A timed block goes on where it was.
+        let to = if let Some(h) = self.in_hold(p).filter(|c| c.kind != CueKind::Timed) {
             self.ix.step_at(h.start).map_or(h.start, |s| s.start)
         } else if let Some(line) = self.ix.audible_at(p).filter(|c| c.kind == CueKind::Speech) {
             line.start
@@ -577,6 +586,19 @@ impl Conductor {
         out.push(Action::Pause(false));
         self.set_status(Playback::Playing, out);
         self.say(self.ph.controls.resuming.to_owned(), out);
+    }
+
+    /// The hold, timed block or tempo phase frame `p` is in, its release sound included.
+    fn in_hold(&self, p: u64) -> Option<&Cue> {
+        self.ix
+            .windows
+            .iter()
+            .map(|&i| &self.ix.t.cues[i])
+            .find(|c| {
+                matches!(c.kind, CueKind::Hold | CueKind::Timed | CueKind::Phase)
+                    && c.start <= p
+                    && p < c.end + self.release_len(c.end)
+            })
     }
 
     /// Frames of the release sound that starts at `end`, if there is one.

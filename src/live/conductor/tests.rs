@@ -1092,3 +1092,25 @@ fn a_lost_system_voice_is_said_as_an_answer() {
     s.cmd(Command::Quit);
     assert!(said(&s.cmd(Command::VoiceLost)).is_empty());
 }
+
+/// Lost inside a hold, the switch waits for the hold's release sound to end: an answer there
+/// would hold the cursor and stretch the hold. It is said once, at the first tick outside.
+#[test]
+fn a_voice_lost_in_a_hold_is_said_after_the_hold() {
+    let mut s = T::new();
+    let hold = s.cue(CueKind::Hold, 0);
+    s.tick(hold.start + 10);
+    let a = s.cmd(Command::VoiceLost);
+    assert!(said(&a).is_empty(), "nothing in the hold: {a:?}");
+    assert!(gates(&a).is_empty(), "the hold is not held: {a:?}");
+    let a = s.tick(hold.end - 1);
+    assert!(said(&a).is_empty(), "{a:?}");
+    let release = s
+        .t()
+        .of_kind(CueKind::Sound)
+        .find(|c| c.start == hold.end)
+        .map_or(hold.end, |c| c.end);
+    let a = s.tick(release.max(hold.end + 1));
+    assert_eq!(said(&a), ["Switching to the built-in voice."]);
+    assert!(said(&s.tick(release + 100)).is_empty(), "said once");
+}
