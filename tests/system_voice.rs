@@ -151,6 +151,61 @@ fn rms_between(x: &[f32], rate: u32, from: f64, to: f64) -> f32 {
     rms(&x[at(from)..at(to).max(at(from))])
 }
 
+/// Speech on the voice's recording `b` wherever the plan `t` has lines between two of its
+/// `sounds` (outside the holds), up to frame `upto`. `found`: the sounds' onsets in seconds of
+/// the sounds' recording, which started `skew` seconds before `b`.
+fn speech_between_sounds(
+    t: &Timeline,
+    sounds: &[&hipvoice::plan::Cue],
+    found: &[f64],
+    skew: f64,
+    b: &[f32],
+    rate: u32,
+    upto: u64,
+) {
+    let holds: Vec<_> = t.of_kind(CueKind::Hold).collect();
+    let at_b = |i: usize| found[i] - skew;
+    for k in 0..=sounds.len() {
+        let from = if k == 0 { 0 } else { sounds[k - 1].start };
+        let to = sounds.get(k).map_or(t.frames, |s| s.start);
+        if from >= upto {
+            break;
+        }
+        let lines = t
+            .of_kind(CueKind::Speech)
+            .filter(|c| c.start >= from && c.start < to)
+            .filter(|c| !holds.iter().any(|h| h.start <= c.start && c.start < h.end))
+            .count();
+        if lines == 0 {
+            continue;
+        }
+        let s = if k == 0 { 0.0 } else { at_b(k - 1) + 0.25 };
+        let e = if k < sounds.len() {
+            at_b(k)
+        } else {
+            b.len() as f64 / f64::from(rate)
+        };
+        assert!(
+            rms_between(b, rate, s, e) > 0.005,
+            "{lines} lines planned between sounds {k} and {}, but no speech from {s:.2} s to {e:.2} s",
+            k + 1
+        );
+    }
+}
+
+/// No speech on `b` within 60 ms of any sound's onset (`found`, `skew` as above).
+fn no_speech_over_sounds(found: &[f64], skew: f64, b: &[f32], rate: u32) {
+    for (k, f) in found.iter().enumerate() {
+        let s = f - skew;
+        let at = |x: f64| ((x.max(0.0) * f64::from(rate)) as usize).min(b.len());
+        let level = peak(&b[at(s - 0.06)..at(s + 0.06)]);
+        assert!(
+            level < 0.01,
+            "speech (peak {level}) over sound {k} at {s:.2} s"
+        );
+    }
+}
+
 /// A session with `--engine system`: hipvoice's sounds recorded from the test sink, the system
 /// voice's speech from a sink of its own. Every sound is played and every hold lasts exactly
 /// its length between its sounds; there is speech wherever lines are planned between two
@@ -223,43 +278,8 @@ fn the_system_voice_says_the_lines_and_every_hold_keeps_its_length() {
         );
     }
 
-    // Speech wherever the plan has lines between two sounds (outside the holds).
-    for k in 0..=sounds.len() {
-        let from = if k == 0 { 0 } else { sounds[k - 1].start };
-        let to = sounds.get(k).map_or(t.frames, |s| s.start);
-        let lines = t
-            .of_kind(CueKind::Speech)
-            .filter(|c| c.start >= from && c.start < to)
-            .filter(|c| !holds.iter().any(|h| h.start <= c.start && c.start < h.end))
-            .count();
-        if lines == 0 {
-            continue;
-        }
-        let s = if k == 0 { 0.0 } else { at_b(k - 1) + 0.25 };
-        let e = if k < sounds.len() {
-            at_b(k)
-        } else {
-            b.len() as f64 / f64::from(rate)
-        };
-        assert!(
-            rms_between(&b, rate, s, e) > 0.005,
-            "{lines} lines planned between sounds {k} and {}, but no speech from {s:.2} s to {e:.2} s",
-            k + 1
-        );
-    }
-
-    // No speech covers a sound (within the two recordings' alignment).
-    for (k, f) in found.iter().enumerate() {
-        let s = f - skew;
-        let level = peak(
-            &b[((s - 0.06).max(0.0) * f64::from(rate)) as usize
-                ..((s + 0.06) * f64::from(rate)) as usize],
-        );
-        assert!(
-            level < 0.01,
-            "speech (peak {level}) over sound {k} at {s:.2} s"
-        );
-    }
+    speech_between_sounds(&t, &sounds, &found, skew, &b, rate, t.frames);
+    no_speech_over_sounds(&found, skew, &b, rate);
 
     // Every count-down number heard starts on its second: inside a hold, after its first line,
     // each speech onset lies just after a planned number's time, and all lie equally far after
@@ -516,7 +536,9 @@ fn both_routines_open_with_the_system_voice_and_hold_exactly() {
             .and_then(|c| c.text.clone())
             .unwrap();
         let state = tempfile::tempdir().unwrap();
+        let t_sounds = Instant::now();
         let rec_sounds = record(&sink);
+        let t_speech = Instant::now();
         let rec_speech = record(&speech.name);
         let mut child = hipvoice()
             .args(["play", routine, "--engine", "system"])
@@ -564,6 +586,10 @@ fn both_routines_open_with_the_system_voice_and_hold_exactly() {
             (heard - planned).abs() <= 0.02,
             "{routine}: a hold of {planned} s lasted {heard:.4} s between its sounds"
         );
+        let skew = t_speech.duration_since(t_sounds).as_secs_f64();
+        let found = &found[..sounds.len()];
+        speech_between_sounds(&t, &sounds, found, skew, &b, rate, hold.end);
+        no_speech_over_sounds(found, skew, &b, rate);
     }
 }
 
