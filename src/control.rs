@@ -33,6 +33,10 @@ pub enum Command {
     /// The system voice stopped answering (speech-dispatcher died or froze): the embedded
     /// voice says the rest of the session, and says so once.
     VoiceLost,
+    /// The place to resume from could not be saved (the state folder cannot be written): said
+    /// once, when it first fails, so that a person who later stops (or is stopped by a
+    /// signal) knows before.
+    PlaceNotSaved,
 }
 
 /// MPRIS playback status.

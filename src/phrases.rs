@@ -131,6 +131,8 @@ pub struct Controls {
     pub sound_back: &'static str,
     /// Said once when the system voice stops answering and the embedded voice takes over.
     pub voice_switched: &'static str,
+    /// Said once when the place to resume from first fails to save.
+    pub place_not_saved: &'static str,
     /// The same, when the session was paused: it stays paused.
     pub sound_back_paused: &'static str,
     /// The same, when there is no terminal.
@@ -269,6 +271,7 @@ pub static EN: Phrases = Phrases {
         resuming: "Going on.",
         sound_back: "The sound is back. Starting this part again.",
         voice_switched: "Switching to the built-in voice.",
+        place_not_saved: "Your place cannot be saved. If you stop, you start from the beginning.",
         sound_back_paused: "The sound is back. Still paused. Press space to go on.",
         sound_back_paused_buttons: "The sound is back. Still paused. Press play to go on.",
         next: "Next.",

@@ -454,10 +454,18 @@ fn a_place_that_cannot_be_saved_is_not_promised_and_a_dropped_stream_is_opened_a
     std::fs::write(&state, "").unwrap();
     let s = Background::start(&["play", ROUTINE], &state, &[]);
     s.wait_line("Exercise 1 of 2: Lifts.", 1);
+    // Said when the first save fails, before anyone stops.
+    let notice = "Your place cannot be saved. If you stop, you start from the beginning.";
+    s.wait_line(notice, 1);
     wait_playerctl(&["status"], "Playing");
     playerctl(&["stop"]);
     let (code, err, lines) = { s }.finish();
     assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        lines.iter().filter(|l| *l == notice).count(),
+        1,
+        "said once: {lines:?}"
+    );
     assert!(
         lines.contains(&"Stopping. Your place could not be saved.".to_owned()),
         "{lines:?}"
@@ -542,4 +550,88 @@ fn the_pain_check_in_is_asked_by_voice_and_answered_with_a_key() {
         !screen.contains("Today, one instead of"),
         "no answer changes nothing: {screen}"
     );
+}
+
+/// The first frame and the last frame above `level` in `x`, in seconds from its start.
+fn sounding_span(x: &[f32], rate: u32, level: f32) -> f64 {
+    let first = x.iter().position(|s| s.abs() > level);
+    let last = x.iter().rposition(|s| s.abs() > level);
+    match (first, last) {
+        (Some(a), Some(b)) => (b - a) as f64 / f64::from(rate),
+        _ => 0.0,
+    }
+}
+
+/// Keys 10 ms apart: the second cuts the first answer before it is heard, and the transcript
+/// (which a screen reader reads as said) prints only what was heard. While paused (so nothing
+/// else sounds): `w` then `x` leaves only x's tick in the recording and no "where am I" line;
+/// `h` twice prints the help once; `w` alone (cutting the help) is printed and heard in full.
+#[test]
+#[ignore = "needs a sound server, D-Bus and tmux: run scripts/test"]
+fn keys_pressed_at_once_leave_a_transcript_of_what_was_heard() {
+    let Some(sink) = sink() else { return };
+    let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    let state = tempfile::tempdir().unwrap();
+    let rec = record(&sink);
+    let rec0 = Instant::now() - Duration::from_millis(300);
+    let tm = Tmux::start(&format!("play {ROUTINE}"), state.path());
+    tm.wait_line("Exercise 1 of 2: Lifts.", 1);
+    tm.keys(&["Space"]);
+    tm.wait_line("Paused.", 1);
+    std::thread::sleep(Duration::from_millis(2500));
+    let is_where = |l: &String| l.starts_with("Lifts") && l.ends_with("to go.");
+    let is_help = |l: &String| l.starts_with("Space: pause, or go on.");
+
+    let cut_from = Instant::now();
+    tm.keys(&["w"]);
+    std::thread::sleep(Duration::from_millis(10));
+    tm.keys(&["x"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let cut_to = Instant::now();
+    assert!(
+        !tm.screen().iter().any(is_where),
+        "an answer cut unheard was printed: {:?}",
+        tm.screen()
+    );
+
+    tm.keys(&["h"]);
+    std::thread::sleep(Duration::from_millis(10));
+    tm.keys(&["h"]);
+    tm.wait_for("the help", Duration::from_secs(10), |s| {
+        s.iter().any(is_help)
+    });
+    std::thread::sleep(Duration::from_millis(500));
+
+    // Where am I, alone (cutting the help, which was heard): printed and heard.
+    let whole_from = Instant::now();
+    tm.keys(&["w"]);
+    tm.wait_for("the answer to w", Duration::from_secs(10), |s| {
+        s.iter().any(is_where)
+    });
+    std::thread::sleep(Duration::from_millis(2500));
+    let whole_to = Instant::now();
+    tm.keys(&["q"]);
+    tm.wait_line("Stopping. Your place is saved.", 1);
+    let (code, _) = tm.exit(Duration::from_secs(10));
+    let screen = tm.screen();
+    assert_eq!(code, "0", "{}", screen.join("\n"));
+    assert_eq!(
+        screen.iter().filter(|l| is_help(l)).count(),
+        1,
+        "the help once: {screen:?}"
+    );
+    assert_eq!(
+        screen.iter().filter(|l| is_where(l)).count(),
+        1,
+        "{screen:?}"
+    );
+
+    let (x, rate, _dir) = rec.stop();
+    let cut = sounding_span(window(&x, rate, rec0, cut_from, cut_to), rate, 0.01);
+    let whole = sounding_span(window(&x, rate, rec0, whole_from, whole_to), rate, 0.01);
+    assert!(
+        cut < 0.25,
+        "w then x: only a click of w and the tick ({cut:.3} s sounding)"
+    );
+    assert!(whole > 1.0, "w alone is said in full ({whole:.3} s)");
 }

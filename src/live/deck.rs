@@ -16,6 +16,9 @@
 //! - The cursor never passes the gate frame; while it waits there the timeline is silent and
 //!   the overlay lane still plays. Paused, the cursor stands still; the overlay still plays.
 //! - Gain (0.0 to 1.0) scales everything the deck plays, the overlay included.
+//! - An overlay clip counts as heard once [`HEARD_FRAMES`] of it (or all of a shorter one) have
+//!   been mixed ([`DeckHandle::overlay_heard`]); one cut before that was not heard, and the
+//!   transcript does not print it.
 //! - The stream opens on [`PRE_ROLL_SECS`] (50 ms) of silence, which the opening's synthesis
 //!   takes anyway: whatever a sound server or device does to the first samples of a new
 //!   stream (a fade, a dropped fragment), it never does to the session's first word.
@@ -34,6 +37,10 @@ use crate::voice::Samples;
 /// How many frames are mixed at a time. Commands are read once a block, so one takes effect
 /// within 128 frames (5.8 ms at 22050 Hz) plus the device's buffer.
 pub const BLOCK: usize = 128;
+
+/// Frames of an overlay clip that make it heard: 0.2 s at 22,050 Hz, about a syllable. A clip
+/// cut sooner (a key pressed right after another) was a click, not a word.
+pub const HEARD_FRAMES: usize = 4410;
 
 /// Silence at the start of every stream, before the timeline may play (seconds).
 pub const PRE_ROLL_SECS: f64 = 0.05;
@@ -107,6 +114,9 @@ struct Published {
     /// How many overlay clips have played to their end (or been cut).
     overlays_done: AtomicU32,
     overlay_playing: AtomicBool,
+    /// Bit `k % 64` set once overlay clip `k` (counted from 1 as received) was heard
+    /// ([`HEARD_FRAMES`]); cleared when clip `k` arrives.
+    overlays_heard: AtomicU64,
     /// At the end of a complete program.
     finished: AtomicBool,
     /// Blocks handed to the device so far: a stream that still pulls samples counts up,
@@ -187,6 +197,13 @@ impl DeckHandle {
         self.published.overlays_done.load(Ordering::Acquire)
     }
 
+    /// Whether overlay clip `k` (counted from 1 in the order sent to this deck, among the last
+    /// 64) has been heard: [`HEARD_FRAMES`] of it mixed. Read [`Self::overlays_done`] first: a
+    /// clip counted done and not heard here was cut before it was heard.
+    pub fn overlay_heard(&self, k: u32) -> bool {
+        self.published.overlays_heard.load(Ordering::Acquire) & (1u64 << (k % 64)) != 0
+    }
+
     pub fn overlay_playing(&self) -> bool {
         self.published.overlay_playing.load(Ordering::Acquire)
     }
@@ -234,6 +251,8 @@ pub struct Deck {
     gain: f32,
     stopped: bool,
     overlay: Option<(Samples, usize)>,
+    /// Overlay clips received so far: the number of the one playing.
+    overlays_received: u32,
     block: [f32; BLOCK],
     idx: usize,
     /// Blocks of the stream's opening silence still to play.
@@ -263,6 +282,7 @@ pub fn deck(rate: u32) -> (Deck, DeckHandle) {
         gain: 1.0,
         stopped: false,
         overlay: None,
+        overlays_received: 0,
         block: [0.0; BLOCK],
         idx: BLOCK,
         pre_roll: (PRE_ROLL_SECS * f64::from(rate) / BLOCK as f64).ceil() as u64,
@@ -306,6 +326,11 @@ impl Deck {
             self.gate = g;
         }
         if let Some(clip) = cmd.overlay {
+            self.overlays_received = self.overlays_received.wrapping_add(1);
+            let bit = 1u64 << (self.overlays_received % 64);
+            self.published
+                .overlays_heard
+                .fetch_and(!bit, Ordering::AcqRel);
             if let Some((old, _)) = self.overlay.replace((clip, 0)) {
                 self.published.overlays_done.fetch_add(1, Ordering::AcqRel);
                 self.retire(Retired::Clip(old));
@@ -371,6 +396,14 @@ impl Deck {
             let n = (clip.len() - *at).min(BLOCK);
             for (o, s) in self.block[..n].iter_mut().zip(&clip[*at..*at + n]) {
                 *o += *s;
+            }
+            let heard = HEARD_FRAMES.min(clip.len());
+            if *at < heard && *at + n >= heard {
+                // Before the clip can count as done, so a reader of both sees this.
+                let bit = 1u64 << (self.overlays_received % 64);
+                self.published
+                    .overlays_heard
+                    .fetch_or(bit, Ordering::AcqRel);
             }
             *at += n;
             if *at >= clip.len()
@@ -535,6 +568,45 @@ mod tests {
         })
         .unwrap();
         assert_eq!(take(&mut d, 10), p.render_all()[3000..3010]);
+    }
+
+    /// An answer counts as heard once HEARD_FRAMES of it have been mixed; one cut before that
+    /// was not; a clip shorter than that is heard once it has all played.
+    #[test]
+    fn an_overlay_is_heard_after_its_first_fifth_of_a_second_and_not_when_cut_before() {
+        let p = program(50_000, &[]);
+        let (mut d, mut h) = loaded(&p);
+        let long = |n: usize| -> Samples { vec![0.1f32; n].into() };
+        h.send(DeckCmd {
+            overlay: Some(long(20_000)),
+            ..Default::default()
+        })
+        .unwrap();
+        take(&mut d, HEARD_FRAMES - BLOCK);
+        assert!(!h.overlay_heard(1), "not yet");
+        take(&mut d, BLOCK);
+        assert!(h.overlay_heard(1));
+        assert_eq!(h.overlays_done(), 0, "heard before it is done");
+        // The second is cut by the third after two blocks: done, never heard.
+        h.send(DeckCmd {
+            overlay: Some(long(20_000)),
+            ..Default::default()
+        })
+        .unwrap();
+        take(&mut d, 2 * BLOCK);
+        h.send(DeckCmd {
+            overlay: Some(long(300)),
+            ..Default::default()
+        })
+        .unwrap();
+        take(&mut d, BLOCK);
+        assert_eq!(h.overlays_done(), 2);
+        assert!(!h.overlay_heard(2), "cut after two blocks");
+        assert!(!h.overlay_heard(3), "300 frames, not all played yet");
+        take(&mut d, 2 * BLOCK);
+        assert_eq!(h.overlays_done(), 3);
+        assert!(h.overlay_heard(3), "a short clip played to its end");
+        assert!(h.overlay_heard(1), "the first is still told");
     }
 
     #[test]

@@ -180,14 +180,16 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         place: Place {
             routine: resume::key(&req.routine),
             saved: None,
+            told_unsaved: false,
         },
         trim_after_collect: false,
         told_first: false,
         history: req.history,
         system,
-        voice_lost: false,
+        notices: Vec::new(),
         gates: Gates::default(),
         held_prints: Vec::new(),
+        heard: Heard::default(),
     };
     let started = Instant::now();
     // The volume as the conductor holds it (never under the floor), sent with the first
@@ -204,6 +206,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
             Some(Change::Back) => {
                 // A new deck has no gate: whatever is held back is sent again.
                 live.gates.sent = None;
+                live.heard.new_deck();
                 // The new deck is empty: it plays what the old one played.
                 if let Some(p) = &live.playing {
                     cmd.load = Some(p.program.clone());
@@ -303,12 +306,62 @@ struct Live<'o> {
     history: Option<crate::history::Recorder>,
     /// The system voice and its pacing, while it speaks (`--engine system`).
     system: Option<System>,
-    /// The system voice was lost in the last turn: the conductor is told in the next.
-    voice_lost: bool,
+    /// What the conductor is told in the next turn (the system voice lost, the place not
+    /// saved), found while carrying out this turn.
+    notices: Vec<Command>,
     gates: Gates,
     /// Transcript lines (first frame, text, instruction) waiting for the system voice's
     /// pacing to hand them over ([`Live::print_held`]).
     held_prints: Vec<(u64, String, bool)>,
+    /// The spoken answers sent to the deck, printed once heard.
+    heard: Heard,
+}
+
+/// The spoken answers, printed when they are heard ([`deck::HEARD_FRAMES`] of them played)
+/// and never when cut before that: a key pressed right after another cuts the first answer,
+/// and the transcript (which a screen reader reads) says only what was said.
+#[derive(Default)]
+struct Heard {
+    /// Overlay clips sent to this deck (the deck numbers them the same way, from 1).
+    sent: u32,
+    /// Answers not yet heard or cut: the clip's number, and its text.
+    waiting: std::collections::VecDeque<(u32, String)>,
+}
+
+impl Heard {
+    /// One overlay clip sent: an answer's (with its text) or a sound's.
+    fn sent(&mut self, text: Option<String>) {
+        self.sent = self.sent.wrapping_add(1);
+        if let Some(t) = text {
+            // Bounded: the deck tells about its last 64 clips only.
+            if self.waiting.len() >= 32 {
+                self.waiting.pop_front();
+            }
+            self.waiting.push_back((self.sent, t));
+        }
+    }
+
+    /// Prints the answers heard, in order; forgets those cut unheard.
+    fn print(&mut self, deck: &DeckHandle, transcript: &mut Transcript) {
+        // `done` before the heard bits: a clip counted done was marked heard before that.
+        let done = deck.overlays_done();
+        while let Some((k, _)) = self.waiting.front() {
+            let k = *k;
+            if deck.overlay_heard(k) {
+                let (_, text) = self.waiting.pop_front().expect("looked at");
+                transcript.said(&text, None);
+            } else if done >= k {
+                self.waiting.pop_front();
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// A new deck numbers its clips from 1 again; what the old one had not played is gone.
+    fn new_deck(&mut self) {
+        *self = Heard::default();
+    }
 }
 
 /// The cursor's gate has two owners: the conductor (spoken answers) and the system voice's
@@ -410,6 +463,8 @@ struct Place {
     routine: String,
     /// Whether it is saved: `None` until an exercise has been saved.
     saved: Option<bool>,
+    /// A failed save has been told.
+    told_unsaved: bool,
 }
 
 impl Live<'_> {
@@ -419,9 +474,11 @@ impl Live<'_> {
     fn turn(&mut self, now: Duration, mut events: Vec<Event>, mut cmd: DeckCmd) -> Option<Ended> {
         let mut end = None;
         self.system_heard();
-        if std::mem::take(&mut self.voice_lost) {
-            events.push(Event::Command(Command::VoiceLost));
-        }
+        events.extend(
+            std::mem::take(&mut self.notices)
+                .into_iter()
+                .map(Event::Command),
+        );
         for e in events {
             for a in self.conductor.handle(now, e) {
                 if let Some(how) = self.carry_out(a, &mut cmd) {
@@ -442,6 +499,7 @@ impl Live<'_> {
         self.window(&mut cmd);
         send(&mut self.output.deck, cmd);
         self.output.deck.collect();
+        self.heard.print(&self.output.deck, &mut self.transcript);
         if self.trim_after_collect {
             // The window before the last one has left the deck: give its memory back.
             give_back_memory();
@@ -499,7 +557,6 @@ impl Live<'_> {
                     // in this same batch.
                     _ => self.ph.controls.stopping_for(self.place.saved),
                 };
-                self.transcript.said(text, None);
                 let mut clip = self.answers.line(text);
                 if let Some(s) = self.system.as_mut()
                     && let Some(p) = s.pacer.as_mut()
@@ -513,9 +570,11 @@ impl Live<'_> {
                     clip = Some(vec![0.0; frames.max(1)].into());
                 }
                 overlay(&mut self.output.deck, cmd, clip);
+                self.heard.sent(Some(text.to_owned()));
             }
             Action::Sound(name) => {
                 overlay(&mut self.output.deck, cmd, self.answers.sound(name));
+                self.heard.sent(None);
             }
             Action::Print {
                 text,
@@ -535,7 +594,11 @@ impl Live<'_> {
                     m.set(playback, &title);
                 }
             }
-            Action::Save { exercise, name } => self.place.save(exercise, name, &self.transcript),
+            Action::Save { exercise, name } => {
+                if self.place.save(exercise, name, &self.transcript) {
+                    self.notices.push(Command::PlaceNotSaved);
+                }
+            }
             Action::ClearSaved => self.place.clear(&self.trace),
             Action::Reached { step, played } => {
                 if let Some(h) = &self.history {
@@ -677,7 +740,7 @@ impl Live<'_> {
         // What the pacing left out is still known: not printed.
         self.print_held();
         self.system = None;
-        self.voice_lost = true;
+        self.notices.push(Command::VoiceLost);
         self.windows.set_speech(true);
         if let Some(p) = self.playing.as_mut() {
             p.renew();
@@ -724,6 +787,8 @@ impl Live<'_> {
                 std::thread::sleep(TICK);
             }
         }
+        // The last answer ("Stopping.") was heard before the session could end.
+        self.heard.print(&self.output.deck, &mut self.transcript);
         send(
             &mut self.output.deck,
             DeckCmd {
@@ -752,8 +817,9 @@ impl Live<'_> {
 }
 
 impl Place {
-    /// Saves `exercise` as the place to resume from; a save that fails is told once.
-    fn save(&mut self, exercise: String, name: String, transcript: &Transcript<'_>) {
+    /// Saves `exercise` as the place to resume from; a save that fails is told once, on
+    /// stderr here, and by voice when this returns true (the first failure).
+    fn save(&mut self, exercise: String, name: String, transcript: &Transcript<'_>) -> bool {
         let s = Saved {
             routine: self.routine.clone(),
             exercise,
@@ -761,14 +827,20 @@ impl Place {
             saved_at: resume::now(),
         };
         match resume::save(&s) {
-            Ok(()) => self.saved = Some(true),
+            Ok(()) => {
+                self.saved = Some(true);
+                false
+            }
             Err(e) => {
-                if self.saved != Some(false) {
+                let first = !self.told_unsaved;
+                if first {
                     transcript.note(&format!(
                         "hipvoice: could not save your place to resume from: {e}"
                     ));
                 }
+                self.told_unsaved = true;
                 self.saved = Some(false);
+                first
             }
         }
     }

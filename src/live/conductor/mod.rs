@@ -100,9 +100,10 @@ pub struct Conductor {
     keys: bool,
     /// A plan at a new speech rate, waiting for the step boundary where it takes over.
     pending: Option<Pending>,
-    /// The system voice was lost inside a hold: the switch is said at the first frame
-    /// outside one, so the hold keeps its length.
-    switch_due: bool,
+    /// Notices (the system voice lost, the place not saved) that came inside a hold or while
+    /// the sound was lost: said at the first frame outside a hold, so the hold keeps its
+    /// length.
+    due: Vec<&'static str>,
 }
 
 /// A plan at a new rate, ready: it takes over at frame `at` of the playing timeline (the
@@ -140,7 +141,7 @@ impl Conductor {
             reached: None,
             keys: true,
             pending: None,
-            switch_due: false,
+            due: Vec::new(),
         }
     }
 
@@ -428,13 +429,12 @@ impl Conductor {
         {
             self.take_over(out);
         }
-        if self.switch_due
+        if !self.due.is_empty()
             && current
             && self.mode == Mode::Playing
             && self.in_hold(self.pos).is_none()
         {
-            self.switch_due = false;
-            self.say(self.ph.controls.voice_switched.to_owned(), out);
+            self.say_due(out);
         }
         match self.mode {
             Mode::Paused { last_said } if now.saturating_sub(last_said) >= PAUSE_REMINDER => {
@@ -514,7 +514,9 @@ impl Conductor {
                 }
             }
             // Said when the sound is back, outside a hold.
-            (Command::VoiceLost, Mode::Lost { .. }) => self.switch_due = true,
+            (Command::VoiceLost | Command::PlaceNotSaved, Mode::Lost { .. }) => {
+                self.due.push(self.notice(c));
+            }
             (_, Mode::Lost { .. }) => {}
             (_, Mode::Quitting { .. }) => {}
             (Command::Quit, _) => {
@@ -535,10 +537,15 @@ impl Conductor {
             }
             (Command::PlayPause | Command::Play, Mode::Paused { .. }) => self.resume(out),
             (Command::Play | Command::Pause, _) => {}
-            (Command::VoiceLost, Mode::Playing) if self.in_hold(self.pos).is_some() => {
-                self.switch_due = true;
+            (Command::VoiceLost | Command::PlaceNotSaved, Mode::Playing)
+                if self.in_hold(self.pos).is_some() =>
+            {
+                self.due.push(self.notice(c));
             }
-            (Command::VoiceLost, _) => self.say(ctl.voice_switched.to_owned(), out),
+            (Command::VoiceLost | Command::PlaceNotSaved, _) => {
+                self.due.push(self.notice(c));
+                self.say_due(out);
+            }
             (_, Mode::Starting) => self.soft(out),
             (Command::Next, _) => self.next(out),
             (Command::Back, _) => self.back(now, out),
@@ -586,6 +593,22 @@ impl Conductor {
         out.push(Action::Pause(false));
         self.set_status(Playback::Playing, out);
         self.say(self.ph.controls.resuming.to_owned(), out);
+    }
+
+    /// What a notice says.
+    fn notice(&self, c: Command) -> &'static str {
+        let ctl = &self.ph.controls;
+        if c == Command::PlaceNotSaved {
+            ctl.place_not_saved
+        } else {
+            ctl.voice_switched
+        }
+    }
+
+    /// The notices waiting, as one answer (one answer would cut another).
+    fn say_due(&mut self, out: &mut Vec<Action>) {
+        let text = std::mem::take(&mut self.due).join(" ");
+        self.say(text, out);
     }
 
     /// The hold, timed block or tempo phase frame `p` is in, its release sound included.

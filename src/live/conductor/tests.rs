@@ -1114,3 +1114,28 @@ fn a_voice_lost_in_a_hold_is_said_after_the_hold() {
     assert_eq!(said(&a), ["Switching to the built-in voice."]);
     assert!(said(&s.tick(release + 100)).is_empty(), "said once");
 }
+
+/// A place that cannot be saved is said when it first fails (at an exercise's start, outside a
+/// hold); one that fails inside a hold waits for its end, and two notices waiting are one
+/// answer (one answer would cut the other).
+#[test]
+fn a_place_that_cannot_be_saved_is_said_and_waits_for_a_hold_with_other_notices() {
+    let mut s = T::new();
+    s.tick(10);
+    let a = s.cmd(Command::PlaceNotSaved);
+    assert_eq!(
+        said(&a),
+        ["Your place cannot be saved. If you stop, you start from the beginning."]
+    );
+    let hold = s.cue(CueKind::Hold, 0);
+    s.tick(hold.start + 10);
+    assert!(said(&s.cmd(Command::PlaceNotSaved)).is_empty());
+    assert!(said(&s.cmd(Command::VoiceLost)).is_empty());
+    let a = s.tick(hold.end + s.t().sample_rate as u64);
+    assert_eq!(
+        said(&a),
+        [
+            "Your place cannot be saved. If you stop, you start from the beginning. Switching to the built-in voice."
+        ]
+    );
+}
