@@ -7,6 +7,11 @@
 # at its end: it stops at a known moment and holds a known number of samples (parecord is run
 # with a 10 ms latency, which this leaves in the figures). Needs python3 for the analysis.
 # Figures and the command go to BENCHMARKS.md.
+#
+# ENGINE=system benches/controls.sh [ROUNDS]: the same with --engine system. A speech-dispatcher
+# of its own (scripts/start-speechd) speaks to a second null sink, and that sink is recorded:
+# the answers are the system voice's, so the latency includes handing the line to the daemon
+# and its synthesis.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -14,18 +19,38 @@ if [ -z "${HIPVOICE_TEST_SINK:-}" ]; then
   exec scripts/with-audio-env "$0" "$@"
 fi
 rounds=${1:-10}
+engine=${ENGINE:-embedded}
 export PATH="$HOME/.cargo/bin:$PATH"
 cargo build --release --quiet --bin hipvoice
 out=$(mktemp -d)
-trap 'tmux -L hvbench kill-server 2>/dev/null || true; rm -rf "$out"' EXIT
-export XDG_STATE_HOME="$out/state"
+module=
+keep=
+cleanup() {
+  tmux -L hvbench kill-server 2>/dev/null || true
+  [ -n "$keep" ] && kill "$keep" 2>/dev/null
+  [ -s "$out/sd/speechd.pid" ] && kill -KILL "$(cat "$out/sd/speechd.pid")" 2>/dev/null
+  [ -n "$module" ] && pactl unload-module "$module" 2>/dev/null
+  rm -rf "$out"
+}
+trap cleanup EXIT
+export XDG_STATE_HOME="$out/state" XDG_DATA_HOME="$out/data"
+sink=$HIPVOICE_TEST_SINK
+if [ "$engine" = system ]; then
+  sink=hipvoice_bench_speech
+  module=$(pactl load-module module-null-sink sink_name=$sink rate=48000)
+  # A stream that keeps the sink running, so its monitor's clock never stops.
+  pacat --playback --latency-msec=20 --raw --rate=48000 --channels=2 -d $sink /dev/zero &
+  keep=$!
+  scripts/start-speechd "$out/sd" $sink
+  export SPEECHD_ADDRESS="unix_socket:$out/sd/speechd.sock"
+fi
 
-parecord -d "$HIPVOICE_TEST_SINK.monitor" --file-format=wav --rate=48000 --channels=1 \
+parecord -d "$sink.monitor" --file-format=wav --rate=48000 --channels=1 \
   --format=s16le --latency-msec=10 "$out/rec.wav" &
 rec=$!
 sleep 0.5
 tmux -L hvbench -f /dev/null new-session -d -x 120 -y 50 \
-  "target/release/hipvoice play stretch --lead-in 0 > $out/transcript"
+  "target/release/hipvoice play stretch --lead-in 0 --engine $engine > $out/transcript"
 now() { date +%s.%N; }
 holds() { grep -c '^Hold' "$out/transcript" || true; }
 : >"$out/keys"
@@ -43,7 +68,7 @@ sleep 3
 stop=$(now); kill -INT "$rec"; wait "$rec" || true
 if [ -n "${HIPVOICE_BENCH_DEBUG:-}" ]; then cat "$out/transcript" >&2; fi
 
-python3 - "$out/rec.wav" "$stop" "$out/keys" <<'PY'
+python3 - "$out/rec.wav" "$stop" "$out/keys" "$engine" <<'PY'
 import sys, wave, struct, statistics
 path, stop, keys = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 w = wave.open(path)
@@ -64,7 +89,7 @@ for line in open(keys):
     j = next((k for k in range(i, min(n, i + rate)) if abs(x[k]) > 300), None)
     if j is not None:
         lat[kind].append(1000 * (j - i) / rate)
-print(f"{skipped} keys skipped: not pressed in quiet")
+print(f"{skipped} keys skipped: not pressed in quiet (engine: {sys.argv[4]})")
 for kind, v in lat.items():
     v.sort()
     print(f"{kind}: {len(v)} keys, median {statistics.median(v):.0f} ms, worst {max(v):.0f} ms:",
