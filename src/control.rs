@@ -37,6 +37,9 @@ pub enum Command {
     /// once, when it first fails, so that a person who later stops (or is stopped by a
     /// signal) knows before.
     PlaceNotSaved,
+    /// The system voice asked for could not start (no daemon, no such voice): said once, at
+    /// the start, so that a person who only listens knows why they hear the built-in voice.
+    VoiceUnavailable,
 }
 
 /// MPRIS playback status.

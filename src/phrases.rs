@@ -133,6 +133,8 @@ pub struct Controls {
     pub voice_switched: &'static str,
     /// Said once when the place to resume from first fails to save.
     pub place_not_saved: &'static str,
+    /// Said at the start when the system voice asked for cannot speak.
+    pub voice_unavailable: &'static str,
     /// The same, when the session was paused: it stays paused.
     pub sound_back_paused: &'static str,
     /// The same, when there is no terminal.
@@ -272,6 +274,7 @@ pub static EN: Phrases = Phrases {
         sound_back: "The sound is back. Starting this part again.",
         voice_switched: "Switching to the built-in voice.",
         place_not_saved: "Your place cannot be saved. If you stop, you start from the beginning.",
+        voice_unavailable: "Your system voice is not available. The built-in voice speaks.",
         sound_back_paused: "The sound is back. Still paused. Press space to go on.",
         sound_back_paused_buttons: "The sound is back. Still paused. Press play to go on.",
         next: "Next.",

@@ -134,6 +134,9 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         .then(|| System::start(&req, &trace))
         .flatten();
     windows.set_speech(system.is_none());
+    // Said at the start too: a person who only listens would not know why the voice differs.
+    let unavailable = (req.settings.engine == crate::session::Engine::System && system.is_none())
+        .then_some(Command::VoiceUnavailable);
     // Keys first: a key pressed while the device opens is read, not echoed.
     let (cmd_tx, commands) = mpsc::channel::<Command>();
     let raw = req.keys.then(|| start_keys(&cmd_tx, &trace)).flatten();
@@ -186,7 +189,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         told_first: false,
         history: req.history,
         system,
-        notices: Vec::new(),
+        notices: unavailable.into_iter().collect(),
         gates: Gates::default(),
         held_prints: Vec::new(),
         heard: Heard::default(),

@@ -252,14 +252,19 @@ impl Pacer {
         }
         if self.next > first {
             let i = self.next - 1;
-            // A line is never handed to a daemon that is gone (it would be printed as said).
+            // A line is never handed to a daemon that is gone. One outside a hold counts as
+            // left out (not printed): the conductor says it again from its start after the
+            // switch. One inside a hold is not: the built-in voice's window, made at once,
+            // says it where it is.
             if self
                 .checked
                 .is_none_or(|c| now.saturating_duration_since(c) >= CHECK_EVERY)
             {
                 self.checked = Some(now);
                 if let Err(why) = sp.check() {
-                    self.leave_out(i);
+                    if self.lines[i].within.is_none() {
+                        self.leave_out(i);
+                    }
                     return Err(Lost(why));
                 }
             }
@@ -562,17 +567,27 @@ mod tests {
         assert_eq!(lost, Err(Lost("speech-dispatcher is stopped".into())));
     }
 
-    /// Gone before a line: the line is not handed over, and counts as left out (not printed).
+    /// Gone before a line: the line is not handed over. Outside a hold it counts as left out
+    /// (the conductor says it again after the switch); inside one it does not (the built-in
+    /// voice's window says it, and it is printed).
     #[test]
     fn a_line_is_never_handed_to_a_daemon_that_is_gone() {
-        let mut sp = Calls {
+        let gone = || Calls {
             gone: Some("speech-dispatcher is gone".into()),
             ..Calls::default()
         };
+        let mut sp = gone();
         let mut p = Pacer::new(&timeline());
         let lost = p.turn(5, Instant::now(), &mut sp);
         assert_eq!(lost, Err(Lost("speech-dispatcher is gone".into())));
         assert!(sp.said.is_empty());
         assert!(p.decided(0) && p.was_left_out(0));
+
+        let mut sp = gone();
+        let mut p = Pacer::new(&timeline());
+        p.moved(600, &mut sp);
+        assert!(p.turn(601, Instant::now(), &mut sp).is_err());
+        assert!(sp.said.is_empty());
+        assert!(p.decided(600) && !p.was_left_out(600), "Two. in the hold");
     }
 }

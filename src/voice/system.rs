@@ -418,15 +418,24 @@ fn choose_voice(tts: &mut tts::Tts, settings: &SystemSettings) -> Result<String,
 }
 
 /// Which of the `listed` voices (name, language tag) to speak with: the one named in
-/// `settings` (written exactly as listed, else with case aside: "english (america)+alex" finds
-/// "English (America)+Alex"), or else the first of the routine's primary language. Errors: no
-/// such name, no voice of the language.
+/// `settings` (written exactly as listed, else with case and outer spaces aside:
+/// "english (america)+alex" finds "English (America)+Alex"; or a language tag as `voices`
+/// shows them first, "en-us" finds that language's voice without a variant), or else the first
+/// of the routine's primary language. Errors: no such name, no voice of the language.
 fn pick(listed: &[(String, String)], settings: &SystemSettings) -> Result<usize, String> {
     if let Some(name) = &settings.voice {
         let exact = listed.iter().position(|(n, _)| n == name);
-        let lower = name.to_lowercase();
+        let lower = name.trim().to_lowercase();
+        let tagged = || {
+            let of_tag = |(n, l): &(String, String)| l.to_lowercase() == lower && !n.contains('+');
+            listed
+                .iter()
+                .position(of_tag)
+                .or_else(|| listed.iter().position(|(_, l)| l.to_lowercase() == lower))
+        };
         return exact
             .or_else(|| listed.iter().position(|(n, _)| n.to_lowercase() == lower))
+            .or_else(tagged)
             .ok_or_else(|| {
                 format!(
                     "speech-dispatcher has no voice named \"{}\"; `hipvoice voices` lists them",
@@ -502,6 +511,7 @@ mod tests {
         let listed: Vec<(String, String)> = [
             ("English (America)+Alex", "en-US"),
             ("english (america)+alex", "en-US"),
+            ("English (America)", "en-US"),
             ("German", "de"),
             ("German+Max", "de"),
             ("Dansk", "da"),
@@ -518,19 +528,24 @@ mod tests {
         let pick_of = |v, l| pick(&listed, &with(v, l));
         assert_eq!(pick_of(Some("english (america)+alex"), "en"), Ok(1));
         assert_eq!(pick_of(Some("ENGLISH (AMERICA)+ALEX"), "en"), Ok(0));
+        assert_eq!(pick_of(Some(" English (America) "), "en"), Ok(2));
         assert_eq!(
             pick_of(Some("dansk"), "de"),
-            Ok(4),
+            Ok(5),
             "a name wins over the language"
         );
+        // A language tag as `voices` shows it: its voice without a variant.
+        assert_eq!(pick_of(Some("EN-US"), "de"), Ok(2));
+        assert_eq!(pick_of(Some("da"), "en"), Ok(5));
         assert!(
             pick_of(Some("Dansk+"), "en")
                 .unwrap_err()
                 .contains("no voice named")
         );
+        assert!(pick_of(Some(""), "en").is_err());
         // No name: the first voice of the routine's primary language.
-        assert_eq!(pick_of(None, "de-AT"), Ok(2));
-        assert_eq!(pick_of(None, "da"), Ok(4));
+        assert_eq!(pick_of(None, "de-AT"), Ok(3));
+        assert_eq!(pick_of(None, "da"), Ok(5));
         assert!(
             pick_of(None, "fi")
                 .unwrap_err()

@@ -283,6 +283,11 @@ impl Conductor {
             self.pos = 0;
             self.next_line = 0;
             self.update_status(out);
+            // Notices from before the opening: said now, with the load, so the cursor waits
+            // at the first frame and no word of the opening is played before them.
+            if self.mode == Mode::Playing && !self.due.is_empty() {
+                self.say_due(out);
+            }
         }
     }
 
@@ -514,7 +519,11 @@ impl Conductor {
                 }
             }
             // Said when the sound is back, outside a hold.
-            (Command::VoiceLost | Command::PlaceNotSaved, Mode::Lost { .. }) => {
+            // Before the opening plays, and while the sound is lost: said when it plays.
+            (
+                Command::VoiceLost | Command::PlaceNotSaved | Command::VoiceUnavailable,
+                Mode::Lost { .. } | Mode::Starting,
+            ) => {
                 self.due.push(self.notice(c));
             }
             (_, Mode::Lost { .. }) => {}
@@ -537,12 +546,13 @@ impl Conductor {
             }
             (Command::PlayPause | Command::Play, Mode::Paused { .. }) => self.resume(out),
             (Command::Play | Command::Pause, _) => {}
-            (Command::VoiceLost | Command::PlaceNotSaved, Mode::Playing)
-                if self.in_hold(self.pos).is_some() =>
-            {
+            (
+                Command::VoiceLost | Command::PlaceNotSaved | Command::VoiceUnavailable,
+                Mode::Playing,
+            ) if self.in_hold(self.pos).is_some() => {
                 self.due.push(self.notice(c));
             }
-            (Command::VoiceLost | Command::PlaceNotSaved, _) => {
+            (Command::VoiceLost | Command::PlaceNotSaved | Command::VoiceUnavailable, _) => {
                 self.due.push(self.notice(c));
                 self.say_due(out);
             }
@@ -598,10 +608,10 @@ impl Conductor {
     /// What a notice says.
     fn notice(&self, c: Command) -> &'static str {
         let ctl = &self.ph.controls;
-        if c == Command::PlaceNotSaved {
-            ctl.place_not_saved
-        } else {
-            ctl.voice_switched
+        match c {
+            Command::PlaceNotSaved => ctl.place_not_saved,
+            Command::VoiceUnavailable => ctl.voice_unavailable,
+            _ => ctl.voice_switched,
         }
     }
 

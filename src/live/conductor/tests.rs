@@ -1139,3 +1139,30 @@ fn a_place_that_cannot_be_saved_is_said_and_waits_for_a_hold_with_other_notices(
         ]
     );
 }
+
+/// A system voice that could not start is said when the opening is loaded, before its first
+/// line (the cursor waits for it at frame 0), never over a silence before the session is ready.
+#[test]
+fn an_unavailable_system_voice_is_said_before_the_opening() {
+    let mut c = Conductor::new(&crate::phrases::EN, Volume::percent(80), 160);
+    let a = c.handle(Duration::ZERO, Event::Command(Command::VoiceUnavailable));
+    assert!(said(&a).is_empty(), "not before the opening: {a:?}");
+    let timeline = T::new().t();
+    let a = c.handle(
+        Duration::ZERO,
+        Event::Ready {
+            generation: 1,
+            timeline,
+            complete: true,
+            rate_wpm: 160,
+        },
+    );
+    assert_eq!(
+        said(&a),
+        ["Your system voice is not available. The built-in voice speaks."]
+    );
+    // With the load, in the same deck command: the cursor waits at the first frame.
+    let load = a.iter().position(|x| matches!(x, Action::Load { .. }));
+    let gate = a.iter().position(|x| *x == Action::Gate(Some(0)));
+    assert!(load.is_some() && gate > load, "{a:?}");
+}
