@@ -42,6 +42,17 @@ pub enum Command {
     VoiceUnavailable,
 }
 
+impl Command {
+    /// A notice from the runtime rather than a person's command: said once, never inside a
+    /// hold.
+    pub fn is_notice(self) -> bool {
+        matches!(
+            self,
+            Command::VoiceLost | Command::PlaceNotSaved | Command::VoiceUnavailable
+        )
+    }
+}
+
 /// MPRIS playback status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Playback {

@@ -597,7 +597,8 @@ fn keys_pressed_at_once_leave_a_transcript_of_what_was_heard() {
     tm.keys(&["h"]);
     std::thread::sleep(Duration::from_millis(10));
     tm.keys(&["h"]);
-    tm.wait_for("the help", Duration::from_secs(10), |s| {
+    // Hang guards only (60 s): each waits for its line to appear.
+    tm.wait_for("the help", Duration::from_secs(60), |s| {
         s.iter().any(is_help)
     });
     std::thread::sleep(Duration::from_millis(500));
@@ -605,7 +606,7 @@ fn keys_pressed_at_once_leave_a_transcript_of_what_was_heard() {
     // Where am I, alone (cutting the help, which was heard): printed and heard.
     let whole_from = Instant::now();
     tm.keys(&["w"]);
-    tm.wait_for("the answer to w", Duration::from_secs(10), |s| {
+    tm.wait_for("the answer to w", Duration::from_secs(60), |s| {
         s.iter().any(is_where)
     });
     std::thread::sleep(Duration::from_millis(2500));

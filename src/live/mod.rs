@@ -183,7 +183,6 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         place: Place {
             routine: resume::key(&req.routine),
             saved: None,
-            told_unsaved: false,
         },
         trim_after_collect: false,
         told_first: false,
@@ -466,8 +465,6 @@ struct Place {
     routine: String,
     /// Whether it is saved: `None` until an exercise has been saved.
     saved: Option<bool>,
-    /// A failed save has been told.
-    told_unsaved: bool,
 }
 
 impl Live<'_> {
@@ -820,8 +817,8 @@ impl Live<'_> {
 }
 
 impl Place {
-    /// Saves `exercise` as the place to resume from; a save that fails is told once, on
-    /// stderr here, and by voice when this returns true (the first failure).
+    /// Saves `exercise` as the place to resume from; a save that fails after none or a good
+    /// one is told, on stderr here, and by voice when this returns true.
     fn save(&mut self, exercise: String, name: String, transcript: &Transcript<'_>) -> bool {
         let s = Saved {
             routine: self.routine.clone(),
@@ -835,13 +832,12 @@ impl Place {
                 false
             }
             Err(e) => {
-                let first = !self.told_unsaved;
+                let first = self.saved != Some(false);
                 if first {
                     transcript.note(&format!(
                         "hipvoice: could not save your place to resume from: {e}"
                     ));
                 }
-                self.told_unsaved = true;
                 self.saved = Some(false);
                 first
             }

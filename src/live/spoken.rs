@@ -225,20 +225,22 @@ impl Pacer {
         now: Instant,
         sp: &mut dyn Speaker,
     ) -> Result<Option<u64>, Lost> {
-        if let Some(s) = &self.speaking {
-            let waited = now.saturating_duration_since(s.since);
-            let last = self.checked.map_or(s.since, |c| c.max(s.since));
-            if now.saturating_duration_since(last) >= CHECK_EVERY {
-                self.checked = Some(now);
-                sp.check().map_err(Lost)?;
-            }
-            if !s.queued && waited > SPEAK_TIMEOUT {
+        if let Some(&Speaking {
+            since,
+            queued,
+            expect,
+            ..
+        }) = self.speaking.as_ref()
+        {
+            let waited = now.saturating_duration_since(since);
+            self.look(Some(since), now, sp)?;
+            if !queued && waited > SPEAK_TIMEOUT {
                 return Err(Lost(format!(
                     "speech-dispatcher took more than {:.1} s to take a line",
                     SPEAK_TIMEOUT.as_secs_f64()
                 )));
             }
-            if waited > s.expect * 2 + END_GRACE {
+            if waited > expect * 2 + END_GRACE {
                 return Err(Lost(format!(
                     "speech-dispatcher did not finish a line within {:.1} s",
                     waited.as_secs_f64()
@@ -256,17 +258,11 @@ impl Pacer {
             // left out (not printed): the conductor says it again from its start after the
             // switch. One inside a hold is not: the built-in voice's window, made at once,
             // says it where it is.
-            if self
-                .checked
-                .is_none_or(|c| now.saturating_duration_since(c) >= CHECK_EVERY)
-            {
-                self.checked = Some(now);
-                if let Err(why) = sp.check() {
-                    if self.lines[i].within.is_none() {
-                        self.leave_out(i);
-                    }
-                    return Err(Lost(why));
+            if let Err(lost) = self.look(None, now, sp) {
+                if self.lines[i].within.is_none() {
+                    self.leave_out(i);
                 }
+                return Err(lost);
             }
             let l = &self.lines[i];
             match l.within {
@@ -309,6 +305,25 @@ impl Pacer {
             gate = Some(gate.map_or(l.next_audible, |g: u64| g.min(l.next_audible)));
         }
         Ok(gate)
+    }
+
+    /// Looks at the daemon ([`Speaker::check`]) when it was last looked at [`CHECK_EVERY`]
+    /// or more ago (and not since `since`, the start of the line being said, if any).
+    fn look(
+        &mut self,
+        since: Option<Instant>,
+        now: Instant,
+        sp: &mut dyn Speaker,
+    ) -> Result<(), Lost> {
+        let last = match (self.checked, since) {
+            (Some(c), Some(s)) => Some(c.max(s)),
+            (c, s) => c.or(s),
+        };
+        if last.is_some_and(|l| now.saturating_duration_since(l) < CHECK_EVERY) {
+            return Ok(());
+        }
+        self.checked = Some(now);
+        sp.check().map_err(Lost)
     }
 
     fn leave_out(&mut self, i: usize) {

@@ -518,13 +518,14 @@ impl Conductor {
                     paused: c == Command::Pause,
                 }
             }
-            // Said when the sound is back, outside a hold.
-            // Before the opening plays, and while the sound is lost: said when it plays.
-            (
-                Command::VoiceLost | Command::PlaceNotSaved | Command::VoiceUnavailable,
-                Mode::Lost { .. } | Mode::Starting,
-            ) => {
+            // Said now, or (before the opening, while the sound is lost, inside a hold) when
+            // the session plays outside a hold: see `tick`.
+            (c, mode) if c.is_notice() && !matches!(mode, Mode::Quitting { .. }) => {
                 self.due.push(self.notice(c));
+                let playing_free = mode == Mode::Playing && self.in_hold(self.pos).is_none();
+                if playing_free || matches!(mode, Mode::Paused { .. }) {
+                    self.say_due(out);
+                }
             }
             (_, Mode::Lost { .. }) => {}
             (_, Mode::Quitting { .. }) => {}
@@ -546,16 +547,8 @@ impl Conductor {
             }
             (Command::PlayPause | Command::Play, Mode::Paused { .. }) => self.resume(out),
             (Command::Play | Command::Pause, _) => {}
-            (
-                Command::VoiceLost | Command::PlaceNotSaved | Command::VoiceUnavailable,
-                Mode::Playing,
-            ) if self.in_hold(self.pos).is_some() => {
-                self.due.push(self.notice(c));
-            }
-            (Command::VoiceLost | Command::PlaceNotSaved | Command::VoiceUnavailable, _) => {
-                self.due.push(self.notice(c));
-                self.say_due(out);
-            }
+            // Only while stopping: never said.
+            (Command::VoiceLost | Command::PlaceNotSaved | Command::VoiceUnavailable, _) => {}
             (_, Mode::Starting) => self.soft(out),
             (Command::Next, _) => self.next(out),
             (Command::Back, _) => self.back(now, out),

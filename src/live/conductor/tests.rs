@@ -62,28 +62,25 @@ impl T {
         T::over(PLAN.get_or_init(|| timeline(ROUTINE, 0.4)).clone())
     }
 
+    /// A conductor waiting for its first plan.
+    fn starting() -> T {
+        T {
+            c: Conductor::new(&crate::phrases::EN, Volume::percent(80), 160),
+            now: Duration::ZERO,
+            done: 0,
+        }
+    }
+
     /// A conductor playing `timeline` from its start.
     fn over(timeline: Arc<Timeline>) -> T {
-        let mut c = Conductor::new(&crate::phrases::EN, Volume::percent(80), 160);
-        let acts = c.handle(
-            Duration::ZERO,
-            Event::Ready {
-                generation: 1,
-                timeline,
-                complete: true,
-                rate_wpm: 160,
-            },
-        );
+        let mut s = T::starting();
+        let acts = s.ready(1, timeline, 160);
         assert!(acts.contains(&Action::Load {
             generation: 1,
             complete: true
         }));
         assert!(acts.contains(&Action::Status(Playback::Playing, "t".into())));
-        T {
-            c,
-            now: Duration::ZERO,
-            done: 0,
-        }
+        s
     }
 
     /// The conductor is handed the plan of `generation`, made at `rate_wpm`.
@@ -1144,19 +1141,10 @@ fn a_place_that_cannot_be_saved_is_said_and_waits_for_a_hold_with_other_notices(
 /// line (the cursor waits for it at frame 0), never over a silence before the session is ready.
 #[test]
 fn an_unavailable_system_voice_is_said_before_the_opening() {
-    let mut c = Conductor::new(&crate::phrases::EN, Volume::percent(80), 160);
-    let a = c.handle(Duration::ZERO, Event::Command(Command::VoiceUnavailable));
+    let mut s = T::starting();
+    let a = s.cmd(Command::VoiceUnavailable);
     assert!(said(&a).is_empty(), "not before the opening: {a:?}");
-    let timeline = T::new().t();
-    let a = c.handle(
-        Duration::ZERO,
-        Event::Ready {
-            generation: 1,
-            timeline,
-            complete: true,
-            rate_wpm: 160,
-        },
-    );
+    let a = s.ready(1, T::new().t(), 160);
     assert_eq!(
         said(&a),
         ["Your system voice is not available. The built-in voice speaks."]
