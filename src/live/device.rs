@@ -181,7 +181,13 @@ impl Output {
                 if self.blocks_seen == 0 {
                     return None;
                 }
-                let from = pulling.unwrap_or(here);
+                let from = pulling.unwrap_or_else(|| {
+                    trace.say(format_args!(
+                        "the audio output opened again pulls samples after {} ms",
+                        here.duration_since(since).as_millis()
+                    ));
+                    here
+                });
                 if here.duration_since(from) < HOLDS_FOR {
                     self.health = Health::Trial {
                         since,
