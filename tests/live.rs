@@ -284,8 +284,9 @@ fn a_dying_sound_server_ends_the_session_with_one_line_and_the_place_saved() {
     let state = tempfile::tempdir().unwrap();
     let script = format!(
         "{bin} play tests/fixtures/short.toml >/dev/null & pid=$!; sleep 4; \
-         kill -9 \"$(cat \"$XDG_RUNTIME_DIR/pulse/pid\")\"; wait $pid; echo \"exit=$?\" >&2",
-        bin = env!("CARGO_BIN_EXE_hipvoice")
+         {server} kill; wait $pid; echo \"exit=$?\" >&2",
+        bin = env!("CARGO_BIN_EXE_hipvoice"),
+        server = root().join("scripts/sound-server").display(),
     );
     let o = Command::new(root().join("scripts/with-audio-env"))
         .args(["bash", "-c", &script])
@@ -311,8 +312,8 @@ fn a_dying_sound_server_ends_the_session_with_one_line_and_the_place_saved() {
 
 /// The sound server is killed while a session plays and a new one starts a moment later (a
 /// crashed PulseAudio that its supervisor restarts), and the new server drops hipvoice's first
-/// two streams 300 ms after each has begun to pull samples (its sink is unloaded and loaded
-/// again), as a restarted server does: hipvoice finds the new server, says once that the sound
+/// two streams 300 ms after each has begun to pull samples (`scripts/sound-server drop`), as
+/// a restarted server does: hipvoice finds the new server, says once that the sound
 /// is back when it holds (never for a stream that pulled and was dropped), plays the
 /// interrupted part again from its start, and finishes the session.
 #[test]
@@ -322,29 +323,23 @@ fn a_restarted_sound_server_is_found_again_and_the_session_goes_on() {
     let _one = SINK.lock().unwrap_or_else(|e| e.into_inner());
     let state = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    // The new server is started like scripts/with-audio-env starts its own, from the same
-    // configuration (one null sink), and stopped by this script. The old one's PID file goes
-    // first: until something reaps the killed daemon, its zombie would pass for a running one.
+    // The server is killed and the new one started by scripts/sound-server, as
+    // scripts/with-audio-env starts its own (PulseAudio or PipeWire, with one null sink); the
+    // environment stops it at its end.
     let script = format!(
         "{bin} -v play tests/fixtures/short.toml >\"$OUT/transcript\" 2>\"$OUT/err\" & pid=$!; \
          sleep 4; \
-         kill -9 \"$(cat \"$XDG_RUNTIME_DIR/pulse/pid\")\"; sleep 1.5; \
-         rm -f \"$XDG_RUNTIME_DIR/pulse/pid\"; \
-         env -u PULSE_SERVER HOME=\"$XDG_RUNTIME_DIR/home\" pulseaudio -n \
-           -F \"$XDG_RUNTIME_DIR/pulse.pa\" --exit-idle-time=-1 --disallow-exit \
-           --daemonize=yes --use-pid-file=yes --log-target=\"file:$OUT/pulse.log\" </dev/null; \
-         for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done; \
+         {server} kill; sleep 1.5; {server} start \"$OUT/server.log\"; \
          pulls() {{ grep -c 'opened again pulls samples' \"$OUT/err\"; }}; \
          for kick in 1 2; do \
            for _ in $(seq 400); do [ \"$(pulls)\" -ge $kick ] && break; sleep 0.025; done; \
-           sleep 0.3; pactl unload-module module-null-sink; \
-           pactl load-module module-null-sink sink_name=hipvoice_test rate=48000 >/dev/null; \
-           pactl set-default-sink hipvoice_test; \
+           sleep 0.3; \
+           {server} drop $pid; \
          done; \
          parecord --device=hipvoice_test.monitor --file-format=wav \"$OUT/after.wav\" & rec=$!; \
-         wait $pid; echo \"exit=$?\" >&2; kill $rec; wait $rec; \
-         kill \"$(cat \"$XDG_RUNTIME_DIR/pulse/pid\")\"",
-        bin = env!("CARGO_BIN_EXE_hipvoice")
+         wait $pid; echo \"exit=$?\" >&2; kill $rec; wait $rec",
+        bin = env!("CARGO_BIN_EXE_hipvoice"),
+        server = root().join("scripts/sound-server").display(),
     );
     let o = Command::new(root().join("scripts/with-audio-env"))
         .args(["bash", "-c", &script])
@@ -356,7 +351,7 @@ fn a_restarted_sound_server_is_found_again_and_the_session_goes_on() {
         .output()
         .unwrap();
     let err = stderr(&o);
-    let log = std::fs::read_to_string(out.path().join("pulse.log")).unwrap_or_default();
+    let log = std::fs::read_to_string(out.path().join("server.log")).unwrap_or_default();
     let trace = std::fs::read_to_string(out.path().join("err")).unwrap_or_default();
     assert!(
         err.contains("exit=0"),
