@@ -21,6 +21,6 @@ for run in 1 2 3; do
   sleep 5
   t1=$(awk '{print $14 + $15}' "/proc/$pid/stat"); s1=$(date +%s.%N)
   echo "run $run: $(echo "scale=2; 100 * ($t1 - $t0) / $hz / ($s1 - $s0)" | bc) % of one core"
-  kill -INT "$pid"; wait "$pid" 2>/dev/null || true
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
   rm -f "$out"
 done

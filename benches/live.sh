@@ -29,7 +29,7 @@ for i in $(seq 10); do
   "$bin" -v play "$routine" >/dev/null 2>"$out/err" &
   pid=$!
   for _ in $(seq 200); do grep -q "first audio frame" "$out/err" && break; sleep 0.01; done
-  kill -INT "$pid"; wait "$pid" || true
+  kill -TERM "$pid"; wait "$pid" || true
   grep -o "first audio frame handed to the device [0-9]* ms" "$out/err" | grep -o "[0-9]* ms"
 done | sort -n | tr '\n' ' '
 echo

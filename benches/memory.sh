@@ -41,5 +41,5 @@ scripts/with-audio-env bash -c '
   "$0" play "$1" >/dev/null 2>&1 & pid=$!
   sleep "$2"
   echo "play, after $2 s: peak RSS $(awk "/VmHWM/ {print \$2}" /proc/$pid/status) KB"
-  kill -INT $pid; wait $pid || true
+  kill -TERM $pid; wait $pid || true
 ' "$bin" "$dir/speechy.toml" "$play_secs" 2>&1 | grep '^play'

@@ -23,6 +23,7 @@ fn settings() -> Settings {
         notes: Vec::new(),
         engine: Default::default(),
         system_voice: None,
+        left_out: None,
     }
 }
 

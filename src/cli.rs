@@ -246,6 +246,7 @@ impl SessionArgs {
                     }),
                 )
                 .collect(),
+            left_out: None,
         })
     }
 }

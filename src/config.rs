@@ -155,7 +155,10 @@ impl Values<'_> {
         }
         self.problem(
             v.span(),
-            format!("`lead_in_secs` must be from 0 to {max_lead} seconds (got {x})"),
+            format!(
+                "`lead_in_secs` must be from 0 to {max_lead} seconds (got {})",
+                crate::diag::plain_number(x)
+            ),
             "for example lead_in_secs = 15".into(),
         );
         None
@@ -310,6 +313,16 @@ mod tests {
         );
         std::fs::write(&p, "lead_in_secs = 601\n").unwrap();
         assert!(load(&p).is_err(), "601 is over the 600 s limit");
+        // A number is echoed as it was written, never in 300 digits.
+        for (written, shown) in [
+            ("1e300", "1e300"),
+            ("-1e-300", "-1e-300"),
+            ("600.5", "600.5"),
+        ] {
+            std::fs::write(&p, format!("lead_in_secs = {written}\n")).unwrap();
+            let e = load(&p).unwrap_err().to_string();
+            assert!(e.contains(&format!("seconds (got {shown})")), "{e}");
+        }
         std::fs::write(&p, "volum = 50\n").unwrap();
         let e = load(&p).unwrap_err().to_string();
         assert!(

@@ -40,6 +40,9 @@ pub enum Command {
     /// The system voice asked for could not start (no daemon, no such voice): said once, at
     /// the start, so that a person who only listens knows why they hear the built-in voice.
     VoiceUnavailable,
+    /// A line of the routine cannot be spoken (espeak-ng dies on it): it is left out, and said
+    /// once that it was.
+    LineLeftOut,
 }
 
 impl Command {
@@ -48,7 +51,10 @@ impl Command {
     pub fn is_notice(self) -> bool {
         matches!(
             self,
-            Command::VoiceLost | Command::PlaceNotSaved | Command::VoiceUnavailable
+            Command::VoiceLost
+                | Command::PlaceNotSaved
+                | Command::VoiceUnavailable
+                | Command::LineLeftOut
         )
     }
 }

@@ -179,6 +179,21 @@ impl SourceMap {
     }
 }
 
+/// A number as the person would write it, for messages: a whole number in figures
+/// (4294967297, not 4.294967297e9), a very large or very small one in exponent form (1e308,
+/// 1e-300, not spelt out in 300 digits), any other to at most six decimals (0.95).
+pub fn plain_number(x: f64) -> String {
+    let a = x.abs();
+    if !x.is_finite() || (a != 0.0 && !(1e-3..1e15).contains(&a)) {
+        format!("{x:e}")
+    } else if x.fract() == 0.0 {
+        format!("{}", x as i64)
+    } else {
+        let s = format!("{x:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,5 +229,22 @@ mod tests {
             d.to_string(),
             "r.toml:1:1: reps must be at least 1. hint: write reps = 10"
         );
+    }
+
+    #[test]
+    fn numbers_in_messages_read_as_written() {
+        for (x, shown) in [
+            (4294967297.0, "4294967297"),
+            (1e300, "1e300"),
+            (1e21, "1e21"),
+            (1e-300, "1e-300"),
+            (0.95, "0.95"),
+            (0.1 + 0.2, "0.3"),
+            (-5.0, "-5"),
+            (0.0, "0"),
+            (600.5, "600.5"),
+        ] {
+            assert_eq!(plain_number(x), shown);
+        }
     }
 }

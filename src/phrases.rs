@@ -135,6 +135,8 @@ pub struct Controls {
     pub place_not_saved: &'static str,
     /// Said at the start when the system voice asked for cannot speak.
     pub voice_unavailable: &'static str,
+    /// Said once when a line of the routine cannot be spoken and is left out.
+    pub line_left_out: &'static str,
     /// The same, when the session was paused: it stays paused.
     pub sound_back_paused: &'static str,
     /// The same, when there is no terminal.
@@ -275,6 +277,7 @@ pub static EN: Phrases = Phrases {
         voice_switched: "Switching to the built-in voice.",
         place_not_saved: "Your place cannot be saved. If you stop, you start from the beginning.",
         voice_unavailable: "Your system voice is not available. The built-in voice speaks.",
+        line_left_out: "One line of this routine cannot be spoken, so it is left out. hipvoice check names it.",
         sound_back_paused: "The sound is back. Still paused. Press space to go on.",
         sound_back_paused_buttons: "The sound is back. Still paused. Press play to go on.",
         next: "Next.",

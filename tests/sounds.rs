@@ -1,5 +1,6 @@
 //! A routine's own cue sounds: every valid file other tools read is read (symphonia): WAVs
-//! with an odd-sized `LIST` chunk and its pad byte, with an extensible header, written by
+//! with an odd-sized `LIST` chunk and its pad byte, with an extensible header (of the usual
+//! 22 bytes, and of 24), written by
 //! ffmpeg to a pipe (sizes 0xFFFFFFFF), and FLAC, Ogg Vorbis and MP3. Each is made here (by
 //! hand, or by ffmpeg, which scripts/install-deps installs), used as a hold's start sound, and
 //! must plan to its own length and render as sound.
@@ -55,18 +56,20 @@ fn fmt_pcm(channels: u16) -> Vec<u8> {
     f
 }
 
-/// WAVE_FORMAT_EXTENSIBLE: the 16 bytes of PCM with tag 0xFFFE, then `cbSize` 22 and its 22
-/// bytes (valid bits, channel mask, the PCM sub-format GUID): a 24-byte extension.
-fn fmt_extensible(channels: u16) -> Vec<u8> {
+/// WAVE_FORMAT_EXTENSIBLE: the 16 bytes of PCM with tag 0xFFFE, then `cbSize` and its bytes
+/// (valid bits, channel mask, the PCM sub-format GUID: 22), then `extra` bytes more (a
+/// writer's own, counted in `cbSize`; wavefile #37 writes a 24-byte extension).
+fn fmt_extensible(channels: u16, extra: usize) -> Vec<u8> {
     let mut f = fmt_pcm(channels);
     f[0..2].copy_from_slice(&0xFFFEu16.to_le_bytes());
-    f.extend_from_slice(&22u16.to_le_bytes());
+    f.extend_from_slice(&(22 + extra as u16).to_le_bytes());
     f.extend_from_slice(&16u16.to_le_bytes());
     f.extend_from_slice(&3u32.to_le_bytes());
     f.extend_from_slice(&[
         0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B,
         0x71,
     ]);
+    f.extend(std::iter::repeat_n(0u8, extra));
     f
 }
 
@@ -105,9 +108,32 @@ fn every_valid_sound_file_other_tools_read_is_read() {
     .unwrap();
     std::fs::write(
         d.join("extensible.wav"),
-        riff(&[chunk(b"fmt ", &fmt_extensible(2)), chunk(b"data", &tone(2))]),
+        riff(&[
+            chunk(b"fmt ", &fmt_extensible(2, 0)),
+            chunk(b"data", &tone(2)),
+        ]),
     )
     .unwrap();
+    std::fs::write(
+        d.join("extensible-24.wav"),
+        riff(&[
+            chunk(b"fmt ", &fmt_extensible(2, 2)),
+            chunk(b"data", &tone(2)),
+        ]),
+    )
+    .unwrap();
+    // Valid: an independent decoder reads it.
+    let read = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-i"])
+        .arg(d.join("extensible-24.wav"))
+        .args(["-f", "null", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        read.status.success(),
+        "ffmpeg reads it: {}",
+        String::from_utf8_lossy(&read.stderr)
+    );
     // ffmpeg writing to a pipe cannot go back to fill in the sizes: 0xFFFFFFFF.
     let piped = Command::new("sh")
         .arg("-c")
@@ -127,6 +153,7 @@ fn every_valid_sound_file_other_tools_read_is_read() {
     for name in [
         "list-odd.wav",
         "extensible.wav",
+        "extensible-24.wav",
         "pipe.wav",
         "tone.flac",
         "tone.ogg",

@@ -125,7 +125,10 @@ fn give_back_memory() {
 /// the rest is synthesised while the opening plays. Returns how the session ended.
 ///
 /// Errors: no audio device; a session that cannot be prepared (a voice that cannot start).
-pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<Outcome, Error> {
+pub fn run(mut req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<Outcome, Error> {
+    // A line espeak-ng dies on is played as a pause, and the session goes on and says so.
+    let left_out = crate::voice::LeftOut::default();
+    req.settings.left_out = Some(left_out.clone());
     let trace = req.trace;
     // Before the terminal goes raw: this may say on stderr that a setting was not taken.
     let mut windows = Windows::new(&req.settings);
@@ -186,6 +189,7 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
         },
         trim_after_collect: false,
         told_first: false,
+        left_out_lines: std::collections::HashSet::new(),
         history: req.history,
         system,
         notices: unavailable.into_iter().collect(),
@@ -228,6 +232,9 @@ pub fn run(req: Request, stop: Arc<AtomicBool>, out: &mut dyn Write) -> Result<O
                 });
                 return Err(e);
             }
+        }
+        for (text, how) in left_out.take_new() {
+            live.left_out(&req.routine, &req.name, &text, &how);
         }
         let deck = &live.output.deck;
         let pos = deck.position();
@@ -311,6 +318,8 @@ struct Live<'o> {
     /// What the conductor is told in the next turn (the system voice lost, the place not
     /// saved), found while carrying out this turn.
     notices: Vec<Command>,
+    /// The lines played as a pause ([`Live::left_out`]): never printed; the first is said.
+    left_out_lines: std::collections::HashSet<String>,
     gates: Gates,
     /// Transcript lines (first frame, text, instruction) waiting for the system voice's
     /// pacing to hand them over ([`Live::print_held`]).
@@ -581,7 +590,9 @@ impl Live<'_> {
                 instruction,
                 at,
             } => {
-                if self.system.as_ref().is_some_and(|s| s.pacer.is_some()) {
+                if self.left_out_lines.contains(&text) {
+                    // Played as a pause: never heard, so never printed.
+                } else if self.system.as_ref().is_some_and(|s| s.pacer.is_some()) {
                     // Printed once the system voice has said it, or not at all when it was
                     // left out (after the pacing's turn).
                     self.held_prints.push((at, text, instruction));
@@ -731,6 +742,24 @@ impl Live<'_> {
             if !pacer.is_some_and(|p| p.was_left_out(at)) {
                 self.transcript.said(&text, Some(instruction));
             }
+        }
+    }
+
+    /// A line espeak-ng died on, played as a pause: named on stderr where it is written, and
+    /// said once for the session (the next such line is only printed).
+    fn left_out(&mut self, routine: &Routine, name: &str, text: &str, how: &str) {
+        let at = routine.where_said(text).map_or_else(
+            || crate::diag::escape(&routine.source_name).into_owned(),
+            ToString::to_string,
+        );
+        self.transcript.note(&format!(
+            "hipvoice: {at}: espeak-ng cannot speak this line ({}), so it is left out and the session goes on. `hipvoice check {}` names every such line.",
+            crate::diag::escape(how),
+            crate::diag::escape(name),
+        ));
+        self.left_out_lines.insert(text.to_owned());
+        if self.left_out_lines.len() == 1 {
+            self.notices.push(Command::LineLeftOut);
         }
     }
 

@@ -123,7 +123,7 @@ impl Windows {
             let v = Espeak::new(settings).map_err(SessionError::from)?;
             self.voice = Some((
                 p.rate_wpm,
-                PhraseCache::bounded(Box::new(v), WINDOW_CACHE_SAMPLES),
+                PhraseCache::bounded(self.settings.voice(v), WINDOW_CACHE_SAMPLES),
             ));
         }
         let (_, cache) = self.voice.as_mut().expect("made above");

@@ -207,18 +207,41 @@ fn wav(bytes: &[u8]) -> Option<Wav<'_>> {
     })
 }
 
+/// A `fmt ` chunk as the decoder reads it: PCM and IEEE float as their 16 bytes, an
+/// extensible one (tag 0xFFFE) as its 40 bytes with `cbSize` 22, whatever extra bytes the
+/// writer put after them (symphonia refuses an extension of any other size, which readers such
+/// as ffmpeg and sox take; wavefile #37). Any other format is left as written.
+fn fmt_for_decoder(fmt: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    use std::borrow::Cow;
+    let tag = fmt.get(0..2).map(|t| u16::from_le_bytes([t[0], t[1]]));
+    match tag {
+        Some(1 | 3) if fmt.len() > 16 => Cow::Borrowed(&fmt[..16]),
+        Some(0xFFFE)
+            if (fmt.len() >= 40 && fmt[16..18] != 22u16.to_le_bytes()) || fmt.len() > 40 =>
+        {
+            let mut f = fmt[..40].to_vec();
+            f[16..18].copy_from_slice(&22u16.to_le_bytes());
+            Cow::Owned(f)
+        }
+        _ => Cow::Borrowed(fmt),
+    }
+}
+
 impl Wav<'_> {
-    /// The same sound as a plain RIFF WAV of two chunks, `fmt ` and `data`, with true sizes:
-    /// what the decoder reads, whatever else the file held or left unknown.
+    /// The same sound as a plain RIFF WAV of two chunks, `fmt ` (as [`fmt_for_decoder`]) and
+    /// `data`, with true sizes: what the decoder reads, whatever else the file held or left
+    /// unknown.
     fn plain(&self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(self.data.len() + self.fmt.len() + 28);
+        let fmt = fmt_for_decoder(self.fmt);
+        let fmt: &[u8] = &fmt;
+        let mut v = Vec::with_capacity(self.data.len() + fmt.len() + 28);
         v.extend_from_slice(b"RIFF");
-        let fmt_len = self.fmt.len() + self.fmt.len() % 2;
+        let fmt_len = fmt.len() + fmt.len() % 2;
         v.extend_from_slice(&((4 + 8 + fmt_len + 8 + self.data.len()) as u32).to_le_bytes());
         v.extend_from_slice(b"WAVEfmt ");
-        v.extend_from_slice(&(self.fmt.len() as u32).to_le_bytes());
-        v.extend_from_slice(self.fmt);
-        if self.fmt.len() % 2 == 1 {
+        v.extend_from_slice(&(fmt.len() as u32).to_le_bytes());
+        v.extend_from_slice(fmt);
+        if fmt.len() % 2 == 1 {
             v.push(0);
         }
         v.extend_from_slice(b"data");

@@ -106,6 +106,21 @@ pub struct Settings {
     /// What was not taken as written while resolving (an environment value out of range),
     /// one line each for stderr, printed by the command it matters to (`play`).
     pub notes: Vec<String>,
+    /// Where a live session records the lines espeak-ng died on, which it plays as a pause
+    /// and goes on ([`crate::voice::Forgiving`]); `None` (every other command): such a line
+    /// is an error that names where it is written.
+    pub left_out: Option<crate::voice::LeftOut>,
+}
+
+impl Settings {
+    /// `voice` as these settings use it: for a live session, one that plays a line espeak-ng
+    /// dies on as a pause and goes on ([`Settings::left_out`]).
+    pub fn voice(&self, voice: Espeak) -> Box<dyn crate::voice::Voice> {
+        match &self.left_out {
+            Some(l) => Box::new(crate::voice::Forgiving::new(Box::new(voice), l.clone())),
+            None => Box::new(voice),
+        }
+    }
 }
 
 /// Which voice says a live session's lines.
@@ -321,7 +336,7 @@ impl Session {
             });
         }
         // Only recently used lines keep their samples: memory does not grow with the session.
-        let cache = PhraseCache::bounded(Box::new(voice), DEFAULT_BUDGET_SAMPLES);
+        let cache = PhraseCache::bounded(settings.voice(voice), DEFAULT_BUDGET_SAMPLES);
         let bank = SoundBank::load(r, cache.sample_rate(), settings.sounds_dir.as_deref())?;
         let mut options = PlanOptions::new(cache.sample_rate());
         options.lead_in_secs = settings.lead_in;

@@ -49,6 +49,86 @@ pub trait Voice: Send {
     fn another(&self) -> Box<dyn Voice>;
 }
 
+/// The lines a live session could not speak (espeak-ng died on them in its worker), shared
+/// by every voice of the session: the preparer's and the windows'. Each line is kept once,
+/// with how espeak-ng ended, in the order they were met.
+#[derive(Debug, Clone, Default)]
+pub struct LeftOut(Arc<std::sync::Mutex<LeftOutLines>>);
+
+#[derive(Debug, Default)]
+struct LeftOutLines {
+    lines: Vec<(String, String)>,
+    told: usize,
+}
+
+impl PartialEq for LeftOut {
+    /// The same record, not equal contents: two sessions' records are never one.
+    fn eq(&self, other: &LeftOut) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl LeftOut {
+    fn add(&self, text: &str, how: &str) {
+        let mut l = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if !l.lines.iter().any(|(t, _)| t == text) {
+            l.lines.push((text.to_owned(), how.to_owned()));
+        }
+    }
+
+    /// The lines left out since the last call: (text, how espeak-ng ended).
+    pub fn take_new(&self) -> Vec<(String, String)> {
+        let mut l = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let new = l.lines[l.told..].to_vec();
+        l.told = l.lines.len();
+        new
+    }
+}
+
+/// A voice that goes on when espeak-ng dies on a line: the line becomes [`LEFT_OUT_SECS`] of
+/// silence and is recorded in a [`LeftOut`], so a live session goes on with the next line
+/// (and says why once) instead of ending. Every other error is passed on. Only for `play`:
+/// `check`, `plan` and `render` name the line as an error at its `file:line:col`.
+pub struct Forgiving {
+    inner: Box<dyn Voice>,
+    left_out: LeftOut,
+}
+
+/// How long a line left out by [`Forgiving`] is: a pause the length of a short line, the
+/// same for every voice of the session, so the windows' samples fit the preparer's plan.
+pub const LEFT_OUT_SECS: f64 = 0.5;
+
+impl Forgiving {
+    pub fn new(inner: Box<dyn Voice>, left_out: LeftOut) -> Forgiving {
+        Forgiving { inner, left_out }
+    }
+}
+
+impl Voice for Forgiving {
+    fn sample_rate(&self) -> u32 {
+        self.inner.sample_rate()
+    }
+
+    fn synthesize(&mut self, text: &str) -> Result<Vec<f32>, VoiceError> {
+        match self.inner.synthesize(text) {
+            Err(VoiceError::Crashed { text, how }) => {
+                self.left_out.add(&text, &how);
+                let frames = crate::plan::frames(LEFT_OUT_SECS, self.sample_rate());
+                Ok(vec![0.0; frames as usize])
+            }
+            other => other,
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+
+    fn another(&self) -> Box<dyn Voice> {
+        Box::new(Forgiving::new(self.inner.another(), self.left_out.clone()))
+    }
+}
+
 /// Speech samples shared between the sequencer, the renderer and the audio thread.
 pub type Samples = Arc<[f32]>;
 

@@ -548,7 +548,13 @@ impl Conductor {
             (Command::PlayPause | Command::Play, Mode::Paused { .. }) => self.resume(out),
             (Command::Play | Command::Pause, _) => {}
             // Only while stopping: never said.
-            (Command::VoiceLost | Command::PlaceNotSaved | Command::VoiceUnavailable, _) => {}
+            (
+                Command::VoiceLost
+                | Command::PlaceNotSaved
+                | Command::VoiceUnavailable
+                | Command::LineLeftOut,
+                _,
+            ) => {}
             (_, Mode::Starting) => self.soft(out),
             (Command::Next, _) => self.next(out),
             (Command::Back, _) => self.back(now, out),
@@ -604,6 +610,7 @@ impl Conductor {
         match c {
             Command::PlaceNotSaved => ctl.place_not_saved,
             Command::VoiceUnavailable => ctl.voice_unavailable,
+            Command::LineLeftOut => ctl.line_left_out,
             _ => ctl.voice_switched,
         }
     }

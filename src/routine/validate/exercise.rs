@@ -427,7 +427,7 @@ fn tempo(c: &mut Checker, e: &RawExercise) -> Vec<Phase> {
                     "a phase of `tempo` must last {} to {} seconds (got {})",
                     limits::MIN_PHASE_SECS,
                     limits::MAX_PHASE_SECS,
-                    super::values::plain(x)
+                    crate::diag::plain_number(x)
                 ),
                 "for example tempo = [2, 2]",
             );
