@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# benches/cpu-hold.sh: CPU of hipvoice while a hold plays, 3 runs of 5 s inside the first
+# benches/cpu-hold.sh [RUNS]: CPU of hipvoice while a hold plays, RUNS (3) runs of 5 s inside the first
 # knee-lift hold of `stretch` (from /proc/PID/stat ticks). Quicker than benches/live.sh.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -11,7 +11,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 cargo build --release --quiet --bin hipvoice
 bin=target/release/hipvoice
 hz=$(getconf CLK_TCK)
-for run in 1 2 3; do
+for run in $(seq "${1:-3}"); do
   out=$(mktemp)
   "$bin" play stretch --lead-in 2 >"$out" &
   pid=$!

@@ -397,10 +397,13 @@ impl Conductor {
         let current = mark == self.mark;
         if current && !matches!(self.mode, Mode::Starting | Mode::Lost { .. }) {
             self.pos = frame;
-            // The transcript: every planned line whose first frame has been played.
+            // The transcript: every planned line heard, as an answer is (its first
+            // HEARD_FRAMES played, or all of a shorter one): one cut sooner (a key, a pause,
+            // a stop) was not heard, and is printed only when it plays again.
             while let Some(&i) = self.ix.speech.get(self.next_line) {
                 let c = &self.ix.t.cues[i];
-                if c.start >= frame {
+                let heard = (super::deck::HEARD_FRAMES as u64).min(c.end.saturating_sub(c.start));
+                if c.start + heard.max(1) > frame {
                     break;
                 }
                 out.push(Action::Print {

@@ -345,12 +345,23 @@ fn next_goes_to_each_exercise_then_the_end_and_never_dumps_skipped_lines() {
     assert_eq!(seeks(&a), [lifts]);
     assert_eq!(said(&a), ["Next."]);
     // Only from where it went: the opening's lines after the key are never printed.
-    let p = printed(&s.tick(lifts + 10));
+    let p = printed(&s.tick(lifts + crate::live::deck::HEARD_FRAMES as u64));
     assert_eq!(p, ["Exercise 1 of 3: Lifts."]);
     s.tick(lifts + 50_000);
     assert_eq!(seeks(&s.cmd(Command::Next)), [bridge]);
     let p = printed(&s.tick(bridge + 80_000));
-    assert_eq!(p, lines_between(&s.t(), bridge, bridge + 80_000));
+    // Printed: the lines heard by then (0.2 s of each played).
+    let heard: Vec<String> = s
+        .t()
+        .of_kind(CueKind::Speech)
+        .filter(|c| {
+            let h = (crate::live::deck::HEARD_FRAMES as u64).min(c.end - c.start);
+            c.start >= bridge && c.start + h <= bridge + 80_000
+        })
+        .map(|c| c.text.clone().unwrap())
+        .collect();
+    assert!(heard.len() < lines_between(&s.t(), bridge, bridge + 80_000).len());
+    assert_eq!(p, heard);
     assert_eq!(p[0], "Exercise 2 of 3: Bridge.");
     assert_eq!(seeks(&s.cmd(Command::Next)), [squeeze]);
     s.tick(squeeze + 10);
@@ -459,7 +470,7 @@ fn an_answer_never_talks_over_a_planned_line() {
     );
     assert!(printed(&a).is_empty());
     assert_eq!(s.c.position(), line.start);
-    let p = printed(&s.tick(line.start + 1));
+    let p = printed(&s.tick(line.start + crate::live::deck::HEARD_FRAMES as u64));
     assert_eq!(p, ["Lift your left leg."]);
 }
 
@@ -1153,4 +1164,49 @@ fn an_unavailable_system_voice_is_said_before_the_opening() {
     let load = a.iter().position(|x| matches!(x, Action::Load { .. }));
     let gate = a.iter().position(|x| *x == Action::Gate(Some(0)));
     assert!(load.is_some() && gate > load, "{a:?}");
+}
+
+/// A planned line is printed once it is heard (its first 0.2 s played), as an answer is: one
+/// cut sooner by a pause or a stop was not heard and is not printed (a screen reader would read
+/// it as said); said again after the pause, it is printed then, once.
+#[test]
+fn a_planned_line_is_printed_when_heard_never_when_cut_before() {
+    let heard = crate::live::deck::HEARD_FRAMES as u64;
+    let mut s = T::new();
+    let line = s
+        .t()
+        .of_kind(CueKind::Speech)
+        .find(|c| c.text.as_deref() == Some("Lift your left leg."))
+        .unwrap()
+        .clone();
+    assert!(line.end - line.start > heard, "a line longer than 0.2 s");
+    s.tick(line.start - 1);
+    assert!(
+        printed(&s.tick(line.start + 100)).is_empty(),
+        "not yet heard"
+    );
+    s.cmd(Command::Pause);
+    // The deck reports the block it had mixed before the pause took hold.
+    assert!(printed(&s.tick(line.start + 228)).is_empty());
+    let a = s.cmd(Command::Play);
+    assert_eq!(seeks(&a), [line.start], "the line is said again");
+    s.tick(line.start);
+    assert!(printed(&s.tick(line.start + heard - 1)).is_empty());
+    assert_eq!(
+        printed(&s.tick(line.start + heard)),
+        ["Lift your left leg."]
+    );
+    assert!(printed(&s.tick(line.end)).is_empty(), "once");
+
+    // Stopped 100 frames into a line: "Stopping." is the last thing printed.
+    let next = s
+        .t()
+        .of_kind(CueKind::Speech)
+        .find(|c| c.start > line.end)
+        .unwrap()
+        .clone();
+    s.tick(next.start - 1);
+    assert!(printed(&s.tick(next.start + 100)).is_empty());
+    s.cmd(Command::Quit);
+    assert!(printed(&s.tick(next.start + 228)).is_empty());
 }
