@@ -305,11 +305,12 @@ pub static EN: Phrases = Phrases {
         where_under_a_minute: "Less than a minute to go.",
         help: &[
             "Space: pause, or go on.",
-            "N: next exercise. B: back to the start of this one.",
+            "N: next exercise. B: back to the start of this one. B twice: the one before.",
             "R: repeat. W: where am I.",
             "Plus and minus: faster or slower speech.",
             "Up and down arrows: volume.",
             "Q: stop.",
+            "H again: stop this help.",
         ],
     },
 };

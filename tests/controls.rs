@@ -565,7 +565,8 @@ fn sounding_span(x: &[f32], rate: u32, level: f32) -> f64 {
 /// Keys 10 ms apart: the second cuts the first answer before it is heard, and the transcript
 /// (which a screen reader reads as said) prints only what was heard. While paused (so nothing
 /// else sounds): `w` then `x` leaves only x's tick in the recording and no "where am I" line;
-/// `h` twice prints the help once; `w` alone (cutting the help) is printed and heard in full.
+/// `h` again while the help is said cuts it (only the soft sound is heard after), `h` once more
+/// says it again; `w` alone (cutting the help) is printed and heard in full.
 #[test]
 #[ignore = "needs a sound server, D-Bus and tmux: run scripts/test"]
 fn keys_pressed_at_once_leave_a_transcript_of_what_was_heard() {
@@ -595,11 +596,18 @@ fn keys_pressed_at_once_leave_a_transcript_of_what_was_heard() {
     );
 
     tm.keys(&["h"]);
-    std::thread::sleep(Duration::from_millis(10));
-    tm.keys(&["h"]);
     // Hang guards only (60 s): each waits for its line to appear.
     tm.wait_for("the help", Duration::from_secs(60), |s| {
         s.iter().any(is_help)
+    });
+    // `h` again while the help (about 11 s) is said cuts it: only the soft sound after.
+    tm.keys(&["h"]);
+    let help_cut = Instant::now() + Duration::from_millis(150);
+    std::thread::sleep(Duration::from_millis(1500));
+    let help_to = Instant::now();
+    tm.keys(&["h"]);
+    tm.wait_for("the help again", Duration::from_secs(60), |s| {
+        s.iter().filter(|l| is_help(l)).count() == 2
     });
     std::thread::sleep(Duration::from_millis(500));
 
@@ -618,8 +626,8 @@ fn keys_pressed_at_once_leave_a_transcript_of_what_was_heard() {
     assert_eq!(code, "0", "{}", screen.join("\n"));
     assert_eq!(
         screen.iter().filter(|l| is_help(l)).count(),
-        1,
-        "the help once: {screen:?}"
+        2,
+        "the help each time it was heard: {screen:?}"
     );
     assert_eq!(
         screen.iter().filter(|l| is_where(l)).count(),
@@ -630,6 +638,11 @@ fn keys_pressed_at_once_leave_a_transcript_of_what_was_heard() {
     let (x, rate, _dir) = rec.stop();
     let cut = sounding_span(window(&x, rate, rec0, cut_from, cut_to), rate, 0.01);
     let whole = sounding_span(window(&x, rate, rec0, whole_from, whole_to), rate, 0.01);
+    let after_cut = sounding_span(window(&x, rate, rec0, help_cut, help_to), rate, 0.01);
+    assert!(
+        after_cut < 0.25,
+        "h again cut the help: only the soft sound ({after_cut:.3} s sounding)"
+    );
     assert!(
         cut < 0.25,
         "w then x: only a click of w and the tick ({cut:.3} s sounding)"

@@ -85,6 +85,8 @@ pub struct Conductor {
     /// Overlays sent and ended, to know when the gate may open.
     overlays_sent: u32,
     overlays_done: u32,
+    /// The overlay that says the help, while it may still be playing: `h` again cuts it.
+    help_overlay: Option<u32>,
     gated: bool,
     last_back: Option<Duration>,
     volume: u32,
@@ -130,6 +132,7 @@ impl Conductor {
             pos: 0,
             next_line: 0,
             overlays_sent: 0,
+            help_overlay: None,
             overlays_done: 0,
             gated: false,
             last_back: None,
@@ -207,6 +210,7 @@ impl Conductor {
         // The new deck counts its own overlays and knows no gate.
         self.overlays_sent = 0;
         self.overlays_done = 0;
+        self.help_overlay = None;
         self.gated = false;
         if self.ix.t.frames == 0 {
             // Lost before the opening was ready: it loads when it is.
@@ -579,7 +583,16 @@ impl Conductor {
                 let text = phrases::fill(ctl.volume, &[("percent", &self.ph.number(v.into()))]);
                 self.say(text, out);
             }
-            (Command::Help, _) => self.say(ctl.help.join(" "), out),
+            // The help is long (about 11 s): `h` while it is said cuts it, with the soft
+            // sound, as any answer cuts the one before.
+            (Command::Help, _) if self.help_playing() => {
+                self.help_overlay = None;
+                self.soft(out);
+            }
+            (Command::Help, _) => {
+                self.say(ctl.help.join(" "), out);
+                self.help_overlay = Some(self.overlays_sent);
+            }
             (Command::Unknown, _) => self.soft(out),
             (Command::PlayPause, _) => {}
         }
@@ -758,6 +771,11 @@ impl Conductor {
             (if faster { ctl.faster } else { ctl.slower }).to_owned(),
             out,
         );
+    }
+
+    /// True while the help is the answer playing: the last overlay sent, not yet ended.
+    fn help_playing(&self) -> bool {
+        self.help_overlay == Some(self.overlays_sent) && self.overlays_done < self.overlays_sent
     }
 
     /// The soft sound for a key that does nothing here: an answer like any other, counted

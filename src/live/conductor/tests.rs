@@ -1210,3 +1210,31 @@ fn a_planned_line_is_printed_when_heard_never_when_cut_before() {
     s.cmd(Command::Quit);
     assert!(printed(&s.tick(next.start + 228)).is_empty());
 }
+
+/// `h` says the help (which says how to stop it and that `b` twice goes to the exercise
+/// before); `h` again while it is said cuts it with the soft sound; once it has ended, `h`
+/// says it again.
+#[test]
+fn h_again_cuts_the_help_and_after_it_ended_says_it_again() {
+    let mut s = T::new();
+    let hold = s.cue(CueKind::Hold, 0);
+    s.tick(hold.start + 100);
+    let a = s.cmd(Command::Help);
+    let help = &said(&a)[0];
+    assert!(
+        help.contains("B twice: the one before.") && help.contains("H again: stop this help."),
+        "{help}"
+    );
+    // Still playing (the deck has not ended it): cut.
+    s.tick_with(hold.start + 200, false, false);
+    let a = s.cmd(Command::Help);
+    assert!(said(&a).is_empty(), "{a:?}");
+    assert!(a.contains(&Action::Sound(SOFT)), "{a:?}");
+    // Ended: said again.
+    s.tick(hold.start + 300);
+    assert_eq!(said(&s.cmd(Command::Help)).len(), 1);
+    // Another answer after the help: h says the help, it does not cut that answer.
+    s.tick_with(hold.start + 400, false, false);
+    s.cmd(Command::Where);
+    assert_eq!(said(&s.cmd(Command::Help)).len(), 1);
+}
