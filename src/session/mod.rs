@@ -32,10 +32,12 @@ pub enum SessionError {
     /// A sound the routine names (or a replacement for a built-in one) cannot be used.
     #[error(transparent)]
     Sounds(#[from] SoundError),
-    /// The routine cannot be planned; `source_name` is its file (or built-in name).
-    #[error("{}", plan_message(.source_name, .source))]
+    /// The routine cannot be planned; `source_name` is its file (or built-in name), `at`
+    /// where in it the fault is, when known (`file:line:col`).
+    #[error("{}", plan_message(.source_name, .at.as_deref(), .source))]
     Plan {
         source_name: String,
+        at: Option<String>,
         source: plan::PlanError,
     },
     /// espeak-ng crashed on one of the routine's lines (in its worker: hipvoice goes on).
@@ -69,11 +71,23 @@ impl SessionError {
 }
 
 /// A plan error worded with what to do about it.
-fn plan_message(source_name: &str, e: &plan::PlanError) -> String {
+fn plan_message(source_name: &str, at: Option<&str>, e: &plan::PlanError) -> String {
     match e {
-        plan::PlanError::TooLong { .. } => {
-            format!("{source_name}:1:1: {e}. hint: use fewer reps or sets, or split the routine")
-        }
+        plan::PlanError::TooLong {
+            minutes,
+            limit,
+            more,
+            ..
+        } => match at {
+            // At the exercise's name: the one being planned when the limit was passed.
+            Some(at) => format!(
+                "{at}: the routine passes the {limit}-minute limit in this exercise; it lasts {}{minutes} minutes. hint: use fewer reps or sets here or before, or split the routine",
+                if *more { "more than " } else { "" }
+            ),
+            None => format!(
+                "{source_name}:1:1: {e}. hint: use fewer reps or sets, or split the routine"
+            ),
+        },
         plan::PlanError::NoAffectedSide(_) => format!(
             "{e}. hint: say which with --side left or --side right, or set affected_side = \"left\" in the config file"
         ),
@@ -274,8 +288,21 @@ fn planning_failed(r: &Routine, source: plan::PlanError) -> SessionError {
             how: how.clone(),
         };
     }
+    // An over-long routine is named at the exercise where it passed the limit.
+    let at = match &source {
+        plan::PlanError::TooLong {
+            exercise: Some(id), ..
+        } => r
+            .exercises
+            .iter()
+            .find(|e| &e.id == id)
+            .and_then(|e| r.where_said(&e.name))
+            .map(ToString::to_string),
+        _ => None,
+    };
     SessionError::Plan {
         source_name: r.source_name.to_string(),
+        at,
         source,
     }
 }

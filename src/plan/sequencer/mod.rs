@@ -131,7 +131,9 @@ pub enum PlanError {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Longer than [`limits::MAX_SESSION_SECS`]. Planning stops as soon as it passes the
-    /// limit (`more`), so an over-long routine is refused before its lines are synthesised.
+    /// limit (`more`), so an over-long routine is refused before its lines are synthesised;
+    /// `exercise` is the id of the exercise being planned when it passed (`None`: the
+    /// opening or the closing).
     #[error(
         "this routine lasts {}{minutes} minutes; the limit is {limit} minutes",
         if *more { "more than " } else { "" }
@@ -140,6 +142,7 @@ pub enum PlanError {
         minutes: u64,
         limit: u64,
         more: bool,
+        exercise: Option<String>,
     },
     #[error("there are no built-in phrases for language \"{0}\"")]
     Language(String),
@@ -193,6 +196,7 @@ pub fn plan(
             minutes: frames.div_ceil(60 * u64::from(options.sample_rate)),
             limit: (limits::MAX_SESSION_SECS / 60.0) as u64,
             more: false,
+            exercise: None,
         });
     }
     let mut cues = s.cues;
@@ -278,6 +282,7 @@ impl Seq<'_> {
                 minutes: self.cur / (60 * u64::from(self.rate)),
                 limit: (limits::MAX_SESSION_SECS / 60.0) as u64,
                 more: true,
+                exercise: self.ctx.exercise.clone(),
             });
         }
         self.voice
