@@ -75,7 +75,7 @@ pub const KEYS: [(&str, &str, KeyCode, Command); 9] = [
     ),
     (
         "h, ?",
-        "Spoken help: the keys.",
+        "Spoken help: the keys. Pressed again while it is said, it stops.",
         KeyCode::Char('?'),
         Command::Help,
     ),
