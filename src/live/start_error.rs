@@ -242,7 +242,6 @@ mod tests {
         );
         let side = spoken(&Error::Session(SessionError::Plan {
             source_name: "x".into(),
-            at: None,
             source: PlanError::NoAffectedSide("lift".into()),
         }))
         .unwrap();

@@ -32,12 +32,12 @@ pub enum SessionError {
     /// A sound the routine names (or a replacement for a built-in one) cannot be used.
     #[error(transparent)]
     Sounds(#[from] SoundError),
-    /// The routine cannot be planned; `source_name` is its file (or built-in name), `at`
-    /// where in it the fault is, when known (`file:line:col`).
-    #[error("{}", plan_message(.source_name, .at.as_deref(), .source))]
+    /// The routine cannot be planned; `source_name` is its file (or built-in name), or, for
+    /// a routine too long with the exercise where it passed the limit, where that exercise's
+    /// name is written (`file:line:col`).
+    #[error("{}", plan_message(.source_name, .source))]
     Plan {
         source_name: String,
-        at: Option<String>,
         source: plan::PlanError,
     },
     /// espeak-ng crashed on one of the routine's lines (in its worker: hipvoice goes on).
@@ -71,17 +71,17 @@ impl SessionError {
 }
 
 /// A plan error worded with what to do about it.
-fn plan_message(source_name: &str, at: Option<&str>, e: &plan::PlanError) -> String {
+fn plan_message(source_name: &str, e: &plan::PlanError) -> String {
     match e {
         plan::PlanError::TooLong {
             minutes,
             limit,
             more,
-            ..
-        } => match at {
+            exercise,
+        } => match exercise {
             // At the exercise's name: the one being planned when the limit was passed.
-            Some(at) => format!(
-                "{at}: the routine passes the {limit}-minute limit in this exercise; it lasts {}{minutes} minutes. hint: use fewer reps or sets here or before, or split the routine",
+            Some(_) => format!(
+                "{source_name}: the routine passes the {limit}-minute limit in this exercise; it lasts {}{minutes} minutes. hint: use fewer reps or sets here or before, or split the routine",
                 if *more { "more than " } else { "" }
             ),
             None => format!(
@@ -288,21 +288,22 @@ fn planning_failed(r: &Routine, source: plan::PlanError) -> SessionError {
             how: how.clone(),
         };
     }
-    // An over-long routine is named at the exercise where it passed the limit.
-    let at = match &source {
-        plan::PlanError::TooLong {
-            exercise: Some(id), ..
-        } => r
-            .exercises
-            .iter()
-            .find(|e| &e.id == id)
+    // An over-long routine is named at the exercise where it passed the limit (or at 1:1
+    // when that exercise's name cannot be found in the file).
+    let mut source = source;
+    let mut source_name = r.source_name.to_string();
+    if let plan::PlanError::TooLong { exercise, .. } = &mut source {
+        match exercise
+            .as_ref()
+            .and_then(|id| r.exercises.iter().find(|e| &e.id == id))
             .and_then(|e| r.where_said(&e.name))
-            .map(ToString::to_string),
-        _ => None,
-    };
+        {
+            Some(at) => source_name = at.to_string(),
+            None => *exercise = None,
+        }
+    }
     SessionError::Plan {
-        source_name: r.source_name.to_string(),
-        at,
+        source_name,
         source,
     }
 }
