@@ -312,7 +312,7 @@ fn a_dying_sound_server_ends_the_session_with_one_line_and_the_place_saved() {
 
 /// The sound server is killed while a session plays and a new one starts a moment later (a
 /// crashed PulseAudio that its supervisor restarts), and the new server drops hipvoice's first
-/// two streams 300 ms after each has begun to pull samples (`scripts/sound-server drop`), as
+/// two streams 100 ms after each has begun to pull samples (`scripts/sound-server drop`), as
 /// a restarted server does: hipvoice finds the new server, says once that the sound
 /// is back when it holds (never for a stream that pulled and was dropped), plays the
 /// interrupted part again from its start, and finishes the session.
@@ -333,7 +333,7 @@ fn a_restarted_sound_server_is_found_again_and_the_session_goes_on() {
          pulls() {{ grep -c 'opened again pulls samples' \"$OUT/err\"; }}; \
          for kick in 1 2; do \
            for _ in $(seq 400); do [ \"$(pulls)\" -ge $kick ] && break; sleep 0.025; done; \
-           sleep 0.3; \
+           sleep 0.1; \
            {server} drop $pid; \
          done; \
          parecord --device=hipvoice_test.monitor --file-format=wav \"$OUT/after.wav\" & rec=$!; \
