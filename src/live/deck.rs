@@ -42,6 +42,13 @@ pub const BLOCK: usize = 128;
 /// cut sooner (a key pressed right after another) was a click, not a word.
 pub const HEARD_FRAMES: usize = 4410;
 
+/// Frames of a clip of `len` frames that make it heard ([`HEARD_FRAMES`], or all of a shorter
+/// one, at least 1): the one rule for an answer (this deck's overlays) and for a planned line
+/// (the conductor's transcript).
+pub fn heard_after(len: u64) -> u64 {
+    (HEARD_FRAMES as u64).min(len).max(1)
+}
+
 /// Silence at the start of every stream, before the timeline may play (seconds).
 pub const PRE_ROLL_SECS: f64 = 0.05;
 
@@ -397,7 +404,7 @@ impl Deck {
             for (o, s) in self.block[..n].iter_mut().zip(&clip[*at..*at + n]) {
                 *o += *s;
             }
-            let heard = HEARD_FRAMES.min(clip.len());
+            let heard = heard_after(clip.len() as u64) as usize;
             if *at < heard && *at + n >= heard {
                 // Before the clip can count as done, so a reader of both sees this.
                 let bit = 1u64 << (self.overlays_received % 64);

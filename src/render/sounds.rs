@@ -217,7 +217,7 @@ fn fmt_for_decoder(fmt: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     match tag {
         Some(1 | 3) if fmt.len() > 16 => Cow::Borrowed(&fmt[..16]),
         Some(0xFFFE)
-            if (fmt.len() >= 40 && fmt[16..18] != 22u16.to_le_bytes()) || fmt.len() > 40 =>
+            if fmt.len() > 40 || (fmt.len() == 40 && fmt[16..18] != 22u16.to_le_bytes()) =>
         {
             let mut f = fmt[..40].to_vec();
             f[16..18].copy_from_slice(&22u16.to_le_bytes());

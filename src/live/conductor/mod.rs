@@ -401,13 +401,12 @@ impl Conductor {
         let current = mark == self.mark;
         if current && !matches!(self.mode, Mode::Starting | Mode::Lost { .. }) {
             self.pos = frame;
-            // The transcript: every planned line heard, as an answer is (its first
-            // HEARD_FRAMES played, or all of a shorter one): one cut sooner (a key, a pause,
-            // a stop) was not heard, and is printed only when it plays again.
+            // The transcript: every planned line heard, by the rule answers are heard by
+            // (deck::heard_after): one cut sooner (a key, a pause, a stop) was not heard, and
+            // is printed only when it plays again.
             while let Some(&i) = self.ix.speech.get(self.next_line) {
                 let c = &self.ix.t.cues[i];
-                let heard = (super::deck::HEARD_FRAMES as u64).min(c.end.saturating_sub(c.start));
-                if c.start + heard.max(1) > frame {
+                if c.start + super::deck::heard_after(c.end.saturating_sub(c.start)) > frame {
                     break;
                 }
                 out.push(Action::Print {

@@ -1,5 +1,6 @@
 //! Every command at every kind of cue, with frames moved by hand and no audio.
 use super::*;
+use crate::live::deck::{HEARD_FRAMES, heard_after};
 use crate::plan::{self, PlanOptions};
 use crate::render::SoundBank;
 use crate::routine::{self, Origin};
@@ -7,6 +8,8 @@ use crate::voice::{PhraseCache, StandIn};
 use std::collections::HashSet;
 
 const RATE: u32 = 22050;
+/// Frames of a line longer than 0.2 s that make it heard, and printed.
+const HEARD: u64 = HEARD_FRAMES as u64;
 const ROUTINE: &str = r#"
     id = "t"
     title = "Test"
@@ -126,6 +129,15 @@ impl T {
 
     fn cue(&self, kind: CueKind, n: usize) -> Cue {
         self.t().of_kind(kind).nth(n).unwrap().clone()
+    }
+
+    /// The first planned line that says `text`.
+    fn line(&self, text: &str) -> Cue {
+        let t = self.t();
+        let found = t
+            .of_kind(CueKind::Speech)
+            .find(|c| c.text.as_deref() == Some(text));
+        found.unwrap_or_else(|| panic!("no line {text:?}")).clone()
     }
 
     fn step(&self, id: &str) -> Cue {
@@ -256,12 +268,7 @@ fn pause_inside_a_countdown_restarts_the_rep_from_its_cue() {
 #[test]
 fn pause_inside_a_line_says_the_line_again_and_in_silence_goes_on_where_it_was() {
     let mut s = T::new();
-    let line = s
-        .t()
-        .of_kind(CueKind::Speech)
-        .find(|c| c.text.as_deref() == Some("Lie on your back."))
-        .unwrap()
-        .clone();
+    let line = s.line("Lie on your back.");
     s.tick(line.start + 100);
     s.cmd(Command::Pause);
     let a = s.cmd(Command::Play);
@@ -345,7 +352,7 @@ fn next_goes_to_each_exercise_then_the_end_and_never_dumps_skipped_lines() {
     assert_eq!(seeks(&a), [lifts]);
     assert_eq!(said(&a), ["Next."]);
     // Only from where it went: the opening's lines after the key are never printed.
-    let p = printed(&s.tick(lifts + crate::live::deck::HEARD_FRAMES as u64));
+    let p = printed(&s.tick(lifts + HEARD));
     assert_eq!(p, ["Exercise 1 of 3: Lifts."]);
     s.tick(lifts + 50_000);
     assert_eq!(seeks(&s.cmd(Command::Next)), [bridge]);
@@ -354,10 +361,7 @@ fn next_goes_to_each_exercise_then_the_end_and_never_dumps_skipped_lines() {
     let heard: Vec<String> = s
         .t()
         .of_kind(CueKind::Speech)
-        .filter(|c| {
-            let h = (crate::live::deck::HEARD_FRAMES as u64).min(c.end - c.start);
-            c.start >= bridge && c.start + h <= bridge + 80_000
-        })
+        .filter(|c| c.start >= bridge && c.start + heard_after(c.end - c.start) <= bridge + 80_000)
         .map(|c| c.text.clone().unwrap())
         .collect();
     assert!(heard.len() < lines_between(&s.t(), bridge, bridge + 80_000).len());
@@ -442,12 +446,7 @@ fn an_answer_inside_a_hold_lengthens_it_only_up_to_the_next_sound() {
 #[test]
 fn an_answer_never_talks_over_a_planned_line() {
     let mut s = T::new();
-    let line = s
-        .t()
-        .of_kind(CueKind::Speech)
-        .find(|c| c.text.as_deref() == Some("Lift your left leg."))
-        .unwrap()
-        .clone();
+    let line = s.line("Lift your left leg.");
     s.tick(line.start + 2000);
     let a = s.cmd(Command::Help);
     assert_eq!(
@@ -470,7 +469,7 @@ fn an_answer_never_talks_over_a_planned_line() {
     );
     assert!(printed(&a).is_empty());
     assert_eq!(s.c.position(), line.start);
-    let p = printed(&s.tick(line.start + crate::live::deck::HEARD_FRAMES as u64));
+    let p = printed(&s.tick(line.start + HEARD));
     assert_eq!(p, ["Lift your left leg."]);
 }
 
@@ -493,12 +492,7 @@ fn repeat_says_the_last_instruction_not_a_count() {
     let a = s.cmd(Command::Repeat);
     assert_eq!(said(&a), ["Lift your left leg."]);
     // Inside a line: that line from its start, no second voice.
-    let line = s
-        .t()
-        .of_kind(CueKind::Speech)
-        .find(|c| c.text.as_deref() == Some("Down."))
-        .unwrap()
-        .clone();
+    let line = s.line("Down.");
     s.tick(line.start + 50);
     let a = s.cmd(Command::Repeat);
     assert_eq!(seeks(&a), [line.start]);
@@ -1171,14 +1165,9 @@ fn an_unavailable_system_voice_is_said_before_the_opening() {
 /// it as said); said again after the pause, it is printed then, once.
 #[test]
 fn a_planned_line_is_printed_when_heard_never_when_cut_before() {
-    let heard = crate::live::deck::HEARD_FRAMES as u64;
+    let heard = HEARD;
     let mut s = T::new();
-    let line = s
-        .t()
-        .of_kind(CueKind::Speech)
-        .find(|c| c.text.as_deref() == Some("Lift your left leg."))
-        .unwrap()
-        .clone();
+    let line = s.line("Lift your left leg.");
     assert!(line.end - line.start > heard, "a line longer than 0.2 s");
     s.tick(line.start - 1);
     assert!(
